@@ -1,0 +1,71 @@
+"""screener: self-hosted screening for adult ADHD and Restless Legs Syndrome."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from screener.config import (
+    DEFAULTS,
+    PROJECT_ROOT,
+    check_production,
+    from_environment,
+    normalise_database_url,
+)
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides the environment (tests pass their own)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.update(DEFAULTS)
+    app.config.update(from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    check_production(app.config)
+    if app.config["ENV_NAME"] == "production":
+        app.config.update(
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_NAME="__Host-session",
+            PREFERRED_URL_SCHEME="https",
+        )
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from screener import web
+    from screener.cli import register_commands
+
+    web.init_app(app)
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from screener import models  # noqa: F401  (registers the tables with the metadata)
+    from screener.database import configure_engine
+    from screener.extensions import csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from screener.public import blueprint as public
+
+    app.register_blueprint(public)

@@ -1,0 +1,186 @@
+"""The operator CLI: ``screener init``, ``questionnaires validate``, ``score``, ``users``.
+
+This is a contract that operators and tests rely on: keep names, options and exit
+codes stable.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+
+from screener import create_app
+from screener.config import PROJECT_ROOT
+from screener.definitions.catalog import load_directory, load_file
+from screener.definitions.loading import DefinitionError
+from screener.definitions.schema import Definition
+from screener.scoring.engine import UnknownAnswer, check_answers, score
+
+DEMO_USERS = (
+    ("clinician@demo.invalid", ("clinician",)),
+    ("staff@demo.invalid", ("staff",)),
+    ("admin@demo.invalid", ("admin",)),
+)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def cli() -> None:
+    """Operate a screener installation."""
+
+
+def register_commands(app) -> None:
+    """Commands that need the app (a database) live on ``app.cli``."""
+    app.cli.add_command(init_command)
+    app.cli.add_command(users)
+
+
+@click.command("init")
+@click.option("--demo", is_flag=True, help="Also create demo accounts and print them.")
+@with_appcontext
+def init_command(demo: bool) -> None:
+    """Upgrade the database and import the questionnaire definitions (idempotent)."""
+    from flask_migrate import upgrade
+
+    from screener.extensions import db
+    from screener.services import clinic, content
+
+    Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    upgrade()
+    folder = Path(current_app.config["QUESTIONNAIRES_DIR"])
+    try:
+        imported = content.import_directory(folder)
+    except DefinitionError as exc:
+        db.session.rollback()
+        _fail(f"definitions in {folder} are not valid:\n{exc}", 1)
+    clinic.ensure_settings()
+    for row in imported:
+        state = "imported as" if row.created else "unchanged,"
+        click.echo(f"{row.key}: {state} revision {row.revision}")
+    if demo:
+        _create_demo_users()
+    db.session.commit()
+    click.echo("Database is up to date.")
+
+
+def _create_demo_users() -> None:
+    from screener.services import accounts
+
+    click.echo("\nDemo accounts (for trying the app only; passwords are new on every run):")
+    for email, roles in DEMO_USERS:
+        password = "demo-" + secrets.token_urlsafe(12)
+        user = accounts.find_user(email)
+        if user is None:
+            accounts.create_user(email, password, roles)
+        else:
+            accounts.set_password(user, password)
+        click.echo(f"  {roles[0]:<10} {email}  password: {password}")
+
+
+@cli.group("questionnaires")
+def questionnaires() -> None:
+    """Work with questionnaire definition files."""
+
+
+@questionnaires.command("validate", with_appcontext=False)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def validate_command(files: tuple[Path, ...]) -> None:
+    """Check definition files; exit 0 when all are valid, 1 with the errors otherwise."""
+    paths = list(files) or sorted(_definitions_dir().glob("*.yaml"))
+    failed = False
+    for path in paths:
+        try:
+            if not path.is_file():
+                raise DefinitionError([])
+            load_file(path)
+        except DefinitionError as exc:
+            failed = True
+            click.echo(str(exc) or f"{path}: no such file", err=True)
+        else:
+            click.echo(f"{path}: valid")
+    sys.exit(1 if failed else 0)
+
+
+@cli.command("score", with_appcontext=False)
+@click.argument("answers_file", type=click.File("rb"))
+def score_command(answers_file) -> None:
+    """Score ANSWERS.json: {questionnaire id: {item id: option value}}."""
+    try:
+        answers = json.loads(answers_file.read().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _fail(f"{answers_file.name} is not valid JSON: {exc}", 2)
+    if not isinstance(answers, dict) or not all(isinstance(v, dict) for v in answers.values()):
+        _fail("expected a JSON object {questionnaire id: {item id: option value}}", 2)
+    try:
+        definitions: dict[str, Definition] = {
+            key: definition
+            for key, (definition, _) in load_directory(_definitions_dir()).definitions.items()
+        }
+    except DefinitionError as exc:
+        _fail(f"the definitions are not valid:\n{exc}", 1)
+    output = {}
+    for qid, raw in answers.items():
+        definition = definitions.get(qid)
+        if definition is None:
+            _fail(f"unknown questionnaire {qid!r} (known: {', '.join(sorted(definitions))})", 2)
+        try:
+            output[qid] = score(definition, check_answers(definition, raw)).to_json()
+        except UnknownAnswer as exc:
+            _fail(str(exc), 2)
+    click.echo(json.dumps(output, indent=2, ensure_ascii=False))
+
+
+@click.group("users", cls=AppGroup)
+def users() -> None:
+    """Manage clinic accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["clinician", "staff", "admin"]),
+    help="Repeat for several roles.",
+)
+def create_user_command(email: str, roles: tuple[str, ...]) -> None:
+    """Create an account; the password comes from standard input or a prompt."""
+    from screener.extensions import db
+    from screener.services import accounts
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = accounts.create_user(email, password, roles)
+    except accounts.AccountError as exc:
+        _fail(str(exc), 2)
+    db.session.commit()
+    click.echo(f"Created {user.email} with roles: {', '.join(sorted(user.roles))}")
+
+
+def _definitions_dir() -> Path:
+    import os
+
+    return Path(os.environ.get("SCREENER_QUESTIONNAIRES_DIR") or PROJECT_ROOT / "questionnaires")
+
+
+def _fail(message: str, code: int):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def main() -> None:
+    cli(prog_name="screener")
+
+
+if __name__ == "__main__":
+    main()

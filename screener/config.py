@@ -1,0 +1,64 @@
+"""Configuration from the environment, read when the app is created (never at import)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_PREFIX = "dev-"  # noqa: S105 - marks generated keys, not a secret
+
+
+class ConfigError(RuntimeError):
+    """The app must not start with this configuration."""
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ
+    database_url = env.get("SCREENER_DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "screener.sqlite")
+    )
+    return {
+        "ENV_NAME": env.get("SCREENER_ENV", "development"),
+        "SECRET_KEY": env.get("SCREENER_SECRET_KEY") or DEV_SECRET_PREFIX + secrets.token_hex(16),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "QUESTIONNAIRES_DIR": env.get("SCREENER_QUESTIONNAIRES_DIR")
+        or str(PROJECT_ROOT / "questionnaires"),
+        "RATELIMIT_STORAGE_URI": env.get("SCREENER_RATELIMIT_STORAGE_URL", "memory://"),
+        "CLINIC_NAME": env.get("SCREENER_CLINIC_NAME", "Your clinic"),
+        "CLINIC_CONTACT": env.get("SCREENER_CLINIC_CONTACT", ""),
+        "RETENTION_DAYS": int(env.get("SCREENER_RETENTION_DAYS", "365")),
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 512 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 300 * 1024,
+    "MAX_FORM_PARTS": 500,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 3600,
+    "TEMPLATES_AUTO_RELOAD": False,
+}
+
+
+def check_production(config: dict) -> None:
+    """Production refuses to start without a real secret key."""
+    if config.get("ENV_NAME") != "production":
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key.startswith(DEV_SECRET_PREFIX) or len(key) < 32:
+        raise ConfigError(
+            "SCREENER_SECRET_KEY must be set to a random value of at least 32 characters "
+            "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )

@@ -1,0 +1,205 @@
+"""Checks that span several fields of a definition, each tied to the path it is about."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import ValidationError
+
+from screener.definitions.schema import (
+    REQUIRED_PARAGRAPHS,
+    Definition,
+    NumberItem,
+    TextsDocument,
+)
+from screener.scoring.rules import RULES
+
+Problem = tuple[tuple[str | int, ...], str, str]  # path, what is wrong, how to fix it
+
+
+def resolve_option_sets(data: Any) -> list[Problem]:
+    """Replace ``options: set_name`` with the named list, in place, before validation.
+
+    YAML anchors are refused, so shared option lists are named in ``option_sets``.
+    """
+    if not isinstance(data, dict):
+        return []
+    sets = data.get("option_sets") or {}
+    problems: list[Problem] = []
+    for s_index, section in enumerate(data.get("sections") or []):
+        if not isinstance(section, dict):
+            continue
+        for i_index, item in enumerate(section.get("items") or []):
+            if isinstance(item, dict) and isinstance(item.get("options"), str):
+                name = item["options"]
+                if isinstance(sets, dict) and isinstance(sets.get(name), list):
+                    item["options"] = sets[name]
+                else:
+                    known = ", ".join(sets) if isinstance(sets, dict) and sets else "none"
+                    problems.append(
+                        (
+                            ("sections", s_index, "items", i_index, "options"),
+                            f"there is no option set named {name!r}",
+                            f"use one of the names under option_sets ({known}) or list the options",
+                        )
+                    )
+    return problems
+
+
+def check_definition(definition: Definition) -> list[Problem]:
+    problems: list[Problem] = []
+    seen_sections: set[str] = set()
+    earlier: dict[str, Any] = {}
+    for s_index, section in enumerate(definition.sections):
+        s_path = ("sections", s_index)
+        if section.id in seen_sections:
+            problems.append(
+                (
+                    (*s_path, "id"),
+                    f"the section id {section.id!r} is used twice",
+                    "give every section its own id",
+                )
+            )
+        seen_sections.add(section.id)
+        if section.show_if:
+            problems += _check_condition(section.show_if, earlier, (*s_path, "show_if"))
+        section_items: dict[str, Any] = {}
+        for i_index, item in enumerate(section.items):
+            i_path = (*s_path, "items", i_index)
+            if item.id in earlier or item.id in section_items:
+                problems.append(
+                    (
+                        (*i_path, "id"),
+                        f"the item id {item.id!r} is used twice",
+                        "give every item its own id; ids are how answers are stored",
+                    )
+                )
+            if item.show_if:
+                problems += _check_condition(
+                    item.show_if, {**earlier, **section_items}, (*i_path, "show_if")
+                )
+            values = [option.value for option in item.choices()]
+            duplicates = {v for v in values if values.count(v) > 1}
+            if duplicates:
+                problems.append(
+                    (
+                        (*i_path, "options"),
+                        f"option values repeat: {', '.join(sorted(duplicates))}",
+                        "give every option of an item its own value",
+                    )
+                )
+            for value in getattr(item, "exclusive", []):
+                if value not in values:
+                    problems.append(
+                        ((*i_path, "exclusive"), f"{value!r} is not an option of this item", "")
+                    )
+            if isinstance(item, NumberItem) and item.min >= item.max:
+                problems.append(((*i_path, "min"), "min must be smaller than max", ""))
+            section_items[item.id] = item
+        earlier.update(section_items)
+    problems += _check_scoring(definition)
+    return problems
+
+
+def _check_condition(condition, earlier: dict[str, Any], path) -> list[Problem]:
+    target = earlier.get(condition.item)
+    if target is None:
+        return [
+            (
+                (*path, "item"),
+                f"{condition.item!r} is not an earlier item",
+                "a condition can only refer to an item asked before it",
+            )
+        ]
+    allowed = {option.value for option in target.choices()}
+    return [
+        (
+            (*path, "in", index),
+            f"{value!r} is not an option of {condition.item!r}",
+            f"use one of: {', '.join(sorted(allowed))}",
+        )
+        for index, value in enumerate(condition.in_)
+        if allowed and value not in allowed
+    ]
+
+
+def _check_scoring(definition: Definition) -> list[Problem]:
+    specs = [(("scoring",), definition.scoring)]
+    specs += [(("scoring", "report", i), r) for i, r in enumerate(definition.scoring.report)]
+    problems: list[Problem] = []
+    for path, spec in specs:
+        rule = RULES.get(spec.rule)
+        if rule is None:
+            close = difflib.get_close_matches(spec.rule, RULES, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(
+                (
+                    (*path, "rule"),
+                    f"there is no scoring rule {spec.rule!r}",
+                    f"{hint}known rules: {', '.join(sorted(RULES))}",
+                )
+            )
+            continue
+        try:
+            params = rule.params.model_validate(spec.params)
+        except ValidationError as exc:
+            fields = [f.alias or name for name, f in rule.params.model_fields.items()]
+            for error in exc.errors():
+                where = (*path, "params", *error["loc"])
+                problems.append((where, *_param_problem(spec.rule, error, fields)))
+            continue
+        problems += [
+            ((*path, "params", *p), f"{spec.rule}: {m}", "")
+            for p, m in rule.check(definition, params)
+        ]
+    if definition.kind == "screen" and definition.screens_for is None:
+        problems.append(
+            (
+                (),
+                "a screen must say what it screens for",
+                "add 'screens_for: adhd' or 'screens_for: rls', or 'kind: context'",
+            )
+        )
+    return problems
+
+
+def _param_problem(rule: str, error: dict, fields: list[str]) -> tuple[str, str]:
+    name = next((str(p) for p in reversed(error["loc"]) if isinstance(p, str)), "")
+    if error["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(name, fields, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"{rule}: unknown parameter {name!r}", f"{hint}parameters: {', '.join(fields)}"
+    if error["type"] == "missing":
+        return f"{rule}: the parameter {name!r} is missing", f"add '{name}:' under params"
+    return f"{rule}: {name}: {error['msg']}", f"parameters: {', '.join(fields)}"
+
+
+def check_texts(texts: TextsDocument) -> list[Problem]:
+    problems: list[Problem] = []
+    ids = [reference.id for reference in texts.references]
+    for index, ref_id in enumerate(ids):
+        if ids.index(ref_id) != index:
+            problems.append(
+                (("references", index, "id"), f"the reference id {ref_id!r} is used twice", "")
+            )
+    for key in REQUIRED_PARAGRAPHS:
+        if key not in texts.paragraphs:
+            problems.append(
+                (
+                    ("paragraphs",),
+                    f"the paragraph {key!r} is missing",
+                    "every paragraph the results page may show must be present",
+                )
+            )
+    for key, paragraph in texts.paragraphs.items():
+        for index, ref_id in enumerate(paragraph.cites):
+            if ref_id not in ids:
+                problems.append(
+                    (
+                        ("paragraphs", key, "cites", index),
+                        f"there is no reference {ref_id!r}",
+                        "add it under references or correct the id",
+                    )
+                )
+    return problems

@@ -1,0 +1,285 @@
+"""What a questionnaire definition may contain (format version 1).
+
+Models forbid unknown keys so that a typo is an error rather than a silently ignored
+setting. Checks that span fields (ids unique, conditions pointing backwards, scoring
+parameters) live in ``checks`` so that each problem can name its own line.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+FORMAT_VERSION = 1
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+DefinitionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9.\-]{1,39}$")]
+Line = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+Prose = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
+Choice = str | int | bool
+
+
+class AnswerError(ValueError):
+    """An answer that the item does not accept; the message is safe to show a patient."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Option(Strict):
+    """One response option. ``value`` is stored; ``label`` is what the patient reads."""
+
+    value: Slug
+    label: Line
+    highlight: bool = False
+    score: int | None = None
+
+
+class Condition(Strict):
+    """Show something only when an earlier item's answer is one of ``in``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    item: Slug
+    in_: Annotated[list[Choice], Field(alias="in", min_length=1, max_length=50)]
+
+    def holds(self, answers: dict[str, Any]) -> bool:
+        answer = answers.get(self.item)
+        if isinstance(answer, list):
+            return any(value in self.in_ for value in answer)
+        return answer is not None and answer in self.in_
+
+
+class _ItemBase(Strict):
+    id: Slug
+    text: Prose
+    help: Prose | None = None
+    required: bool = True
+    show_if: Condition | None = None
+
+    def choices(self) -> tuple[Option, ...]:
+        return ()
+
+    def option(self, value: Any) -> Option | None:
+        return next((option for option in self.choices() if option.value == value), None)
+
+    def check(self, value: Any) -> Any:
+        """Return the answer in canonical form, or raise AnswerError."""
+        raise NotImplementedError
+
+
+class SingleChoiceItem(_ItemBase):
+    type: Literal["single_choice"]
+    options: Annotated[list[Option], Field(min_length=2, max_length=20)] | str
+
+    def choices(self) -> tuple[Option, ...]:
+        assert not isinstance(self.options, str), "option sets are resolved while loading"
+        return tuple(self.options)
+
+    def check(self, value: Any) -> str:
+        if not isinstance(value, str) or self.option(value) is None:
+            raise AnswerError("Choose one of the options.")
+        return value
+
+
+_YES_NO = (Option(value="yes", label="Yes"), Option(value="no", label="No"))
+_UNSURE = Option(value="unsure", label="Not sure")
+
+
+class YesNoItem(_ItemBase):
+    type: Literal["yes_no"]
+    unsure: bool = False
+
+    def choices(self) -> tuple[Option, ...]:
+        return (*_YES_NO, _UNSURE) if self.unsure else _YES_NO
+
+    def check(self, value: Any) -> str:
+        if not isinstance(value, str) or self.option(value) is None:
+            raise AnswerError(
+                "Choose " + (("Yes, No or Not sure.") if self.unsure else "Yes or No.")
+            )
+        return value
+
+
+class MultipleChoiceItem(_ItemBase):
+    """Tick all that apply. ``exclusive`` values (such as ``none``) cannot be combined."""
+
+    type: Literal["multiple_choice"]
+    options: Annotated[list[Option], Field(min_length=2, max_length=30)] | str
+    exclusive: list[Slug] = []
+
+    def choices(self) -> tuple[Option, ...]:
+        assert not isinstance(self.options, str), "option sets are resolved while loading"
+        return tuple(self.options)
+
+    def check(self, value: Any) -> list[str]:
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not values:
+            raise AnswerError("Tick at least one box.")
+        if any(not isinstance(v, str) or self.option(v) is None for v in values):
+            raise AnswerError("Tick only the boxes shown.")
+        chosen = [option.value for option in self.choices() if option.value in values]
+        if len(chosen) > 1 and any(v in self.exclusive for v in chosen):
+            labels = " or ".join(
+                option.label for option in self.choices() if option.value in self.exclusive
+            )
+            raise AnswerError(f"“{labels}” cannot be ticked together with other boxes.")
+        return chosen
+
+
+class NumberItem(_ItemBase):
+    type: Literal["number"]
+    unit: Line | None = None
+    min: float
+    max: float
+    integer: bool = True
+
+    def check(self, value: Any) -> int | float:
+        if isinstance(value, bool):
+            raise AnswerError("Enter a number.")
+        if isinstance(value, str):
+            text = value.strip().replace(",", ".")
+            try:
+                value = float(text)
+            except ValueError:
+                raise AnswerError("Enter a number, using digits only.") from None
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            raise AnswerError("Enter a number.")
+        if self.integer and value != int(value):
+            raise AnswerError("Enter a whole number.")
+        if not self.min <= value <= self.max:
+            raise AnswerError(
+                f"Enter a number from {self.bound(self.min)} to {self.bound(self.max)}."
+            )
+        return int(value) if self.integer else float(value)
+
+    @staticmethod
+    def bound(number: float) -> str:
+        return str(int(number)) if number == int(number) else str(number)
+
+
+class TextItem(_ItemBase):
+    type: Literal["text"]
+    max_length: Annotated[int, Field(ge=1, le=2000)] = 200
+
+    def check(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise AnswerError("Enter some text.")
+        value = value.replace("\x00", "").strip()
+        if not value:
+            raise AnswerError("Enter some text.")
+        if len(value) > self.max_length:
+            raise AnswerError(f"Use {self.max_length} characters or fewer.")
+        return value
+
+
+Item = Annotated[
+    SingleChoiceItem | YesNoItem | MultipleChoiceItem | NumberItem | TextItem,
+    Field(discriminator="type"),
+]
+
+
+class Section(Strict):
+    """One page of the patient flow."""
+
+    id: Slug
+    title: Line
+    intro: Prose | None = None
+    show_if: Condition | None = None
+    items: Annotated[list[Item], Field(min_length=1, max_length=60)]
+
+
+class Source(Strict):
+    citation: Prose
+    url: Line | None = None
+
+
+class RuleSpec(Strict):
+    """A scoring rule named from the registry in code, with its parameters."""
+
+    rule: Slug
+    params: dict[str, Any] = {}
+
+
+class ReportSpec(RuleSpec):
+    """A further rule whose result is reported beside the outcome."""
+
+    name: Slug
+    label: Line
+
+
+class Scoring(RuleSpec):
+    report: Annotated[list[ReportSpec], Field(max_length=10)] = []
+
+
+class Definition(Strict):
+    format_version: Literal[1]
+    id: DefinitionId
+    version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")]
+    title: Line
+    short_title: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    kind: Literal["screen", "context"] = "screen"
+    screens_for: Literal["adhd", "rls"] | None = None
+    source: Source
+    terms: Prose
+    instructions: Prose
+    recall_period: Line | None = None
+    option_sets: dict[Slug, Annotated[list[Option], Field(min_length=2, max_length=30)]] = {}
+    sections: Annotated[list[Section], Field(min_length=1, max_length=40)]
+    scoring: Scoring
+
+    def items(self) -> list[Any]:
+        return [item for section in self.sections for item in section.items]
+
+    def item(self, item_id: str) -> Any | None:
+        return next((item for item in self.items() if item.id == item_id), None)
+
+
+class Reference(Strict):
+    """A source that a claim cites; it appears in the PDF's reference list."""
+
+    id: Slug
+    citation: Prose
+    url: Line | None = None
+
+
+class Paragraph(Strict):
+    """Explanatory prose: every factual claim names the references it rests on."""
+
+    title: Line | None = None
+    body: Prose
+    cites: list[Slug] = []
+
+
+# The paragraphs the interpretation chooses from; a texts file must define each of them.
+REQUIRED_PARAGRAPHS = (
+    "not_a_diagnosis",
+    "adhd_consistent",
+    "adhd_not_consistent",
+    "rls_consistent",
+    "rls_possible",
+    "rls_not_consistent",
+    "link_both",
+    "link_adhd_only",
+    "link_rls_only",
+    "link_neither",
+    "iron_risk",
+    "ferritin_low",
+    "ferritin_children_note",
+    "referral_adhd",
+    "referral_rls",
+    "referral_none",
+)
+
+
+class TextsDocument(Strict):
+    """The explanatory texts and references that sit beside the definitions."""
+
+    format_version: Literal[1]
+    id: Literal["texts"]
+    version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")]
+    references: Annotated[list[Reference], Field(min_length=1, max_length=200)]
+    paragraphs: dict[Slug, Paragraph]

@@ -1,0 +1,22 @@
+"""Typed SQLAlchemy models, one module per thing stored. Imported here for Alembic."""
+
+from screener.models.audit import AuditEvent
+from screener.models.clinic import ClinicSettings
+from screener.models.content import ContentVersion
+from screener.models.screening import Answer, Screening, ScreeningInstrument, ScreeningResult
+from screener.models.stored_report import StoredReport
+from screener.models.user import ROLES, User, UserRole
+
+__all__ = [
+    "ROLES",
+    "Answer",
+    "AuditEvent",
+    "ClinicSettings",
+    "ContentVersion",
+    "Screening",
+    "ScreeningInstrument",
+    "ScreeningResult",
+    "StoredReport",
+    "User",
+    "UserRole",
+]

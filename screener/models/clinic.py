@@ -1,0 +1,29 @@
+"""The clinic's own details: a single row, edited by staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from screener.database import UTCDateTime, utcnow
+from screener.extensions import db
+
+
+class ClinicSettings(db.Model):
+    __tablename__ = "clinic_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("retention_days >= 1", name="retention_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(500), default="")
+    retention_days: Mapped[int] = mapped_column(default=365)
+    # [{"name", "assesses": ["adhd" | "sleep" | "gp"], "phone", "url"}]
+    providers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    lock_version: Mapped[int] = mapped_column(default=1)

@@ -1,0 +1,321 @@
+"""The registry of scoring rules a definition may name.
+
+Nothing in a definition file is evaluated as code: a file names a rule from
+``RULES`` and gives parameters, which are validated by the rule's own model and then
+checked against the definition (items exist, values are options of those items).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from screener.definitions.schema import Definition, MultipleChoiceItem, NumberItem, Slug
+from screener.scoring.results import Contribution, Outcome, RuleResult
+
+Problem = tuple[tuple[str | int, ...], str]
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Answers to the items a patient was shown; ``asked`` lists those items."""
+
+    values: dict[str, Any]
+    asked: frozenset[str]
+
+    def missing(self, item_ids: Iterable[str]) -> list[str]:
+        return [i for i in item_ids if i in self.asked and self.values.get(i) is None]
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    params: type[Params]
+    apply: Callable[[Definition, Any, Answers], RuleResult]
+    check: Callable[[Definition, Any], list[Problem]]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str, params: type[Params], check: Callable[[Definition, Any], list[Problem]]):
+    """Register ``apply`` under ``name`` with its parameter model and definition check."""
+
+    def register(apply: Callable[[Definition, Any, Answers], RuleResult]):
+        RULES[name] = Rule(name, params, apply, check)
+        return apply
+
+    return register
+
+
+def _unknown_items(definition: Definition, ids: Iterable[str], path: tuple) -> list[Problem]:
+    known = {item.id for item in definition.items()}
+    return [
+        ((*path, index), f"there is no item {item_id!r} in this definition")
+        for index, item_id in enumerate(ids)
+        if item_id not in known
+    ]
+
+
+def _unknown_values(definition: Definition, item_id: str, values: Iterable[Any], path: tuple):
+    item = definition.item(item_id)
+    if item is None or not item.choices():
+        return []
+    allowed = {option.value for option in item.choices()}
+    return [
+        ((*path, index), f"{value!r} is not an option of item {item_id!r}")
+        for index, value in enumerate(values)
+        if value not in allowed
+    ]
+
+
+# --- count of highlighted answers ---------------------------------------------------------
+
+
+class HighlightedCount(Params):
+    items: list[Slug] = Field(min_length=1, max_length=200)
+    threshold: int | None = Field(default=None, ge=1)
+
+
+def _check_highlighted(definition: Definition, params: HighlightedCount) -> list[Problem]:
+    problems = _unknown_items(definition, params.items, ("items",))
+    for index, item_id in enumerate(params.items):
+        item = definition.item(item_id)
+        if item is not None and not any(option.highlight for option in item.choices()):
+            problems.append((("items", index), f"item {item_id!r} has no highlighted option"))
+    if params.threshold is not None and params.threshold > len(params.items):
+        problems.append((("threshold",), "the threshold is larger than the number of items"))
+    return problems
+
+
+@rule("highlighted_count", HighlightedCount, _check_highlighted)
+def highlighted_count(definition: Definition, params: HighlightedCount, answers: Answers):
+    """Count answers in the shaded boxes, as on the paper form; compare to a threshold."""
+    contributions = []
+    for item_id in params.items:
+        answer = answers.values.get(item_id)
+        option = definition.item(item_id).option(answer)
+        counts = None if option is None else option.highlight
+        contributions.append(Contribution(item_id, answer, item_id in answers.asked, counts))
+    if answers.missing(params.items):
+        outcome, score = Outcome.INCOMPLETE, None
+    else:
+        score = sum(1 for c in contributions if c.counts)
+        if params.threshold is None:
+            outcome = Outcome.INFORMATIONAL
+        elif score >= params.threshold:
+            outcome = Outcome.CONSISTENT
+        else:
+            outcome = Outcome.NOT_CONSISTENT
+    return RuleResult(
+        "highlighted_count",
+        outcome,
+        score,
+        params.threshold,
+        len(params.items),
+        tuple(contributions),
+    )
+
+
+# --- sum of option scores with bands -------------------------------------------------------
+
+
+class Band(Params):
+    min: int
+    max: int
+    outcome: Outcome
+    label: str = Field(min_length=1, max_length=100)
+
+
+class ScoreSum(Params):
+    items: list[Slug] = Field(min_length=1, max_length=200)
+    bands: list[Band] = Field(min_length=1, max_length=20)
+    threshold: int | None = None
+
+
+def _check_sum(definition: Definition, params: ScoreSum) -> list[Problem]:
+    problems = _unknown_items(definition, params.items, ("items",))
+    for index, item_id in enumerate(params.items):
+        item = definition.item(item_id)
+        if item is not None and (
+            not item.choices() or any(option.score is None for option in item.choices())
+        ):
+            problems.append((("items", index), f"every option of {item_id!r} needs a score"))
+    ordered = sorted(params.bands, key=lambda band: band.min)
+    for index, band in enumerate(ordered):
+        if band.min > band.max:
+            problems.append((("bands",), f"band {band.label!r} has min above max"))
+        if index and band.min != ordered[index - 1].max + 1:
+            problems.append((("bands",), "bands must follow on without gaps or overlaps"))
+    return problems
+
+
+@rule("option_score_sum", ScoreSum, _check_sum)
+def option_score_sum(definition: Definition, params: ScoreSum, answers: Answers):
+    """Add up the options' scores and report the band the total falls in."""
+    contributions = []
+    for item_id in params.items:
+        answer = answers.values.get(item_id)
+        option = definition.item(item_id).option(answer)
+        points = None if option is None else option.score
+        contributions.append(Contribution(item_id, answer, item_id in answers.asked, None, points))
+    maximum = sum(max(o.score for o in definition.item(i).choices()) for i in params.items)
+    if answers.missing(params.items):
+        return RuleResult(
+            "option_score_sum",
+            Outcome.INCOMPLETE,
+            None,
+            params.threshold,
+            maximum,
+            tuple(contributions),
+        )
+    score = sum(c.points or 0 for c in contributions)
+    band = next((b for b in params.bands if b.min <= score <= b.max), None)
+    outcome = band.outcome if band else Outcome.INCOMPLETE
+    return RuleResult(
+        "option_score_sum",
+        outcome,
+        score,
+        params.threshold,
+        maximum,
+        tuple(contributions),
+        {"band": band.label if band else None},
+    )
+
+
+# --- criteria all met / some unsure / not met ----------------------------------------------
+
+
+class Criteria(Params):
+    met: dict[Slug, list[str]] = Field(min_length=1, max_length=50)
+    unsure: dict[Slug, list[str]] = {}
+
+
+def _check_criteria(definition: Definition, params: Criteria) -> list[Problem]:
+    problems = _unknown_items(definition, params.met, ("met",))
+    problems += _unknown_items(definition, params.unsure, ("unsure",))
+    for key in ("met", "unsure"):
+        for item_id, values in getattr(params, key).items():
+            problems += _unknown_values(definition, item_id, values, (key, item_id))
+    for item_id in params.unsure:
+        if item_id not in params.met:
+            problems.append((("unsure", item_id), f"{item_id!r} is not one of the criteria"))
+    return problems
+
+
+@rule("criteria", Criteria, _check_criteria)
+def criteria(definition: Definition, params: Criteria, answers: Answers):
+    """Every criterion met: consistent; none failed but some unsure: possible.
+
+    A criterion that was not asked (its condition did not hold) is not met.
+    """
+    contributions = []
+    for item_id, accepted in params.met.items():
+        answer = answers.values.get(item_id)
+        asked = item_id in answers.asked
+        counts = None if asked and answer is None else answer in accepted
+        contributions.append(Contribution(item_id, answer, asked, counts))
+    met = sum(1 for c in contributions if c.counts)
+    if answers.missing(params.met):
+        outcome = Outcome.INCOMPLETE
+    elif met == len(contributions):
+        outcome = Outcome.CONSISTENT
+    elif all(c.counts or c.answer in params.unsure.get(c.item_id, ()) for c in contributions):
+        outcome = Outcome.POSSIBLE
+    else:
+        outcome = Outcome.NOT_CONSISTENT
+    score = None if outcome is Outcome.INCOMPLETE else met
+    return RuleResult(
+        "criteria", outcome, score, len(contributions), len(contributions), tuple(contributions)
+    )
+
+
+# --- a category from one answer (e.g. the clinical course of RLS) --------------------------
+
+
+class Category(Params):
+    item: Slug
+    categories: dict[Slug, list[str]] = Field(min_length=1, max_length=20)
+
+
+def _check_category(definition: Definition, params: Category) -> list[Problem]:
+    problems = _unknown_items(definition, [params.item], ("item",))
+    for name, values in params.categories.items():
+        problems += _unknown_values(definition, params.item, values, ("categories", name))
+    return problems
+
+
+@rule("category", Category, _check_category)
+def category(definition: Definition, params: Category, answers: Answers):
+    """Name the category the answer falls in; ``None`` when the item was not answered."""
+    answer = answers.values.get(params.item)
+    name = next((n for n, values in params.categories.items() if answer in values), None)
+    contribution = Contribution(params.item, answer, params.item in answers.asked, name is not None)
+    outcome = Outcome.INCOMPLETE if answers.missing([params.item]) else Outcome.INFORMATIONAL
+    return RuleResult("category", outcome, None, None, None, (contribution,), {"category": name})
+
+
+# --- flags (context questionnaires) ---------------------------------------------------------
+
+
+class Flag(Params):
+    id: Slug
+    label: str = Field(min_length=1, max_length=200)
+    item: Slug
+    in_: list[str] | None = Field(default=None, alias="in")
+    at_most: float | None = None
+
+
+class Flags(Params):
+    flags: list[Flag] = Field(min_length=1, max_length=50)
+
+
+def _check_flags(definition: Definition, params: Flags) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, flag in enumerate(params.flags):
+        path = ("flags", index)
+        problems += _unknown_items(definition, [flag.item], (*path, "item"))
+        if (flag.in_ is None) == (flag.at_most is None):
+            problems.append((path, "give exactly one of 'in' or 'at_most'"))
+        if flag.in_ is not None:
+            problems += _unknown_values(definition, flag.item, flag.in_, (*path, "in"))
+        if flag.at_most is not None and not isinstance(definition.item(flag.item), NumberItem):
+            problems.append(((*path, "at_most"), "'at_most' needs a number item"))
+    return problems
+
+
+@rule("flags", Flags, _check_flags)
+def flags(definition: Definition, params: Flags, answers: Answers):
+    """Raise a flag for each answer that matches; a context, never a verdict."""
+    raised = []
+    contributions = []
+    for flag in params.flags:
+        answer = answers.values.get(flag.item)
+        if answer is None:
+            hit = False
+        elif flag.in_ is not None:
+            chosen = (
+                answer if isinstance(definition.item(flag.item), MultipleChoiceItem) else [answer]
+            )
+            hit = any(value in flag.in_ for value in chosen)
+        else:
+            hit = answer <= flag.at_most
+        if hit:
+            raised.append({"id": flag.id, "label": flag.label})
+        contributions.append(Contribution(flag.item, answer, flag.item in answers.asked, hit))
+    return RuleResult(
+        "flags",
+        Outcome.INFORMATIONAL,
+        len(raised),
+        None,
+        len(params.flags),
+        tuple(contributions),
+        {"flags": raised},
+    )

@@ -1,0 +1,56 @@
+"""Clinic accounts: creation, roles and deactivation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from screener import passwords
+from screener.extensions import db
+from screener.models import ROLES, User, UserRole
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,60}$")
+
+
+class AccountError(ValueError):
+    """The account cannot be created or changed as asked; the message says why."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(email: str, password: str, roles: Iterable[str]) -> User:
+    email = normalise_email(email)
+    if not EMAIL.match(email):
+        raise AccountError(f"{email!r} is not an e-mail address")
+    roles = set(roles)
+    unknown = roles - set(ROLES)
+    if unknown or not roles:
+        raise AccountError(f"roles must be among {', '.join(ROLES)}")
+    if find_user(email) is not None:
+        raise AccountError(f"an account for {email} already exists")
+    try:
+        passwords.check_policy(password)
+    except passwords.PasswordRejected as exc:
+        raise AccountError(str(exc)) from None
+    user = User(email=email, password_hash=passwords.hash_password(password))
+    user.role_rows = [UserRole(role=role) for role in sorted(roles)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    try:
+        passwords.check_policy(password)
+    except passwords.PasswordRejected as exc:
+        raise AccountError(str(exc)) from None
+    user.password_hash = passwords.hash_password(password)
+    user.session_version += 1

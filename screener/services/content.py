@@ -1,0 +1,130 @@
+"""Stored definition versions: importing files, choosing the live version, loading one."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from screener.database import utcnow
+from screener.definitions.catalog import TEXTS_KEY, load_directory
+from screener.definitions.loading import load_definition_text, load_texts_text
+from screener.definitions.schema import Definition, TextsDocument
+from screener.extensions import db
+from screener.models import ContentVersion
+
+
+@dataclass(frozen=True)
+class Imported:
+    key: str
+    revision: int
+    created: bool
+
+
+def store_version(
+    kind: str, key: str, version: str, title: str, raw: bytes, *, publish: bool, user_id=None
+) -> tuple[ContentVersion, bool]:
+    """Store ``raw`` as a new version of ``key`` unless the same text is already stored."""
+    sha = hashlib.sha256(raw).hexdigest()
+    existing = db.session.scalar(
+        select(ContentVersion).where(ContentVersion.key == key, ContentVersion.sha256 == sha)
+    )
+    if existing is not None:
+        if publish and existing.published_at is None:
+            existing.published_at = utcnow()
+        return existing, False
+    last = db.session.scalar(
+        select(func.max(ContentVersion.revision)).where(ContentVersion.key == key)
+    )
+    row = ContentVersion(
+        kind=kind,
+        key=key,
+        version=version,
+        revision=(last or 0) + 1,
+        title=title,
+        sha256=sha,
+        source_text=raw.decode("utf-8"),
+        created_by_id=user_id,
+        published_at=utcnow() if publish else None,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row, True
+
+
+def import_directory(folder: Path) -> list[Imported]:
+    """Store every changed file in ``folder`` as a new, published version.
+
+    An unchanged file adds nothing, so running it again is harmless.
+    """
+    catalog = load_directory(folder)
+    imported = []
+    for key, (definition, source) in sorted(catalog.definitions.items()):
+        row, created = store_version(
+            "questionnaire", key, definition.version, definition.title, source.raw, publish=True
+        )
+        imported.append(Imported(key, row.revision, created))
+    if catalog.texts is not None:
+        texts, source = catalog.texts
+        row, created = store_version(
+            "texts",
+            TEXTS_KEY,
+            texts.version,
+            "Explanatory texts and references",
+            source.raw,
+            publish=True,
+        )
+        imported.append(Imported(TEXTS_KEY, row.revision, created))
+    return imported
+
+
+def live_version(key: str) -> ContentVersion | None:
+    """The newest published version: what new screenings are pinned to."""
+    return db.session.scalar(
+        select(ContentVersion)
+        .where(ContentVersion.key == key, ContentVersion.published_at.is_not(None))
+        .order_by(ContentVersion.revision.desc())
+        .limit(1)
+    )
+
+
+def live_versions(kind: str = "questionnaire") -> list[ContentVersion]:
+    newest = (
+        select(ContentVersion.key, func.max(ContentVersion.revision).label("revision"))
+        .where(ContentVersion.kind == kind, ContentVersion.published_at.is_not(None))
+        .group_by(ContentVersion.key)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(ContentVersion)
+            .join(
+                newest,
+                (ContentVersion.key == newest.c.key)
+                & (ContentVersion.revision == newest.c.revision),
+            )
+            .order_by(ContentVersion.key)
+        )
+    )
+
+
+def definition_of(version: ContentVersion) -> Definition:
+    return _parse_definition(version.sha256, version.source_text)
+
+
+def texts_of(version: ContentVersion) -> TextsDocument:
+    return _parse_texts(version.sha256, version.source_text)
+
+
+# Stored versions never change, so a parsed copy can be kept by content hash.
+@lru_cache(maxsize=256)
+def _parse_definition(sha256: str, source_text: str) -> Definition:
+    return load_definition_text(source_text, f"stored version {sha256[:12]}")
+
+
+@lru_cache(maxsize=64)
+def _parse_texts(sha256: str, source_text: str) -> TextsDocument:
+    return load_texts_text(source_text, f"stored texts {sha256[:12]}")

@@ -1,0 +1,57 @@
+"""Cross-cutting HTTP behaviour: security headers and calm error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+ERROR_TEXT = {
+    400: ("Something went wrong with that request", "Please go back and try again."),
+    403: ("You cannot open this page", "Your account does not have access to it."),
+    404: ("Page not found", "Check the address, or start again from the home page."),
+    405: ("That did not work", "Please go back and try again."),
+    413: ("That was too large to send", "Please shorten your answer and try again."),
+    429: ("Too many attempts", "Please wait a few minutes and try again."),
+    500: ("Something went wrong on our side", "Your saved answers are safe. Please try again."),
+    503: ("The service is busy", "Your saved answers are safe. Please try again in a minute."),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.endpoint != "static":
+        # Pages may hold health data: never keep them in a shared or back-button cache.
+        headers.setdefault("Cache-Control", "no-store")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def error_page(code: int):
+    title, text = ERROR_TEXT.get(code, ERROR_TEXT[400 if code < 500 else 500])
+    return render_template("error.html", code=code, title=title, text=text), code
+
+
+def _http_error(exc: HTTPException):
+    return error_page(exc.code or 500)
+
+
+def _csrf_error(exc: CSRFError):
+    return error_page(400)

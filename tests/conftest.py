@@ -1,0 +1,125 @@
+"""Fixtures: an app on a real database (SQLite always, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from screener import create_app
+from screener.config import PROJECT_ROOT, normalise_database_url
+
+POSTGRES_URL = os.environ.get("SCREENER_TEST_POSTGRES_URL")
+QUESTIONNAIRES = PROJECT_ROOT / "questionnaires"
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+def _config(url: str, instance: Path, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "QUESTIONNAIRES_DIR": str(QUESTIONNAIRES),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **extra,
+    }
+
+
+def _init(app) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated, imported SQLite file copied for every test (much faster than migrating)."""
+    folder = tmp_path_factory.mktemp("template")
+    app = create_app(_config(f"sqlite:///{folder / 'db.sqlite'}", folder))
+    _init(app)
+    with app.app_context():
+        from screener.extensions import db
+
+        db.engine.dispose()
+    return folder / "db.sqlite"
+
+
+@pytest.fixture(scope="session")
+def postgres_ready():
+    """Reset the PostgreSQL test database once per session and migrate it."""
+    engine = create_engine(normalise_database_url(POSTGRES_URL))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return True
+
+
+def _truncate_postgres(app) -> None:
+    from screener.extensions import db
+
+    with app.app_context():
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def make_app(backend, tmp_path, request):
+    """Build an app on a fresh database; extra keyword arguments become config."""
+    apps = []
+
+    def make(**extra):
+        if backend == "sqlite":
+            database = tmp_path / "screener.sqlite"
+            if not database.exists():
+                shutil.copy(request.getfixturevalue("sqlite_template"), database)
+            url = f"sqlite:///{database}"
+        else:
+            request.getfixturevalue("postgres_ready")
+            url = POSTGRES_URL
+        app = create_app(_config(url, tmp_path, **extra))
+        if backend == "postgres" and not apps:
+            _migrate_and_reset(app)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            from screener.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _migrate_and_reset(app) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+    _truncate_postgres(app)
+    _init(app)
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

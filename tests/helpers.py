@@ -1,0 +1,53 @@
+"""Shared test data: the shipped definitions and answer builders."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from screener.definitions.catalog import load_directory
+from tests.conftest import QUESTIONNAIRES
+
+
+@cache
+def catalog():
+    return load_directory(QUESTIONNAIRES)
+
+
+def definition(key: str):
+    return catalog().definitions[key][0]
+
+
+def texts():
+    return catalog().texts[0]
+
+
+def asrs(part_a: list[str], part_b: str | list[str] = "never") -> dict[str, str]:
+    """ASRS answers: six Part A values, and Part B as one value for all or twelve values."""
+    answers = {f"q{n}": value for n, value in enumerate(part_a, start=1)}
+    b = [part_b] * 12 if isinstance(part_b, str) else part_b
+    answers.update({f"q{n}": value for n, value in enumerate(b, start=7)})
+    return answers
+
+
+def rls(
+    gate="yes",
+    c1="yes",
+    c2="yes",
+    c3="yes",
+    c4="yes",
+    c5="no",
+    frequency="twice_weekly_or_more",
+    impact="yes",
+) -> dict[str, str]:
+    answers = {"gate": gate}
+    if gate == "yes":
+        answers.update(
+            c1_urge=c1,
+            c2_rest=c2,
+            c3_movement=c3,
+            c4_evening=c4,
+            c5_explained=c5,
+            frequency=frequency,
+            impact=impact,
+        )
+    return {k: v for k, v in answers.items() if v is not None}

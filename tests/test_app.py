@@ -1,0 +1,65 @@
+"""The app factory, configuration and the headers every response carries."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from screener import create_app
+from screener.config import ConfigError
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    with pytest.raises(ConfigError, match="SCREENER_SECRET_KEY"):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": "dev-123"})
+    with pytest.raises(ConfigError):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": "short"})
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 64})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+
+
+def test_wsgi_entry_point_refuses_production_without_key(tmp_path):
+    env = {"SCREENER_ENV": "production", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import screener.wsgi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SCREENER_SECRET_KEY" in result.stderr
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    for directive in (
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ):
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_not_found_is_a_calm_page_without_internals(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "Page not found" in body
+    assert "Traceback" not in body and "werkzeug" not in body.lower()
+    assert '<html lang="en">' in body
+
+
+def test_health_check(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}

@@ -1,0 +1,221 @@
+"""The operator CLI contract: exit codes and output that operators and scripts rely on."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from screener.models import ContentVersion, User
+from tests.conftest import QUESTIONNAIRES
+from tests.helpers import asrs, rls
+
+SCREENER = [sys.executable, "-m", "screener.cli"]
+
+
+def cli(*args: str, stdin: str | None = None, env: dict | None = None):
+    return subprocess.run(
+        [*SCREENER, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_validate_shipped_definitions_exits_0():
+    result = cli("questionnaires", "validate", *map(str, sorted(QUESTIONNAIRES.glob("*.yaml"))))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("valid") == 4
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("options: from_often", "optons: from_often"), "unknown key 'optons'"),
+        (("kind: screen", "kind: screen\nextra_key: 1"), "unknown key 'extra_key'"),
+        (("- id: q2\n", "- id: q1\n"), "'q1' is used twice"),
+        (("title: Adult", "title: !!python/object/apply:os.system ['true']\n#"), "tag"),
+    ],
+)
+def test_validate_bad_file_exits_1_and_names_the_line(tmp_path, change, expected):
+    bad = tmp_path / "bad.yaml"
+    text = (QUESTIONNAIRES / "asrs-v1.1.yaml").read_text(encoding="utf-8")
+    bad.write_text(text.replace(*change, 1), encoding="utf-8")
+    result = cli("questionnaires", "validate", str(bad))
+    assert result.returncode == 1
+    assert expected in result.stderr
+    assert f"{bad}:" in result.stderr and ":" in result.stderr.split(str(bad))[1]
+
+
+def test_validate_alias_bomb_and_oversize(tmp_path):
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text('a: &a ["x","x"]\nb: [*a,*a]\n', encoding="utf-8")
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * (300 * 1024))
+    result = cli("questionnaires", "validate", str(bomb), str(big))
+    assert result.returncode == 1
+    assert f"{bomb}:1:" in result.stderr and "anchor" in result.stderr
+    assert f"{big}:1:1" in result.stderr and "256 KiB" in result.stderr
+
+
+def _score(tmp_path: Path, answers) -> subprocess.CompletedProcess:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers), encoding="utf-8")
+    return cli("score", str(path))
+
+
+def test_score_prints_json_per_questionnaire(tmp_path):
+    result = _score(
+        tmp_path,
+        {
+            "asrs-v1.1": asrs(["sometimes", "sometimes", "sometimes", "often", "never", "never"]),
+            "rls-irlssg": rls(c5="unsure"),
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["asrs-v1.1"]["outcome"] == "consistent"
+    assert output["asrs-v1.1"]["score"] == 4
+    assert output["asrs-v1.1"]["threshold"] == 4
+    assert output["asrs-v1.1"]["version"] == "1.1"
+    assert output["asrs-v1.1"]["reports"]["part_b"]["score"] == 0
+    assert output["rls-irlssg"]["outcome"] == "possible"
+    assert output["rls-irlssg"]["reports"]["course"]["details"]["category"] == "chronic_persistent"
+
+
+def test_score_boundary_three_highlighted(tmp_path):
+    result = _score(tmp_path, {"asrs-v1.1": asrs(["sometimes"] * 4 + ["never"] * 2)})
+    output = json.loads(result.stdout)["asrs-v1.1"]
+    assert (output["outcome"], output["score"]) == ("not_consistent", 3)
+
+
+def test_score_missing_answer_is_incomplete(tmp_path):
+    answers = asrs(["often"] * 6)
+    del answers["q6"]
+    output = json.loads(_score(tmp_path, {"asrs-v1.1": answers}).stdout)["asrs-v1.1"]
+    assert output["outcome"] == "incomplete"
+    assert output["score"] is None
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"phq-9": {}}, "unknown questionnaire 'phq-9'"),
+        ({"asrs-v1.1": {"q19": "often"}}, "no item 'q19'"),
+        ({"asrs-v1.1": {"q1": "always"}}, "'always'"),
+        ({"rls-irlssg": {"gate": True}}, "gate"),
+        (["not", "an", "object"], "expected a JSON object"),
+    ],
+)
+def test_score_rejects_unknown_input_with_exit_2(tmp_path, answers, message):
+    result = _score(tmp_path, answers)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_score_rejects_invalid_json(tmp_path):
+    path = tmp_path / "answers.json"
+    path.write_text("{not json", encoding="utf-8")
+    result = cli("score", str(path))
+    assert result.returncode == 2
+    assert "not valid JSON" in result.stderr
+
+
+def test_init_is_idempotent_and_imports_changed_files_as_new_versions(app, tmp_path):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init"]).exit_code == 0
+    with app.app_context():
+        from screener.extensions import db
+
+        count = db.session.scalar(select(func.count()).select_from(ContentVersion))
+    assert count == 4
+
+    folder = tmp_path / "q"
+    folder.mkdir()
+    for path in QUESTIONNAIRES.glob("*.yaml"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    asrs_file = folder / "asrs-v1.1.yaml"
+    asrs_file.write_text(
+        asrs_file.read_text(encoding="utf-8").replace("Part B", "Part B.", 1), encoding="utf-8"
+    )
+    app.config["QUESTIONNAIRES_DIR"] = str(folder)
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "asrs-v1.1: imported as revision 2" in result.output
+    assert "rls-irlssg: unchanged, revision 1" in result.output
+    with app.app_context():
+        from screener.services.content import live_version
+
+        assert live_version("asrs-v1.1").revision == 2
+        assert db.session.scalar(select(func.count()).select_from(ContentVersion)) == 5
+
+
+def test_init_refuses_invalid_definitions_and_changes_nothing(app, tmp_path):
+    (tmp_path / "q").mkdir()
+    (tmp_path / "q" / "bad.yaml").write_text("format_version: 1\nid: bad\n", encoding="utf-8")
+    app.config["QUESTIONNAIRES_DIR"] = str(tmp_path / "q")
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 1
+    assert "bad.yaml" in result.output
+
+
+def test_init_demo_prints_credentials_that_work(app):
+    result = app.test_cli_runner().invoke(args=["init", "--demo"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if "clinician@demo.invalid" in line)
+    password = line.split("password: ")[1].strip()
+    with app.app_context():
+        from screener import passwords
+        from screener.services.accounts import find_user
+
+        user = find_user("clinician@demo.invalid")
+        assert passwords.verify(user.password_hash, password)
+        assert user.roles == {"clinician"}
+
+
+def test_users_create_reads_password_from_stdin(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["users", "create", "Dr.Who@Example.org", "--role", "clinician", "--role", "admin"],
+        input="correct horse battery staple 42\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from screener.extensions import db
+
+        user = db.session.scalar(select(User).where(User.email == "dr.who@example.org"))
+        assert user.roles == {"clinician", "admin"}
+        assert user.password_hash.startswith("$argon2id$")
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("a@example.org", "short", "at least 12"),
+        ("a@example.org", "password1234", "too common"),
+        ("not-an-email", "a long and unusual passphrase", "not an e-mail"),
+    ],
+)
+def test_users_create_refuses_bad_input(app, email, password, message):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", email, "--role", "staff"], input=password + "\n"
+    )
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_users_create_refuses_duplicates(app):
+    runner = app.test_cli_runner()
+    args = ["users", "create", "x@example.org", "--role", "staff"]
+    assert runner.invoke(args=args, input="a long and unusual passphrase\n").exit_code == 0
+    result = runner.invoke(args=args, input="a long and unusual passphrase\n")
+    assert result.exit_code == 2
+    assert "already exists" in result.output
