@@ -126,3 +126,9 @@ def test_concurrent_read_then_write_transactions_lose_nothing(app, backend):
     with app.app_context():
         db.session.expire_all()
         assert db.session.get(ClinicSettings, 1).retention_days == start + 200
+
+
+def test_migrations_match_the_models(app):
+    """``alembic check``: the newest migration creates exactly what the models declare."""
+    result = app.test_cli_runner().invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output

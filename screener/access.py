@@ -1,0 +1,55 @@
+"""Who may open what. Protection is the default: every blueprint declares a policy.
+
+A blueprint is either public (listed in ``PUBLIC_BLUEPRINTS``) or protected with
+``protect(blueprint, *roles)``, which installs one ``before_request`` guard for the
+whole area, so a new route cannot be left open by forgetting a decorator. The app
+refuses to serve an endpoint whose blueprint has no policy (see ``check_policies``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, redirect, request, url_for
+from flask_login import current_user
+
+# Blueprints anyone may open. Everything else must be protected with ``protect``.
+PUBLIC_BLUEPRINTS = frozenset({"public", "patient", "auth"})
+PUBLIC_ENDPOINTS = frozenset({"static"})
+
+_policies: dict[str, frozenset[str]] = {}
+
+
+def protect(blueprint: Blueprint, *roles: str) -> None:
+    """Require a signed-in, active account holding one of ``roles`` for every route."""
+    allowed = frozenset(roles)
+    if not allowed:
+        raise ValueError("name at least one role")
+    _policies[blueprint.name] = allowed
+
+    @blueprint.before_request
+    def _guard():
+        if not current_user.is_authenticated:
+            if request.method == "GET":
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            abort(401)
+        if not current_user.has_role(*allowed):
+            abort(403)
+        return None
+
+
+def policy_of(endpoint: str) -> frozenset[str] | None:
+    """The roles an endpoint needs; an empty set for public ones; None if undeclared."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return frozenset()
+    blueprint = endpoint.split(".", 1)[0] if "." in endpoint else None
+    if blueprint in PUBLIC_BLUEPRINTS:
+        return frozenset()
+    return _policies.get(blueprint) if blueprint else None
+
+
+def check_policies(app: Flask) -> None:
+    """Refuse to start when any endpoint has no declared policy."""
+    undeclared = sorted(
+        rule.endpoint for rule in app.url_map.iter_rules() if policy_of(rule.endpoint) is None
+    )
+    if undeclared:
+        raise RuntimeError(f"endpoints without an access policy: {', '.join(undeclared)}")

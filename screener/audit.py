@@ -1,0 +1,49 @@
+"""The audit trail: one row per access to health data and per security event.
+
+``record`` writes in its own short transaction *before* the caller shows anything, so
+that if the row cannot be written the caller fails and health data is not returned.
+Values are cut to size and CR/LF encoded so a crafted value cannot forge log lines.
+"""
+
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from screener.extensions import db
+from screener.models import AuditEvent
+
+
+def _clean(value: str | None, limit: int) -> str | None:
+    if value is None:
+        return None
+    return value.replace("\r", "\\r").replace("\n", "\\n")[:limit]
+
+
+def record(
+    action: str,
+    *,
+    reference: str | None = None,
+    outcome: str = "ok",
+    detail: str | None = None,
+    actor: str | None = None,
+    role: str | None = None,
+) -> None:
+    """Write one audit row now, in a separate transaction; raise if it cannot be written."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user.email
+        role = role or ",".join(sorted(current_user.roles))
+    address = request.remote_addr if has_request_context() else "cli"
+    with Session(db.engine) as session, session.begin():
+        session.add(
+            AuditEvent(
+                actor=_clean(actor, 254),
+                role=_clean(role, 60),
+                action=_clean(action, 60),
+                reference=_clean(reference, 120),
+                outcome=_clean(outcome, 30),
+                address=_clean(address, 64),
+                detail=_clean(detail, 500),
+            )
+        )

@@ -1,0 +1,327 @@
+"""A patient's screening from start to submission: the one place that changes it.
+
+Views, the PDF and the clinician pages read a screening through ``summary`` so that
+they all show the same outcomes, computed from the pinned definition versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from screener import codes
+from screener.database import utcnow
+from screener.definitions.catalog import TEXTS_KEY
+from screener.definitions.schema import Definition, Section, TextsDocument
+from screener.extensions import db
+from screener.interpretation import Interpretation, interpret
+from screener.models import Answer, ContentVersion, Screening, ScreeningInstrument, ScreeningResult
+from screener.scoring.engine import check_answers, score, section_shown
+from screener.scoring.results import Result
+from screener.services import clinic, content
+
+
+class ScreeningError(ValueError):
+    """The request cannot be carried out on this screening; the message says why."""
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """One instrument of a screening with the exact definition it is answered on."""
+
+    key: str
+    version: ContentVersion
+    definition: Definition
+
+
+@dataclass(frozen=True)
+class Step:
+    """One page of the flow: a section of one instrument."""
+
+    number: int  # 1-based among the steps shown
+    key: str
+    section: Section
+    definition: Definition
+
+    @property
+    def slug(self) -> str:
+        return f"{self.key}/{self.section.id}"
+
+
+@dataclass(frozen=True)
+class InstrumentSummary:
+    key: str
+    version_label: str
+    revision: int
+    definition: Definition
+    answers: Mapping[str, Any]
+    result: Result
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything a results page, PDF or clinician view needs, as plain data."""
+
+    reference_code: str
+    status: str
+    created_at: Any
+    submitted_at: Any
+    clinic: Mapping[str, Any]
+    instruments: tuple[InstrumentSummary, ...]
+    interpretation: Interpretation
+    texts: TextsDocument
+    texts_revision: int
+
+
+def start(keys: Sequence[str]) -> tuple[Screening, str]:
+    """Create a draft pinned to the live versions of ``keys``; return it and its resume token.
+
+    The token is returned once and only its hash is stored.
+    """
+    live = {row.key: row for row in content.live_versions()}
+    unknown = [key for key in keys if key not in live]
+    if unknown or not keys:
+        raise ScreeningError(f"unknown questionnaires: {', '.join(unknown) or 'none chosen'}")
+    texts = content.live_version(TEXTS_KEY)
+    if texts is None:
+        raise ScreeningError("the explanatory texts have not been imported (run screener init)")
+    token = codes.new_resume_token()
+    screening = Screening(
+        reference_code=_unused_code(),
+        resume_token_hash=codes.token_hash(token),
+        texts_version_id=texts.id,
+        status="draft",
+    )
+    screening.instruments = [
+        ScreeningInstrument(content_version_id=live[key].id, position=position)
+        for position, key in enumerate(keys)
+    ]
+    db.session.add(screening)
+    db.session.flush()
+    return screening, token
+
+
+def _unused_code() -> str:
+    while True:
+        code = codes.new_reference_code()
+        if db.session.scalar(select(Screening.id).where(Screening.reference_code == code)) is None:
+            return code
+
+
+def by_token(token: str) -> Screening | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(Screening).where(Screening.resume_token_hash == codes.token_hash(token))
+    )
+
+
+def by_code(text: str) -> Screening | None:
+    """The screening with this reference code; None for anything else, typed or not."""
+    code = codes.normalise_code(text)
+    if code is None:
+        return None
+    return db.session.scalar(select(Screening).where(Screening.reference_code == code))
+
+
+def pinned(screening: Screening) -> list[Pinned]:
+    return [
+        Pinned(
+            row.content_version.key, row.content_version, content.definition_of(row.content_version)
+        )
+        for row in screening.instruments
+    ]
+
+
+def answers_of(screening: Screening) -> dict[str, dict[str, Any]]:
+    answers: dict[str, dict[str, Any]] = {p.key: {} for p in pinned(screening)}
+    rows = db.session.execute(
+        select(Answer.questionnaire_key, Answer.item_id, Answer.value).where(
+            Answer.screening_id == screening.id
+        )
+    )
+    for key, item_id, value in rows:
+        answers.setdefault(key, {})[item_id] = value
+    return answers
+
+
+def steps(
+    screening: Screening, answers: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[Step]:
+    """The pages the patient sees, given the answers so far (conditions may hide some)."""
+    answers = answers if answers is not None else answers_of(screening)
+    shown: list[Step] = []
+    for instrument in pinned(screening):
+        mine = answers.get(instrument.key, {})
+        for section in instrument.definition.sections:
+            if section_shown(section, mine):
+                shown.append(Step(len(shown) + 1, instrument.key, section, instrument.definition))
+    return shown
+
+
+def step_is_complete(step: Step, answers: Mapping[str, Any]) -> bool:
+    return all(
+        answers.get(item.id) is not None
+        for item in step.section.items
+        if item.required and (item.show_if is None or item.show_if.holds(dict(answers)))
+    )
+
+
+def first_incomplete(screening: Screening, answers=None) -> Step | None:
+    answers = answers if answers is not None else answers_of(screening)
+    return next(
+        (s for s in steps(screening, answers) if not step_is_complete(s, answers.get(s.key, {}))),
+        None,
+    )
+
+
+def save_section(
+    screening: Screening, key: str, section_id: str, raw: Mapping[str, Any]
+) -> dict[str, str]:
+    """Check and store the answers to one section; return errors by item id (nothing saved then).
+
+    ``raw`` maps item ids to submitted values (None or "" for no answer). Answers to items
+    of other sections are untouched, so nothing already saved is lost.
+    """
+    if screening.status != "draft":
+        raise ScreeningError("this screening has already been submitted")
+    instrument = next((p for p in pinned(screening) if p.key == key), None)
+    section = instrument and next(
+        (s for s in instrument.definition.sections if s.id == section_id), None
+    )
+    if section is None:
+        raise ScreeningError("no such page in this screening")
+    current = answers_of(screening).get(key, {})
+    proposed = {**current}
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for item in section.items:
+        value = raw.get(item.id)
+        if value in (None, "", []):
+            clean[item.id] = None
+            continue
+        try:
+            clean[item.id] = item.check(value)
+        except ValueError as exc:
+            errors[item.id] = str(exc)
+    proposed.update(clean)
+    for item in section.items:
+        visible = item.show_if is None or item.show_if.holds(proposed)
+        if visible and item.required and clean.get(item.id) is None and item.id not in errors:
+            errors[item.id] = _missing_message(item)
+    if errors:
+        return errors
+    for item_id, value in clean.items():
+        _upsert(screening.id, key, item_id, value)
+    screening.updated_at = utcnow()
+    db.session.flush()
+    return {}
+
+
+def _missing_message(item) -> str:
+    if item.type == "multiple_choice":
+        return "Tick at least one box (or “None of these”)."
+    if item.type in ("number", "text"):
+        return "Enter an answer."
+    return "Choose an answer."
+
+
+def _upsert(screening_id: int, key: str, item_id: str, value: Any) -> None:
+    row = db.session.scalar(
+        select(Answer).where(
+            Answer.screening_id == screening_id,
+            Answer.questionnaire_key == key,
+            Answer.item_id == item_id,
+        )
+    )
+    if value is None:
+        if row is not None:
+            db.session.delete(row)
+        return
+    if row is None:
+        db.session.add(
+            Answer(screening_id=screening_id, questionnaire_key=key, item_id=item_id, value=value)
+        )
+    elif row.value != value:
+        row.value = value
+
+
+def results_of(screening: Screening, answers=None) -> dict[str, Result]:
+    answers = answers if answers is not None else answers_of(screening)
+    return {
+        p.key: score(p.definition, check_answers(p.definition, answers.get(p.key, {})))
+        for p in pinned(screening)
+    }
+
+
+def submit(screening: Screening) -> bool:
+    """Submit once. Returns True for the request that submitted, False if it already was.
+
+    The status change is a conditional UPDATE, so two racing requests (a double click)
+    cannot both submit; results are written in the same transaction.
+    """
+    answers = answers_of(screening)
+    if screening.status == "submitted":
+        return False
+    missing = first_incomplete(screening, answers)
+    if missing is not None:
+        raise ScreeningError(f"step {missing.number} is not complete")
+    changed = db.session.execute(
+        update(Screening)
+        .where(Screening.id == screening.id, Screening.status == "draft")
+        .values(status="submitted", submitted_at=utcnow(), clinic_snapshot=clinic.current())
+    ).rowcount
+    if not changed:
+        db.session.refresh(screening)
+        return False
+    db.session.execute(delete(ScreeningResult).where(ScreeningResult.screening_id == screening.id))
+    versions = {p.key: p.version for p in pinned(screening)}
+    for key, result in results_of(screening, answers).items():
+        db.session.add(
+            ScreeningResult(
+                screening_id=screening.id,
+                content_version_id=versions[key].id,
+                questionnaire_key=key,
+                outcome=result.outcome.value,
+                score=result.score,
+                threshold=result.threshold,
+                payload=result.to_json(),
+            )
+        )
+    db.session.flush()
+    db.session.refresh(screening)
+    return True
+
+
+def summary(screening: Screening) -> Summary:
+    answers = answers_of(screening)
+    instruments = pinned(screening)
+    results = results_of(screening, answers)
+    texts_row = db.session.get(ContentVersion, screening.texts_version_id)
+    texts = content.texts_of(texts_row)
+    clinic_data = screening.clinic_snapshot or clinic.current()
+    definitions = {p.key: p.definition for p in instruments}
+    return Summary(
+        reference_code=screening.reference_code,
+        status=screening.status,
+        created_at=screening.created_at,
+        submitted_at=screening.submitted_at,
+        clinic=clinic_data,
+        instruments=tuple(
+            InstrumentSummary(
+                p.key,
+                p.version.version,
+                p.version.revision,
+                p.definition,
+                answers.get(p.key, {}),
+                results[p.key],
+            )
+            for p in instruments
+        ),
+        interpretation=interpret(results, definitions, texts, clinic_data.get("providers", [])),
+        texts=texts,
+        texts_revision=texts_row.revision,
+    )

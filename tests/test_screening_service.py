@@ -1,0 +1,103 @@
+"""The screening service: pinning, saving steps, conditions and one-time submission."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from screener.extensions import db
+from screener.models import ScreeningResult
+from screener.services import content, screenings
+from screener.services.screenings import ScreeningError
+from tests.conftest import QUESTIONNAIRES
+from tests.helpers import asrs, rls
+
+ALL = ["asrs-v1.1", "rls-irlssg", "iron-context"]
+
+
+def fill(screening, answers_by_key):
+    """Answer step by step, as a patient would: later steps appear as conditions hold."""
+    while (step := screenings.first_incomplete(screening)) is not None:
+        mine = answers_by_key[step.key]
+        raw = {item.id: mine.get(item.id) for item in step.section.items}
+        assert screenings.save_section(screening, step.key, step.section.id, raw) == {}
+
+
+def test_start_pins_live_versions_and_returns_a_token_only_once(app):
+    with app.app_context():
+        screening, token = screenings.start(ALL)
+        assert screenings.by_token(token).id == screening.id
+        assert screening.resume_token_hash != token
+        assert screenings.by_code(screening.reference_code.lower()).id == screening.id
+        assert [p.key for p in screenings.pinned(screening)] == ALL
+        assert screenings.by_token(token + "x") is None
+        assert screenings.by_code("ACDE-FHJK-MNP") is None
+
+
+def test_start_refuses_unknown_questionnaires(app):
+    with app.app_context(), pytest.raises(ScreeningError):
+        screenings.start(["phq-9"])
+
+
+def test_gate_no_skips_criteria_pages(app):
+    with app.app_context():
+        screening, _ = screenings.start(["rls-irlssg"])
+        assert [s.section.id for s in screenings.steps(screening)] == ["screen"]
+        assert screenings.save_section(screening, "rls-irlssg", "screen", {"gate": "yes"}) == {}
+        assert [s.section.id for s in screenings.steps(screening)] == [
+            "screen",
+            "criteria",
+            "course",
+        ]
+
+
+def test_bad_answers_give_errors_and_keep_what_was_saved(app):
+    with app.app_context():
+        screening, _ = screenings.start(["asrs-v1.1"])
+        good = {f"q{n}": "often" for n in range(1, 7)}
+        assert screenings.save_section(screening, "asrs-v1.1", "part_a", good) == {}
+        bad = {**good, "q1": "always", "q2": None}
+        errors = screenings.save_section(screening, "asrs-v1.1", "part_a", bad)
+        assert set(errors) == {"q1", "q2"}
+        assert screenings.answers_of(screening)["asrs-v1.1"] == good
+
+
+def test_submit_is_idempotent_and_requires_every_step(app):
+    with app.app_context():
+        screening, _ = screenings.start(["asrs-v1.1", "rls-irlssg"])
+        with pytest.raises(ScreeningError):
+            screenings.submit(screening)
+        fill(screening, {"asrs-v1.1": asrs(["often"] * 6), "rls-irlssg": rls(c5="unsure")})
+        assert screenings.submit(screening) is True
+        assert screenings.submit(screening) is False
+        db.session.commit()
+        count = db.session.scalar(select(func.count()).select_from(ScreeningResult))
+        assert count == 2
+        summary = screenings.summary(screening)
+        outcomes = {i.key: i.result.outcome.value for i in summary.instruments}
+        assert outcomes == {"asrs-v1.1": "consistent", "rls-irlssg": "possible"}
+        assert summary.interpretation.explanation[0].key == "link_both"
+        with pytest.raises(ScreeningError):
+            screenings.save_section(screening, "asrs-v1.1", "part_a", {})
+
+
+def test_a_new_definition_version_leaves_existing_screenings_pinned(app, tmp_path):
+    with app.app_context():
+        old, _ = screenings.start(["asrs-v1.1"])
+        db.session.commit()
+        folder = tmp_path / "q"
+        folder.mkdir()
+        for path in QUESTIONNAIRES.glob("*.yaml"):
+            text = path.read_text(encoding="utf-8")
+            if path.name == "asrs-v1.1.yaml":
+                text = text.replace("How often are you distracted", "How often are you EDITED")
+            (folder / path.name).write_text(text, encoding="utf-8")
+        content.import_directory(Path(folder))
+        db.session.commit()
+        new, _ = screenings.start(["asrs-v1.1"])
+        old_q11 = screenings.pinned(old)[0].definition.item("q11").text
+        new_q11 = screenings.pinned(new)[0].definition.item("q11").text
+        assert old_q11.startswith("How often are you distracted")
+        assert new_q11.startswith("How often are you EDITED")
