@@ -36,8 +36,12 @@ def cli() -> None:
 
 def register_commands(app) -> None:
     """Commands that need the app (a database) live on ``app.cli``."""
+    from screener.cli_retention import erase_command, purge_command
+
     app.cli.add_command(init_command)
     app.cli.add_command(users)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(erase_command)
 
 
 @click.command("init")

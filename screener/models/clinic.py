@@ -17,12 +17,15 @@ class ClinicSettings(db.Model):
     __table_args__ = (
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("retention_days >= 1", name="retention_positive"),
+        CheckConstraint("draft_retention_days >= 1", name="draft_retention_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     name: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str] = mapped_column(String(500), default="")
     retention_days: Mapped[int] = mapped_column(default=365)
+    # Unfinished screenings are purged sooner: nobody reviews them.
+    draft_retention_days: Mapped[int] = mapped_column(default=7, server_default="7")
     # [{"name", "assesses": ["adhd" | "sleep" | "gp"], "phone", "url"}]
     providers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from urllib.parse import urlsplit
 
+from flask import current_app
+from sqlalchemy import update
+
+from screener.database import begin_write, utcnow
 from screener.extensions import db
 from screener.models import ClinicSettings
 
@@ -41,4 +45,86 @@ def current() -> dict:
         "contact": settings.contact,
         "retention_days": settings.retention_days,
         "providers": list(settings.providers or []),
+    }
+
+
+ASSESSES = {"adhd": "ADHD assessment", "sleep": "Sleep and restless legs", "gp": "General practice"}
+
+
+class SettingsConflict(ValueError):
+    """The settings were changed by someone else since the form was opened."""
+
+
+class SettingsError(ValueError):
+    """A value the settings cannot hold; the message says which and why."""
+
+
+def check_web_address(url: str) -> str:
+    """Accept only absolute http(s) addresses with a host: no ``javascript:`` or ``data:``."""
+    url = url.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise SettingsError("a web address must start with https:// or http:// and name a site")
+    if any(ch.isspace() or ord(ch) < 32 for ch in url) or parts.username or parts.password:
+        raise SettingsError("a web address cannot contain spaces or a user name")
+    return url
+
+
+def update_settings(
+    *,
+    name: str,
+    contact: str,
+    retention_days: int,
+    draft_retention_days: int,
+    providers: list[dict],
+    lock_version: int,
+) -> ClinicSettings:
+    """Save the settings if nobody else saved them since ``lock_version`` was read.
+
+    The write is a conditional UPDATE on ``lock_version``, so of two staff saving the
+    same form the second gets SettingsConflict rather than undoing the first.
+    """
+    clean = [_clean_provider(provider) for provider in providers]
+    if not 1 <= retention_days <= 3650 or not 1 <= draft_retention_days <= 3650:
+        raise SettingsError("retention periods must be from 1 to 3650 days")
+    if not name.strip():
+        raise SettingsError("enter the clinic's name")
+    begin_write()
+    ensure_settings()
+    db.session.flush()
+    changed = db.session.execute(
+        update(ClinicSettings)
+        .where(ClinicSettings.id == 1, ClinicSettings.lock_version == lock_version)
+        .values(
+            name=name.strip(),
+            contact=contact.strip(),
+            retention_days=retention_days,
+            draft_retention_days=draft_retention_days,
+            providers=clean,
+            updated_at=utcnow(),
+            lock_version=ClinicSettings.lock_version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        raise SettingsConflict("someone else saved the settings while you were editing")
+    settings = db.session.get(ClinicSettings, 1)
+    db.session.refresh(settings)
+    return settings
+
+
+def _clean_provider(provider: dict) -> dict:
+    name = (provider.get("name") or "").strip()
+    assesses = [value for value in provider.get("assesses") or [] if value in ASSESSES]
+    if not name:
+        raise SettingsError("every referral provider needs a name")
+    if not assesses:
+        raise SettingsError(f"say what {name} assesses")
+    return {
+        "name": name,
+        "assesses": assesses,
+        "phone": (provider.get("phone") or "").strip(),
+        "url": check_web_address(provider.get("url") or ""),
     }

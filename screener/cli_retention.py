@@ -1,0 +1,66 @@
+"""Operator commands for retention: ``screener purge`` and ``screener erase CODE``.
+
+Both call the same service as the admin page and leave an audit row that names what
+was deleted (counts, the reference code) and never the health data itself.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from screener import audit, codes
+from screener.extensions import db
+from screener.services import retention, screenings
+
+
+@click.command("purge")
+@click.option(
+    "--drafts-days",
+    type=click.IntRange(1, 3650),
+    help="Delete unfinished screenings idle this many days (default: the clinic setting).",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+@with_appcontext
+def purge_command(drafts_days: int | None, dry_run: bool) -> None:
+    """Delete screenings past the clinic's retention period, stored PDFs included."""
+    counts = retention.purge(draft_days=drafts_days, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Dry run: would delete {counts.describe()}.")
+        return
+    db.session.commit()
+    retention.finish()
+    audit.record(
+        "retention.purge", detail=f"deleted {counts.describe()}", actor="cli", role="operator"
+    )
+    click.echo(f"Deleted {counts.describe()}.")
+
+
+@click.command("erase")
+@click.argument("reference_code")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def erase_command(reference_code: str, yes: bool) -> None:
+    """Erase one screening (answers, results, stored PDF) by its reference code."""
+    screening = screenings.by_code(reference_code)
+    if screening is None:
+        click.echo("Error: no screening has that reference code", err=True)
+        sys.exit(2)
+    shown = codes.format_code(screening.reference_code)
+    if not yes:
+        click.confirm(f"Erase screening {shown} and its PDF for good?", abort=True)
+    code = screening.reference_code
+    reports = retention.erase(screening)
+    db.session.commit()
+    retention.finish()
+    audit.record(
+        "screening.erase",
+        reference=code,
+        detail=f"erased with {reports} stored PDF(s)",
+        actor="cli",
+        role="operator",
+    )
+    click.echo(f"Erased screening {shown}.")

@@ -1,0 +1,134 @@
+"""Retention and erasure: removing screenings with every copy of their health data.
+
+A screening's answers, results, pinned instruments and stored PDF are all deleted by
+the database's ``ON DELETE CASCADE`` when the screening row goes, so one DELETE per
+screening removes every copy in one transaction. On SQLite, ``secure_delete`` makes
+the freed pages zero-filled and ``finish`` checkpoints the write-ahead log afterwards,
+so the deleted bytes do not linger in the database files either.
+
+The audit trail keeps the event (reference code, who, when, how many) and never the
+health data; callers record it after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, text
+
+from screener.database import begin_write, utcnow
+from screener.extensions import db
+from screener.models import ClinicSettings, Screening, StoredReport
+from screener.services import clinic
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    submitted: int
+    drafts: int
+    reports: int
+
+    @property
+    def screenings(self) -> int:
+        return self.submitted + self.drafts
+
+    def describe(self) -> str:
+        return (
+            f"{self.submitted} submitted screenings, {self.drafts} unfinished screenings "
+            f"and {self.reports} stored PDFs"
+        )
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    submitted_before: dt.datetime
+    drafts_idle_since: dt.datetime
+
+
+def cutoffs(now: dt.datetime | None = None, draft_days: int | None = None) -> Cutoffs:
+    """The moments before which submitted screenings and idle drafts are past retention."""
+    now = now or utcnow()
+    settings = db.session.get(ClinicSettings, 1)
+    retention = settings.retention_days if settings else clinic.current()["retention_days"]
+    drafts = draft_days or (settings.draft_retention_days if settings else 7)
+    return Cutoffs(now - dt.timedelta(days=retention), now - dt.timedelta(days=drafts))
+
+
+def expired_ids(limits: Cutoffs) -> tuple[list[int], list[int]]:
+    """Ids of submitted screenings past retention, and of drafts left idle too long."""
+    submitted = db.session.scalars(
+        select(Screening.id).where(
+            Screening.status == "submitted", Screening.submitted_at < limits.submitted_before
+        )
+    ).all()
+    drafts = db.session.scalars(
+        select(Screening.id).where(
+            Screening.status == "draft", Screening.updated_at < limits.drafts_idle_since
+        )
+    ).all()
+    return list(submitted), list(drafts)
+
+
+def purge(
+    now: dt.datetime | None = None, draft_days: int | None = None, *, dry_run: bool = False
+) -> PurgeCounts:
+    """Delete every screening past its retention period; the caller commits.
+
+    Submitted screenings go ``retention_days`` after submission, unfinished ones
+    ``draft_retention_days`` after the patient last saved a step.
+    """
+    begin_write()
+    _secure_delete()
+    submitted, drafts = expired_ids(cutoffs(now, draft_days))
+    ids = submitted + drafts
+    reports = 0
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        reports += _count_reports(batch)
+        if not dry_run:
+            _delete(batch)
+    return PurgeCounts(len(submitted), len(drafts), reports)
+
+
+def erase(screening: Screening) -> int:
+    """Delete one screening and everything stored with it; return the PDFs deleted."""
+    begin_write()
+    _secure_delete()
+    reports = _count_reports([screening.id])
+    _delete([screening.id])
+    return reports
+
+
+def finish() -> None:
+    """After the commit: push deleted pages out of SQLite's write-ahead log."""
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _delete(ids: list[int]) -> None:
+    if not ids:
+        return
+    db.session.execute(
+        delete(Screening).where(Screening.id.in_(ids)).execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+
+
+def _count_reports(ids: list[int]) -> int:
+    if not ids:
+        return 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(StoredReport).where(StoredReport.screening_id.in_(ids))
+        )
+        or 0
+    )
+
+
+def _secure_delete() -> None:
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("PRAGMA secure_delete = ON"))

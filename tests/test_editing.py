@@ -1,0 +1,252 @@
+"""Editing definitions: drafts, conflicts, publishing, immutability, diffs and hostile YAML."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from screener.definitions.loading import DefinitionError
+from screener.extensions import db
+from screener.models import ContentVersion
+from screener.models.content import ImmutableVersionError
+from screener.services import content, editing, screenings
+from screener.services.editing import EditConflict, EditError, NoChange
+from screener.services.version_diff import counts, diff_lines
+from tests.helpers import asrs
+
+ASRS = "asrs-v1.1"
+OLD_Q1 = "How often do you have trouble wrapping up the final details of a project"
+NEW_Q1 = "How often do you find it hard to finish the last details of a project"
+
+
+def reworded(text: str) -> str:
+    assert OLD_Q1 in text
+    return text.replace(OLD_Q1, NEW_Q1)
+
+
+def stricter(text: str) -> str:
+    """Part A needs all six shaded answers instead of four."""
+    assert "    threshold: 4\n" in text
+    return text.replace("    threshold: 4\n", "    threshold: 6\n", 1)
+
+
+def fill(screening, answers_by_key):
+    while (step := screenings.first_incomplete(screening)) is not None:
+        mine = answers_by_key[step.key]
+        raw = {item.id: mine.get(item.id) for item in step.section.items}
+        assert screenings.save_section(screening, step.key, step.section.id, raw) == {}
+
+
+def test_saving_stores_a_draft_that_new_screenings_do_not_use(app):
+    with app.app_context():
+        live = content.live_version(ASRS)
+        draft = editing.save_draft(
+            ASRS, reworded(live.source_text), based_on=live.revision, note="plainer q1"
+        )
+        db.session.commit()
+        assert draft.revision == live.revision + 1
+        assert draft.published_at is None and draft.based_on_revision == live.revision
+        assert content.live_version(ASRS).id == live.id
+        screening, _ = screenings.start([ASRS])
+        assert screenings.pinned(screening)[0].version.id == live.id
+        entry = next(e for e in editing.overview() if e.key == ASRS)
+        assert entry.live.id == live.id and entry.head.id == draft.id and entry.drafts == 1
+
+
+def test_the_second_of_two_concurrent_edits_is_refused_and_nothing_is_lost(app):
+    with app.app_context():
+        live = content.live_version(ASRS)
+        opened_by_both = live.revision
+        first = editing.save_draft(ASRS, reworded(live.source_text), based_on=opened_by_both)
+        db.session.commit()
+        second_text = stricter(live.source_text)
+        with pytest.raises(EditConflict) as conflict:
+            editing.save_draft(ASRS, second_text, based_on=opened_by_both)
+        db.session.rollback()
+        assert conflict.value.latest.revision == first.revision
+        stored = db.session.scalars(
+            select(ContentVersion.source_text).where(ContentVersion.key == ASRS)
+        ).all()
+        assert second_text not in stored
+        assert editing.head(ASRS).source_text == reworded(live.source_text)
+        # Having seen the newer revision, the second editor may save on top of it.
+        merged = editing.save_draft(
+            ASRS, stricter(reworded(live.source_text)), based_on=first.revision
+        )
+        assert merged.revision == first.revision + 1
+
+
+def test_a_race_past_the_check_is_refused_by_the_unique_revision(app):
+    """Both requests read revision N; the database lets only one store N + 1."""
+    with app.app_context():
+        live = content.live_version(ASRS)
+        db.session.add(
+            ContentVersion(
+                kind="questionnaire",
+                key=ASRS,
+                version="1.1",
+                revision=live.revision + 1,
+                title="racer",
+                sha256="0" * 64,
+                source_text="racer",
+            )
+        )
+        db.session.flush()
+        with pytest.raises(EditConflict):
+            editing.save_draft(ASRS, reworded(live.source_text), based_on=live.revision)
+        db.session.rollback()
+
+
+def test_saving_the_same_text_again_stores_nothing(app):
+    with app.app_context():
+        live = content.live_version(ASRS)
+        with pytest.raises(NoChange):
+            editing.save_draft(ASRS, live.source_text.replace("\n", "\r\n"), based_on=live.revision)
+
+
+def test_restoring_an_earlier_wording_is_a_new_revision(app):
+    with app.app_context():
+        live = content.live_version(ASRS)
+        changed = editing.save_draft(ASRS, reworded(live.source_text), based_on=live.revision)
+        editing.publish(ASRS, changed.revision)
+        restored = editing.save_draft(ASRS, live.source_text, based_on=changed.revision)
+        editing.publish(ASRS, restored.revision)
+        db.session.commit()
+        assert content.live_version(ASRS).id == restored.id
+        assert restored.sha256 == live.sha256 and restored.id != live.id
+
+
+def test_publish_makes_new_screenings_use_it_while_old_ones_keep_their_wording_and_score(app):
+    with app.app_context():
+        old_version = content.live_version(ASRS)
+        old, _ = screenings.start([ASRS])
+        four_shaded = asrs(["often", "often", "often", "often", "never", "never"])
+        fill(old, {ASRS: four_shaded})
+        assert screenings.submit(old)
+        db.session.commit()
+
+        draft = editing.save_draft(
+            ASRS, stricter(reworded(old_version.source_text)), based_on=old_version.revision
+        )
+        published = editing.publish(ASRS, draft.revision)
+        db.session.commit()
+        assert content.live_version(ASRS).id == published.id
+
+        new, _ = screenings.start([ASRS])
+        fill(new, {ASRS: four_shaded})
+        screenings.submit(new)
+        db.session.commit()
+        db.session.expire_all()
+
+        old_summary = screenings.summary(screenings.by_code(old.reference_code))
+        new_summary = screenings.summary(screenings.by_code(new.reference_code))
+        old_q1 = old_summary.instruments[0].definition.item("q1").text
+        new_q1 = new_summary.instruments[0].definition.item("q1").text
+        assert old_q1.startswith(OLD_Q1) and new_q1.startswith(NEW_Q1)
+        assert old_summary.instruments[0].revision == old_version.revision
+        assert old_summary.instruments[0].result.outcome.value == "consistent"
+        assert new_summary.instruments[0].result.outcome.value == "not_consistent"
+
+
+def test_published_and_draft_versions_cannot_be_changed(app):
+    with app.app_context():
+        live = content.live_version(ASRS)
+        live.source_text = reworded(live.source_text)
+        with pytest.raises(ImmutableVersionError):
+            db.session.flush()
+        db.session.rollback()
+        live = content.live_version(ASRS)
+        live.published_at = None
+        with pytest.raises(ImmutableVersionError):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_publish_refuses_twice_and_refuses_revisions_older_than_the_live_one(app):
+    with app.app_context():
+        live = content.live_version(ASRS)
+        older = editing.save_draft(ASRS, reworded(live.source_text), based_on=live.revision)
+        newer = editing.save_draft(
+            ASRS, stricter(reworded(live.source_text)), based_on=older.revision
+        )
+        editing.publish(ASRS, newer.revision)
+        with pytest.raises(EditError, match="already published"):
+            editing.publish(ASRS, newer.revision)
+        with pytest.raises(EditError, match="already live and newer"):
+            editing.publish(ASRS, older.revision)
+        with pytest.raises(LookupError):
+            editing.publish(ASRS, 999)
+
+
+def test_the_id_in_the_text_must_match_the_definition_edited(app):
+    with app.app_context():
+        live = content.live_version(ASRS)
+        hijack = live.source_text.replace("id: asrs-v1.1", "id: rls-irlssg")
+        with pytest.raises(DefinitionError) as error:
+            editing.save_draft(ASRS, hijack, based_on=live.revision)
+        problem = error.value.problems[0]
+        assert "rls-irlssg" in problem.message and problem.line == 5
+        texts = content.live_version("texts")
+        with pytest.raises(DefinitionError):
+            editing.save_draft("texts", live.source_text, based_on=texts.revision)
+
+
+def test_a_new_definition_can_be_added_but_not_over_an_existing_one(app):
+    with app.app_context():
+        text = content.live_version(ASRS).source_text
+        new_text = text.replace("id: asrs-v1.1", "id: asrs-copy")
+        row = editing.save_draft(None, new_text, based_on=0)
+        assert (row.key, row.revision, row.published_at) == ("asrs-copy", 1, None)
+        with pytest.raises(EditError, match="already exists"):
+            editing.save_draft(None, text, based_on=0)
+
+
+def test_texts_are_edited_the_same_way(app):
+    with app.app_context():
+        texts = content.live_version("texts")
+        changed = texts.source_text.replace("A screen, not a diagnosis", "Only a screen")
+        draft = editing.save_draft("texts", changed, based_on=texts.revision)
+        assert draft.kind == "texts" and draft.title == editing.TEXTS_TITLE
+        editing.publish("texts", draft.revision)
+        assert content.texts_of(content.live_version("texts")).paragraphs[
+            "not_a_diagnosis"
+        ].title == ("Only a screen")
+
+
+HOSTILE = {
+    "python tag": ("x: !!python/object/apply:os.system ['true']\n", "tag"),
+    "alias": ("a: &x [1, 2]\nb: *x\n", "anchors"),
+    "oversize": ("# " + "x" * (256 * 1024) + "\n", "limit"),
+    "not utf-8": (b"id: \xff\xfe\n", "UTF-8"),
+    "duplicate key": ("id: a\nid: b\n", "twice"),
+    "malformed": ("id: [unclosed\n", "malformed"),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_yaml_is_refused_with_a_line_and_nothing_stored(app, name):
+    raw, words = HOSTILE[name]
+    with app.app_context():
+        before = db.session.scalars(select(ContentVersion.id)).all()
+        live = content.live_version(ASRS)
+        with pytest.raises(DefinitionError) as error:
+            editing.save_draft(ASRS, raw, based_on=live.revision)
+        with pytest.raises(DefinitionError):
+            editing.save_draft(None, raw, based_on=0)
+        db.session.rollback()
+        assert words in str(error.value)
+        assert error.value.problems[0].line is not None
+        assert db.session.scalars(select(ContentVersion.id)).all() == before
+
+
+def test_diff_numbers_both_sides_and_keeps_markup_as_text():
+    old = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n"
+    new = "a\nb\nc\nd\ne\nF <script>x</script>\ng\nh\ni\nj\nk\n"
+    lines = diff_lines(old, new, context=1)
+    kinds = [(line.kind, line.old_number, line.new_number) for line in lines]
+    assert ("removed", 6, None) in kinds and ("added", None, 6) in kinds
+    assert ("added", None, 11) in kinds
+    assert kinds[0] == ("gap", None, None)
+    assert any(line.text == "F <script>x</script>" for line in lines)
+    assert counts(lines) == (2, 1)
+    assert diff_lines(old, old) == []
