@@ -49,6 +49,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     web.init_app(app)
     register_commands(app)
+    from screener import access
+
+    access.check_policies(app)
     return app
 
 
@@ -69,3 +72,6 @@ def _register_blueprints(app: Flask) -> None:
     from screener.public import blueprint as public
 
     app.register_blueprint(public)
+    from screener import auth
+
+    auth.init_app(app)

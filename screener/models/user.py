@@ -36,6 +36,23 @@ class User(db.Model):
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
 
+    # Flask-Login's interface. The id it keeps in the session carries the session
+    # version, so bumping ``session_version`` ends every session issued before.
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
 
 class UserRole(db.Model):
     __tablename__ = "user_roles"

@@ -54,3 +54,25 @@ def set_password(user: User, password: str) -> None:
         raise AccountError(str(exc)) from None
     user.password_hash = passwords.hash_password(password)
     user.session_version += 1
+
+
+def set_roles(user: User, roles: Iterable[str]) -> None:
+    """Replace the account's roles; the change applies from its next request."""
+    roles = set(roles)
+    unknown = roles - set(ROLES)
+    if unknown or not roles:
+        raise AccountError(f"roles must be among {', '.join(ROLES)}")
+    user.role_rows = [row for row in user.role_rows if row.role in roles] + [
+        UserRole(role=role) for role in sorted(roles - user.roles)
+    ]
+    db.session.flush()
+
+
+def deactivate(user: User) -> None:
+    """Refuse further sign-ins and end every session of the account at once."""
+    user.active = False
+    user.session_version += 1
+
+
+def reactivate(user: User) -> None:
+    user.active = True

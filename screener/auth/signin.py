@@ -1,0 +1,51 @@
+"""Checking a password and recording the outcome.
+
+An unknown e-mail, a deactivated account and a wrong password take the same path
+and the same time (a full argon2 check every time), and the caller shows the same
+message for all three, so the form cannot be used to find out who has an account.
+"""
+
+from __future__ import annotations
+
+from screener import audit, passwords
+from screener.database import begin_write, utcnow
+from screener.extensions import db
+from screener.models import User
+from screener.services.accounts import find_user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account if the password is right and the account active; None otherwise.
+
+    Both outcomes are audited. The audit row is written before this request takes
+    the write lock (it uses its own connection); then the sign-in time is stored and
+    an outdated hash replaced.
+    """
+    user = find_user(email)
+    if user is None:
+        passwords.dummy_verify(password)
+        audit.record("sign-in", outcome="failed", detail="unknown account")
+        return None
+    correct = passwords.verify(user.password_hash, password)
+    if not correct or not user.active:
+        reason = "wrong password" if not correct else "deactivated account"
+        audit.record("sign-in", outcome="failed", actor=user.email, detail=reason)
+        return None
+    audit.record("sign-in", actor=user.email, role=",".join(sorted(user.roles)))
+    user_id = user.id
+    begin_write()
+    user = db.session.get(User, user_id)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Make every session of ``user`` stop working at its next request."""
+    user_id = user.id
+    begin_write()
+    user = db.session.get(User, user_id)
+    user.session_version += 1
+    db.session.commit()
