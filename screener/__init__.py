@@ -69,9 +69,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from screener.patient import blueprint as patient
     from screener.public import blueprint as public
 
     app.register_blueprint(public)
     from screener import auth
 
     auth.init_app(app)
+    app.register_blueprint(patient)

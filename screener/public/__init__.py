@@ -11,8 +11,10 @@ blueprint = Blueprint("public", __name__)
 
 @blueprint.get("/")
 def index():
-    """The landing page: what the screener is and is not."""
-    return render_template("public/index.html")
+    """The landing page: what the screener is and is not, consent and the choice of screeners."""
+    from screener.patient import presenters
+
+    return render_template("public/index.html", form=presenters.StartForm(), **presenters.landing())
 
 
 @blueprint.get("/healthz")

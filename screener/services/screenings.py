@@ -45,6 +45,7 @@ class Step:
     key: str
     section: Section
     definition: Definition
+    sha256: str  # of the pinned version: caches of forms are keyed by it
 
     @property
     def slug(self) -> str:
@@ -158,7 +159,15 @@ def steps(
         mine = answers.get(instrument.key, {})
         for section in instrument.definition.sections:
             if section_shown(section, mine):
-                shown.append(Step(len(shown) + 1, instrument.key, section, instrument.definition))
+                shown.append(
+                    Step(
+                        len(shown) + 1,
+                        instrument.key,
+                        section,
+                        instrument.definition,
+                        instrument.version.sha256,
+                    )
+                )
     return shown
 
 

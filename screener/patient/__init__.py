@@ -1,0 +1,5 @@
+"""The patient's screening flow: start, one page per section, review, submit, results."""
+
+from screener.patient.views import blueprint
+
+__all__ = ["blueprint"]

@@ -1,0 +1,196 @@
+"""Plain data for the patient templates: outcome words, gauges, progress, review rows.
+
+Kept apart from the views so the pages stay thin and the wording lives in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectMultipleField
+from wtforms.validators import DataRequired, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from screener import codes
+from screener.patient.questions import macro_for
+from screener.services import clinic, screenings
+
+OUTCOME_WORDS = {
+    ("adhd", "consistent"): "Consistent with adult ADHD",
+    ("adhd", "not_consistent"): "Not consistent with adult ADHD",
+    ("rls", "consistent"): "Consistent with restless legs syndrome",
+    ("rls", "possible"): "Possibly consistent with restless legs syndrome",
+    ("rls", "not_consistent"): "Not consistent with restless legs syndrome",
+}
+GAUGE_TEXT = {
+    "highlighted_count": "{score} of the first {maximum} answers were in the range that counts. "
+    "{threshold} or more is consistent with adult ADHD.",
+    "criteria": "{score} of {maximum} criteria were met. All {threshold} are needed.",
+}
+
+
+class StartForm(FlaskForm):
+    """Consent and the choice of screeners on the landing page."""
+
+    consent = BooleanField(
+        "I am 18 or over, I understand this is a screen and not a diagnosis, and I agree "
+        "that my answers are stored as described above.",
+        validators=[DataRequired("Tick the box to say you agree before you start.")],
+    )
+    screeners = SelectMultipleField(
+        "Which questions would you like to answer?",
+        choices=[
+            SelectChoice("adhd", "Attention and restlessness (adult ADHD, 18 questions)"),
+            SelectChoice("rls", "Restless legs (1 to 8 questions)"),
+        ],
+        default=["adhd", "rls"],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    iron = BooleanField(
+        "Also answer a few questions about iron and family history (recommended)", default=True
+    )
+
+    def validate_screeners(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Choose at least one set of questions.")
+        if any(value not in ("adhd", "rls") for value in field.data):
+            raise ValidationError("Choose from the sets of questions shown.")
+
+
+def landing() -> dict[str, Any]:
+    settings = clinic.current()
+    return {"retention_days": settings["retention_days"], "clinic": settings}
+
+
+def _error_order(section, errors: dict[str, str]) -> list[tuple[str, str]]:
+    """Summary lines that say which question each error is about."""
+    return [
+        (item.id, f"Question {number}, “{_shorten(item.text)}”: {errors[item.id]}")
+        for number, item in enumerate(section.items, start=1)
+        if item.id in errors
+    ]
+
+
+def _shorten(text: str, words: int = 8) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+def step_page(screening, steps, current, form, errors: dict[str, str], expired: bool):
+    """Everything the generic step template needs for one section."""
+    definition = current.definition
+    answers = {item.id: form[item.id].data for item in current.section.items}
+    questions = [
+        {
+            "item": item,
+            "field": form[item.id],
+            "macro": macro_for(item),
+            "error": errors.get(item.id),
+            # Conditions within a page cannot change without JavaScript, so every item
+            # of the page is shown; conditional items say when they apply.
+            "condition": _condition_text(definition, item),
+        }
+        for item in current.section.items
+    ]
+    first_of_instrument = current.number == 1 or steps[current.number - 2].key != current.key
+    return {
+        "screening": screening,
+        "step": current,
+        "total": len(steps),
+        "percent": round(100 * (current.number - 1) / len(steps)),
+        "definition": definition,
+        "section": current.section,
+        "form": form,
+        "questions": questions,
+        "errors": _error_order(current.section, errors),
+        "expired": expired,
+        "answers": answers,
+        "show_instructions": first_of_instrument,
+        "back_url": current.number - 1 if current.number > 1 else None,
+        "code": codes.format_code(screening.reference_code),
+    }
+
+
+def _condition_text(definition, item) -> str | None:
+    if item.show_if is None:
+        return None
+    target = definition.item(item.show_if.item)
+    labels = [o.label for o in target.choices() if o.value in item.show_if.in_]
+    return f"Answer this only if you answered “{' or '.join(labels)}” above."
+
+
+def _answer_text(item, value) -> str:
+    if value is None:
+        return "Not answered"
+    if isinstance(value, list):
+        return "; ".join(o.label for o in item.choices() if o.value in value)
+    option = item.option(value)
+    if option is not None:
+        return option.label
+    unit = getattr(item, "unit", None)
+    return f"{value} {unit}" if unit else str(value)
+
+
+def review_page(screening) -> dict[str, Any]:
+    answers = screenings.answers_of(screening)
+    groups = []
+    for step in screenings.steps(screening, answers):
+        mine = answers.get(step.key, {})
+        rows = [
+            {"question": item.text, "answer": _answer_text(item, mine.get(item.id))}
+            for item in step.section.items
+            if item.show_if is None or item.show_if.holds(mine)
+        ]
+        groups.append({"step": step, "rows": rows})
+    return {"groups": groups, "code": codes.format_code(screening.reference_code)}
+
+
+def _gauge(result) -> dict[str, Any] | None:
+    main = result.main
+    if main.rule not in GAUGE_TEXT or main.score is None or not main.maximum:
+        return None
+    return {
+        "score": main.score,
+        "maximum": main.maximum,
+        "threshold": main.threshold,
+        "fill": round(300 * main.score / main.maximum),
+        "mark": round(300 * main.threshold / main.maximum) if main.threshold else None,
+        "text": GAUGE_TEXT[main.rule].format(
+            score=main.score, maximum=main.maximum, threshold=main.threshold
+        ),
+    }
+
+
+def results_page(screening) -> dict[str, Any]:
+    summary = screenings.summary(screening)
+    cards = []
+    for instrument in summary.instruments:
+        definition = instrument.definition
+        if definition.kind != "screen":
+            continue
+        outcome = instrument.result.outcome.value
+        cards.append(
+            {
+                "title": definition.short_title,
+                "outcome": outcome,
+                "words": OUTCOME_WORDS.get((definition.screens_for, outcome), outcome),
+                "gauge": _gauge(instrument.result),
+                "meaning": next(
+                    (
+                        m
+                        for m in summary.interpretation.meanings
+                        if m.key == f"{definition.screens_for}_{outcome}"
+                    ),
+                    None,
+                ),
+            }
+        )
+    return {
+        "summary": summary,
+        "cards": cards,
+        "interpretation": summary.interpretation,
+        "not_a_diagnosis": summary.interpretation.meanings[0],
+        "code": codes.format_code(summary.reference_code),
+    }

@@ -1,0 +1,250 @@
+"""Patient pages. Thin: parse the request, call ``services.screenings``, render or redirect.
+
+Answers live on the server; the cookie session holds only which screening is open and
+its resume token. Every step is committed before the redirect, so closing the browser
+loses nothing already saved.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from screener import codes
+from screener.database import begin_write
+from screener.extensions import csrf, db
+from screener.models import Screening
+from screener.patient import presenters
+from screener.patient.questions import StepForm, build_form, submitted_values
+from screener.services import screenings
+from screener.services.screenings import ScreeningError
+
+blueprint = Blueprint("patient", __name__, url_prefix="/screen")
+# CSRF is checked inside the views, so that a stale token re-shows the page with the
+# patient's choices instead of a bare 400.
+csrf.exempt(blueprint)
+
+SCREENERS = {"adhd": "asrs-v1.1", "rls": "rls-irlssg"}
+IRON = "iron-context"
+
+
+def _open_screening() -> Screening | None:
+    """The screening this browser has open, if its token still matches."""
+    screening_id, token = session.get("screening_id"), session.get("resume_token")
+    if not screening_id or not token:
+        return None
+    screening = db.session.get(Screening, screening_id)
+    if screening is None or not codes.same(screening.resume_token_hash, codes.token_hash(token)):
+        session.pop("screening_id", None)
+        session.pop("resume_token", None)
+        return None
+    return screening
+
+
+def _remember(screening: Screening, token: str) -> None:
+    session.clear()
+    session["screening_id"] = screening.id
+    session["resume_token"] = token
+    session.permanent = True
+
+
+def _require_open() -> Screening:
+    screening = _open_screening()
+    if screening is None:
+        abort(redirect(url_for("patient.ended")))
+    return screening
+
+
+@blueprint.post("/start")
+def start():
+    """Consent and the choice of screeners → a new draft screening."""
+    form = presenters.StartForm()
+    if not form.validate_on_submit():
+        return render_template("public/index.html", form=form, **presenters.landing()), 400
+    keys = [SCREENERS[choice] for choice in form.screeners.data]
+    if form.iron.data:
+        keys.append(IRON)
+    begin_write()
+    screening, token = screenings.start(keys)
+    db.session.commit()
+    _remember(screening, token)
+    return redirect(url_for("patient.started"))
+
+
+@blueprint.get("/started")
+def started():
+    """The reference code and private resume link, shown before the first question."""
+    screening = _require_open()
+    return render_template(
+        "patient/started.html",
+        code=codes.format_code(screening.reference_code),
+        resume_url=url_for("patient.resume", token=session["resume_token"], _external=True),
+        steps=len(screenings.steps(screening)),
+    )
+
+
+@blueprint.get("/resume/<token>")
+def resume(token: str):
+    """The private link: reopen the screening on this device and continue."""
+    screening = screenings.by_token(token)
+    if screening is None:
+        abort(404)
+    _remember(screening, token)
+    return redirect(_next_url(screening))
+
+
+def _next_url(screening: Screening) -> str:
+    if screening.status == "submitted":
+        return url_for("patient.results")
+    step = screenings.first_incomplete(screening)
+    return url_for("patient.step", number=step.number) if step else url_for("patient.review")
+
+
+@blueprint.route("/step/<int:number>", methods=["GET", "POST"])
+def step(number: int):
+    """One section of one questionnaire. POST saves it and moves on."""
+    screening = _open_screening()
+    if screening is None and request.method == "POST":
+        screening = _restore_from_form()
+    if screening is None:
+        return redirect(url_for("patient.ended"))
+    if screening.status == "submitted":
+        return redirect(url_for("patient.results"))
+    answers = screenings.answers_of(screening)
+    steps = screenings.steps(screening, answers)
+    first_open = screenings.first_incomplete(screening, answers)
+    limit = first_open.number if first_open else len(steps)
+    if not 1 <= number <= limit:
+        return redirect(_next_url(screening))
+    current = steps[number - 1]
+    if request.method == "GET":
+        form = build_form(
+            current.sha256, current.definition, current.section, data=answers.get(current.key, {})
+        )
+        return _render_step(screening, steps, current, form)
+
+    form = build_form(current.sha256, current.definition, current.section, formdata=request.form)
+    if not form.validate():  # only the CSRF token can fail here
+        return _render_step(screening, steps, current, form, expired=True), 400
+    begin_write()
+    screening = db.session.get(Screening, screening.id)
+    try:
+        errors = screenings.save_section(
+            screening, current.key, current.section.id, submitted_values(form, current.section)
+        )
+    except ScreeningError:
+        db.session.rollback()
+        return redirect(_next_url(screening))
+    if errors:
+        db.session.rollback()
+        return _render_step(screening, steps, current, form, errors=errors), 422
+    db.session.commit()
+    if request.args.get("return") == "review":
+        return redirect(_next_url(screening))
+    answers = screenings.answers_of(screening)
+    steps = screenings.steps(screening, answers)
+    if number < len(steps):
+        return redirect(url_for("patient.step", number=number + 1))
+    return redirect(_next_url(screening))
+
+
+def _restore_from_form() -> Screening | None:
+    """After the cookie session is lost, the page's own token reopens the screening."""
+    token = request.form.get("resume_token", "")
+    screening = screenings.by_token(token)
+    if screening is not None:
+        _remember(screening, token)
+    return screening
+
+
+def _render_step(screening, steps, current, form: StepForm, *, errors=None, expired=False):
+    return render_template(
+        "patient/step.html",
+        **presenters.step_page(screening, steps, current, form, errors or {}, expired),
+        resume_token=session.get("resume_token", ""),
+    )
+
+
+@blueprint.get("/review")
+def review():
+    """Every answer, with a link to change it, and the one Submit button."""
+    screening = _require_open()
+    if screening.status == "submitted":
+        return redirect(url_for("patient.results"))
+    first_open = screenings.first_incomplete(screening)
+    if first_open is not None:
+        return redirect(url_for("patient.step", number=first_open.number))
+    return render_template("patient/review.html", **presenters.review_page(screening))
+
+
+@blueprint.post("/submit")
+def submit():
+    """Submit once: a double click, a refresh or Back-and-submit still gives one submission."""
+    screening = _open_screening() or _restore_from_form()
+    if screening is None:
+        return redirect(url_for("patient.ended"))
+    form = StepForm()
+    if not form.validate():
+        if screening.status == "submitted":
+            return redirect(url_for("patient.results"))
+        page = presenters.review_page(screening)
+        return render_template("patient/review.html", **page, expired=True), 400
+    begin_write()
+    screening = db.session.get(Screening, screening.id)
+    try:
+        screenings.submit(screening)
+    except ScreeningError:
+        db.session.rollback()
+        return redirect(_next_url(screening))
+    db.session.commit()
+    return redirect(url_for("patient.results"))
+
+
+@blueprint.get("/results")
+def results():
+    screening = _require_open()
+    if screening.status != "submitted":
+        return redirect(_next_url(screening))
+    return render_template("patient/results.html", **presenters.results_page(screening))
+
+
+@blueprint.get("/summary.pdf")
+def summary_pdf():
+    """The PDF summary, through this browser's open screening only."""
+    screening = _require_open()
+    if screening.status != "submitted":
+        return redirect(_next_url(screening))
+    from screener.services import reports
+
+    return reports.pdf_response(screening)
+
+
+@blueprint.post("/finish")
+def finish():
+    """Forget the screening on this device (a shared or library computer)."""
+    form = StepForm()
+    if form.validate():
+        session.clear()
+        return redirect(url_for("public.index", finished=1))
+    return redirect(url_for("public.index"))
+
+
+@blueprint.get("/ended")
+def ended():
+    """Shown when this browser has no open screening (closed, expired or finished)."""
+    return render_template("patient/ended.html"), 200
+
+
+@blueprint.app_context_processor
+def _clinic():
+    from screener.services import clinic
+
+    return {"clinic_name": clinic.current()["name"], "debug": current_app.debug}
