@@ -1,0 +1,260 @@
+"""The patient flow through HTTP: bad input, order, tokens, resuming and one submission."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from screener.extensions import db
+from screener.models import Answer, Screening, ScreeningResult
+from screener.services import screenings
+from tests.helpers import asrs, rls
+from tests.patient_helpers import csrf_token, post_step, start
+
+PART_A = {f"q{n}": "often" for n in range(1, 7)}
+PART_B = {f"q{n}": "rarely" for n in range(7, 19)}
+
+
+def saved(app) -> dict:
+    with app.app_context():
+        rows = db.session.execute(select(Answer.item_id, Answer.value)).all()
+        return dict(rows)
+
+
+def test_landing_page_explains_and_asks_for_consent(client):
+    body = client.get("/").get_data(as_text=True)
+    for phrase in (
+        "screen, not a diagnosis",
+        "18 and over",
+        "minutes",
+        "365 days",
+        "Only clinicians",
+    ):
+        assert phrase in body
+    assert 'name="consent"' in body
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"screeners": ["adhd"]}, "Tick the box to say you agree"),
+        ({"consent": "y"}, "Choose at least one set of questions"),
+        ({"consent": "y", "screeners": ["phq9"]}, "Choose from the sets of questions shown"),
+    ],
+)
+def test_start_needs_consent_and_a_choice(client, app, data, message):
+    token = csrf_token(client.get("/"))
+    response = client.post("/screen/start", data={"csrf_token": token, **data})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Screening)) == 0
+
+
+def test_start_without_csrf_token_is_refused_and_creates_nothing(client, app):
+    response = client.post("/screen/start", data={"consent": "y", "screeners": ["adhd"]})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Screening)) == 0
+
+
+def test_started_page_shows_code_and_private_link(client):
+    start(client)
+    body = client.get("/screen/started").get_data(as_text=True)
+    code = re.search(r'class="code">([A-Z0-9-]{14})<', body).group(1)
+    assert len(code.replace("-", "")) == 12
+    assert "/screen/resume/" in body
+
+
+def test_missing_and_unknown_answers_keep_the_chosen_ones(client, app):
+    token = start(client)
+    post_step(client, 1, PART_A, token)
+    response = post_step(client, 2, {"q7": "often", "q8": "always"}, token)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "There is a problem" in body
+    assert '<a href="#q-q8">' in body and '<a href="#q-q9">' in body
+    assert re.search(r'name="q7" id="q7-4" value="often" checked', body)
+    assert saved(app) == PART_A  # nothing of the bad page saved, nothing earlier lost
+
+
+def test_a_number_out_of_range_or_hostile_gives_a_clear_message(client, app):
+    token = start(client, screeners=("rls",))
+    post_step(client, 1, {"gate": "no"}, token)
+    for value, message in [
+        ("5001", "from 1 to 5000"),
+        ("abc", "digits only"),
+        ("<script>alert(1)</script>", "digits only"),
+        ("nan", "Enter a number"),
+    ]:
+        response = post_step(
+            client, 2, {"risk_factors": "none", "family_rls": "no", "ferritin": value}, token
+        )
+        assert response.status_code == 422
+        body = response.get_data(as_text=True)
+        assert message in body
+        assert "<script>alert(1)</script>" not in body
+
+
+def test_the_none_box_cannot_be_ticked_with_others(client):
+    token = start(client, screeners=("rls",))
+    post_step(client, 1, {"gate": "no"}, token)
+    response = post_step(
+        client, 2, {"risk_factors": ["none", "coeliac"], "family_rls": "no"}, token
+    )
+    assert response.status_code == 422
+    assert "cannot be ticked together" in response.get_data(as_text=True)
+
+
+def test_forged_step_without_token_is_refused_and_saves_nothing(client, app):
+    start(client)
+    response = client.post("/screen/step/1", data=PART_A)
+    assert response.status_code == 400
+    assert "Please check this page" in response.get_data(as_text=True)
+    assert saved(app) == {}
+
+
+def test_expired_token_reshows_the_step_with_the_patients_choices(client, app):
+    start(client)
+    response = post_step(client, 1, PART_A, token="expired-or-foreign-token")
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Please check this page and continue again" in body
+    assert body.count("checked") == 6
+    # Pressing Continue again with the fresh token on that page saves the answers.
+    post_step(client, 1, PART_A, token=csrf_token(response))
+    assert saved(app) == PART_A
+
+
+def test_lost_session_is_restored_from_the_pages_own_token(client, app):
+    token = start(client)
+    page = client.get("/screen/step/1").get_data(as_text=True)
+    resume = re.search(r'name="resume_token" value="([^"]+)"', page).group(1)
+    client.delete_cookie("session")
+    response = client.post(
+        "/screen/step/1", data={"csrf_token": token, "resume_token": resume, **PART_A}
+    )
+    assert response.status_code == 400  # the CSRF token belonged to the lost session
+    assert "Please check this page" in response.get_data(as_text=True)
+    post_step(client, 1, PART_A, token=csrf_token(response))
+    assert saved(app) == PART_A
+
+
+def test_a_step_posted_out_of_order_redirects_to_the_first_incomplete(client, app):
+    token = start(client)
+    response = post_step(client, 3, {"gate": "yes"}, token)
+    assert response.status_code == 302 and response.location.endswith("/screen/step/1")
+    assert client.get("/screen/step/5").location.endswith("/screen/step/1")
+    assert client.get("/screen/review").location.endswith("/screen/step/1")
+    assert saved(app) == {}
+
+
+def test_no_open_screening_goes_to_a_calm_page(client):
+    response = client.get("/screen/step/1")
+    assert response.location.endswith("/screen/ended")
+    assert "No screening is open" in client.get("/screen/ended").get_data(as_text=True)
+
+
+def test_wrong_resume_tokens_are_not_found(client):
+    start(client)
+    assert client.get("/screen/resume/not-a-real-token").status_code == 404
+    assert client.get("/screen/resume/" + "A" * 300).status_code == 404
+
+
+def test_resume_link_continues_where_the_patient_left_off(app, client):
+    token = start(client)
+    post_step(client, 1, PART_A, token)
+    link = re.search(
+        r'href="(http://[^"]+/screen/resume/[^"]+)"',
+        client.get("/screen/started").get_data(as_text=True),
+    ).group(1)
+    other = app.test_client()
+    response = other.get(link)
+    assert response.location.endswith("/screen/step/2")
+    page = other.get("/screen/step/1").get_data(as_text=True)
+    assert page.count("checked") == 6
+
+
+def test_review_change_and_idempotent_submit(client, app):
+    token = start(client, screeners=("adhd",), iron=False)
+    post_step(client, 1, PART_A, token)
+    post_step(client, 2, PART_B, token)
+    review = client.get("/screen/review").get_data(as_text=True)
+    assert review.count("Often") == 6 and review.count("Rarely") == 12
+    response = post_step(
+        client, 1, {**PART_A, "q1": "never"}, token, query_string={"return": "review"}
+    )
+    assert response.location.endswith("/screen/review")
+    for _ in range(3):  # double click, refresh, Back and submit again
+        response = client.post("/screen/submit", data={"csrf_token": token})
+        assert response.location.endswith("/screen/results")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ScreeningResult)) == 1
+        screening = db.session.scalar(select(Screening))
+        assert screening.status == "submitted"
+        assert screenings.answers_of(screening)["asrs-v1.1"]["q1"] == "never"
+    # After submission the steps cannot change anything.
+    response = post_step(client, 1, PART_A, token)
+    assert response.location.endswith("/screen/results")
+    assert saved(app)["q1"] == "never"
+
+
+def test_submit_with_an_expired_token_keeps_everything_and_asks_again(client, app):
+    token = start(client, screeners=("adhd",), iron=False)
+    post_step(client, 1, PART_A, token)
+    post_step(client, 2, PART_B, token)
+    response = client.post("/screen/submit", data={"csrf_token": "stale"})
+    assert response.status_code == 400
+    assert "Please press Submit again" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Screening.status)) == "draft"
+
+
+def test_results_agree_with_the_scoring_engine(client):
+    token = start(client)
+    adhd = asrs(["sometimes", "sometimes", "sometimes", "sometimes", "often", "often"])
+    post_step(client, 1, {k: adhd[k] for k in PART_A}, token)
+    post_step(client, 2, PART_B, token)
+    legs = rls(c5="yes")
+    post_step(client, 3, {"gate": "yes"}, token)
+    post_step(
+        client,
+        4,
+        {k: legs[k] for k in ("c1_urge", "c2_rest", "c3_movement", "c4_evening", "c5_explained")},
+        token,
+    )
+    post_step(client, 5, {"frequency": "weekly", "impact": "no"}, token)
+    post_step(client, 6, {"risk_factors": "none", "family_rls": "yes"}, token)
+    client.post("/screen/submit", data={"csrf_token": token})
+    body = client.get("/screen/results").get_data(as_text=True)
+    assert "Consistent with adult ADHD" in body  # 3 + 2 = 5 highlighted
+    assert "5 of the first 6 answers" in body
+    assert "Not consistent with restless legs syndrome" in body
+    assert "Things that can lower iron" not in body
+
+
+def test_results_are_not_shown_before_submission(client):
+    start(client)
+    assert client.get("/screen/results").location.endswith("/screen/step/1")
+
+
+def test_finish_forgets_the_screening_on_this_device(client):
+    token = start(client)
+    response = client.post("/screen/finish", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert client.get("/screen/step/1").location.endswith("/screen/ended")
+
+
+def test_oversized_request_is_413_and_saves_nothing(client, app):
+    token = start(client)
+    response = post_step(client, 1, {**PART_A, "q1": "x" * (600 * 1024)}, token)
+    assert response.status_code == 413
+    assert saved(app) == {}
+
+
+def test_patient_pages_are_never_cached(client):
+    start(client)
+    for url in ("/", "/screen/started", "/screen/step/1"):
+        assert client.get(url).headers["Cache-Control"] == "no-store"
