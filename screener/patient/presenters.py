@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import BooleanField, SelectChoice, SelectMultipleField
 from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -78,14 +80,43 @@ def _shorten(text: str, words: int = 8) -> str:
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
-def step_page(screening, steps, current, form, errors: dict[str, str], expired: bool):
-    """Everything the generic step template needs for one section."""
+_fragments: dict[tuple, Markup] = {}
+
+
+def questions_html(step, questions: list[dict[str, Any]]) -> Markup:
+    """The rendered questions of a page, kept per (version, section, answers, errors).
+
+    Pinned versions never change, so the same inputs always give the same HTML; most
+    pages are shown empty or with answers many patients share, so this is mostly hits.
+    """
+    key = (
+        step.sha256,
+        step.section.id,
+        tuple((q["item"].id, _hashable(q["value"]), q["error"]) for q in questions),
+    )
+    html = _fragments.get(key)
+    if html is None:
+        if len(_fragments) > 2048:
+            _fragments.clear()
+        macros = current_app.jinja_env.get_template("patient/_questions.html").module
+        html = _fragments[key] = Markup("").join(macros.render(q) for q in questions)
+    return html
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def step_page(screening, steps, current, values, errors: dict[str, str], expired: bool):
+    """Everything the generic step template needs for one section.
+
+    ``values`` are the answers to show: saved ones, or what the patient just sent.
+    """
     definition = current.definition
-    answers = {item.id: form[item.id].data for item in current.section.items}
     questions = [
         {
             "item": item,
-            "field": form[item.id],
+            "value": values.get(item.id),
             "macro": macro_for(item),
             "error": errors.get(item.id),
             # Conditions within a page cannot change without JavaScript, so every item
@@ -102,11 +133,9 @@ def step_page(screening, steps, current, form, errors: dict[str, str], expired: 
         "percent": round(100 * (current.number - 1) / len(steps)),
         "definition": definition,
         "section": current.section,
-        "form": form,
-        "questions": questions,
+        "questions_html": questions_html(current, questions),
         "errors": _error_order(current.section, errors),
         "expired": expired,
-        "answers": answers,
         "show_instructions": first_of_instrument,
         "back_url": current.number - 1 if current.number > 1 else None,
         "code": codes.format_code(screening.reference_code),

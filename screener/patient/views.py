@@ -36,12 +36,19 @@ SCREENERS = {"adhd": "asrs-v1.1", "rls": "rls-irlssg"}
 IRON = "iron-context"
 
 
-def _open_screening() -> Screening | None:
-    """The screening this browser has open, if its token still matches."""
+def _open_screening(light: bool = False):
+    """The screening this browser has open, if its token still matches.
+
+    ``light`` gives a read-only row (id, reference code, status), enough for showing a
+    step, without the cost of loading an ORM object on the busiest page.
+    """
     screening_id, token = session.get("screening_id"), session.get("resume_token")
     if not screening_id or not token:
         return None
-    screening = db.session.get(Screening, screening_id)
+    if light:
+        screening = screenings.light_by_id(screening_id)
+    else:
+        screening = db.session.get(Screening, screening_id)
     if screening is None or not codes.same(screening.resume_token_hash, codes.token_hash(token)):
         session.pop("screening_id", None)
         session.pop("resume_token", None)
@@ -111,7 +118,7 @@ def _next_url(screening: Screening) -> str:
 @blueprint.route("/step/<int:number>", methods=["GET", "POST"])
 def step(number: int):
     """One section of one questionnaire. POST saves it and moves on."""
-    screening = _open_screening()
+    screening = _open_screening(light=request.method == "GET")
     if screening is None and request.method == "POST":
         screening = _restore_from_form()
     if screening is None:
@@ -126,26 +133,22 @@ def step(number: int):
         return redirect(_next_url(screening))
     current = steps[number - 1]
     if request.method == "GET":
-        form = build_form(
-            current.sha256, current.definition, current.section, data=answers.get(current.key, {})
-        )
-        return _render_step(screening, steps, current, form)
+        return _render_step(screening, steps, current, answers.get(current.key, {}))
 
     form = build_form(current.sha256, current.definition, current.section, formdata=request.form)
+    values = submitted_values(form, current.section)
     if not form.validate():  # only the CSRF token can fail here
-        return _render_step(screening, steps, current, form, expired=True), 400
+        return _render_step(screening, steps, current, values, expired=True), 400
     begin_write()
     screening = db.session.get(Screening, screening.id)
     try:
-        errors = screenings.save_section(
-            screening, current.key, current.section.id, submitted_values(form, current.section)
-        )
+        errors = screenings.save_section(screening, current.key, current.section.id, values)
     except ScreeningError:
         db.session.rollback()
         return redirect(_next_url(screening))
     if errors:
         db.session.rollback()
-        return _render_step(screening, steps, current, form, errors=errors), 422
+        return _render_step(screening, steps, current, values, errors=errors), 422
     db.session.commit()
     if request.args.get("return") == "review":
         return redirect(_next_url(screening))
@@ -165,10 +168,10 @@ def _restore_from_form() -> Screening | None:
     return screening
 
 
-def _render_step(screening, steps, current, form: StepForm, *, errors=None, expired=False):
+def _render_step(screening, steps, current, values, *, errors=None, expired=False):
     return render_template(
         "patient/step.html",
-        **presenters.step_page(screening, steps, current, form, errors or {}, expired),
+        **presenters.step_page(screening, steps, current, values, errors or {}, expired),
         resume_token=session.get("resume_token", ""),
     )
 

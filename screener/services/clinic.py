@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from screener.database import begin_write, utcnow
 from screener.extensions import db
@@ -30,9 +30,19 @@ def ensure_settings() -> ClinicSettings:
 
 
 def current() -> dict:
-    """Plain data for templates and reports."""
-    settings = db.session.get(ClinicSettings, 1)
-    if settings is None:
+    """Plain data for templates and reports.
+
+    Read with a plain column query (no ORM object): every patient page calls this.
+    """
+    row = db.session.execute(
+        select(
+            ClinicSettings.name,
+            ClinicSettings.contact,
+            ClinicSettings.retention_days,
+            ClinicSettings.providers,
+        ).where(ClinicSettings.id == 1)
+    ).first()
+    if row is None:
         config = current_app.config
         return {
             "name": config["CLINIC_NAME"],
@@ -41,10 +51,10 @@ def current() -> dict:
             "providers": [],
         }
     return {
-        "name": settings.name,
-        "contact": settings.contact,
-        "retention_days": settings.retention_days,
-        "providers": list(settings.providers or []),
+        "name": row.name,
+        "contact": row.contact,
+        "retention_days": row.retention_days,
+        "providers": list(row.providers or []),
     }
 
 

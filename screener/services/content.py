@@ -111,8 +111,32 @@ def live_versions(kind: str = "questionnaire") -> list[ContentVersion]:
     )
 
 
-def definition_of(version: ContentVersion) -> Definition:
-    return _parse_definition(version.sha256, version.source_text)
+@dataclass(frozen=True)
+class VersionRef:
+    """What callers need of a stored version, without its (large) source text."""
+
+    id: int
+    key: str
+    version: str
+    revision: int
+    sha256: str
+
+
+# Stored versions never change, so each is parsed once per process, by id.
+_definitions: dict[int, Definition] = {}
+
+
+def definition_of(version: ContentVersion | VersionRef) -> Definition:
+    if version.id not in _definitions:
+        if len(_definitions) > 256:
+            _definitions.clear()
+        source = getattr(version, "source_text", None)
+        if source is None:
+            source = db.session.scalar(
+                select(ContentVersion.source_text).where(ContentVersion.id == version.id)
+            )
+        _definitions[version.id] = _parse_definition(version.sha256, source)
+    return _definitions[version.id]
 
 
 def texts_of(version: ContentVersion) -> TextsDocument:

@@ -33,7 +33,7 @@ class Pinned:
     """One instrument of a screening with the exact definition it is answered on."""
 
     key: str
-    version: ContentVersion
+    version: content.VersionRef
     definition: Definition
 
 
@@ -120,6 +120,25 @@ def by_token(token: str) -> Screening | None:
     )
 
 
+@dataclass(frozen=True)
+class ScreeningRow:
+    """The few columns a page needs to show a step: read-only, cheap to load."""
+
+    id: int
+    reference_code: str
+    status: str
+    resume_token_hash: str
+
+
+def light_by_id(screening_id: int) -> ScreeningRow | None:
+    row = db.session.execute(
+        select(
+            Screening.id, Screening.reference_code, Screening.status, Screening.resume_token_hash
+        ).where(Screening.id == screening_id)
+    ).first()
+    return ScreeningRow(*row) if row else None
+
+
 def by_code(text: str) -> Screening | None:
     """The screening with this reference code; None for anything else, typed or not."""
     code = codes.normalise_code(text)
@@ -128,13 +147,36 @@ def by_code(text: str) -> Screening | None:
     return db.session.scalar(select(Screening).where(Screening.reference_code == code))
 
 
-def pinned(screening: Screening) -> list[Pinned]:
-    return [
-        Pinned(
-            row.content_version.key, row.content_version, content.definition_of(row.content_version)
+# A screening's pins never change. Keyed by id *and* reference code, so a row id reused
+# after an erasure can never see another screening's entry.
+_pinned_cache: dict[tuple[int, str], tuple[Pinned, ...]] = {}
+
+
+def pinned(screening: Screening) -> tuple[Pinned, ...]:
+    """The screening's instruments, in order, with the exact definitions they are pinned to."""
+    key = (screening.id, screening.reference_code)
+    cached = _pinned_cache.get(key)
+    if cached is not None:
+        return cached
+    rows = db.session.execute(
+        select(
+            ContentVersion.id,
+            ContentVersion.key,
+            ContentVersion.version,
+            ContentVersion.revision,
+            ContentVersion.sha256,
         )
-        for row in screening.instruments
-    ]
+        .join(ScreeningInstrument, ScreeningInstrument.content_version_id == ContentVersion.id)
+        .where(ScreeningInstrument.screening_id == screening.id)
+        .order_by(ScreeningInstrument.position)
+    ).all()
+    refs = [content.VersionRef(*row) for row in rows]
+    result = tuple(Pinned(ref.key, ref, content.definition_of(ref)) for ref in refs)
+    if result:
+        if len(_pinned_cache) > 4096:
+            _pinned_cache.clear()
+        _pinned_cache[key] = result
+    return result
 
 
 def answers_of(screening: Screening) -> dict[str, dict[str, Any]]:
