@@ -258,3 +258,17 @@ def test_patient_pages_are_never_cached(client):
     start(client)
     for url in ("/", "/screen/started", "/screen/step/1"):
         assert client.get(url).headers["Cache-Control"] == "no-store"
+
+
+def test_long_option_lists_are_a_drop_down_and_still_checked(client, app):
+    token = start(client, screeners=("rls",))
+    post_step(client, 1, {"gate": "no"}, token)
+    page = client.get("/screen/step/2").get_data(as_text=True)
+    assert '<select name="ferritin_month"' in page
+    base = {"risk_factors": "none", "family_rls": "no", "ferritin": "30", "ferritin_year": "2026"}
+    response = post_step(client, 2, {**base, "ferritin_month": "m13"}, token)
+    assert response.status_code == 422
+    response = post_step(client, 2, {**base, "ferritin_month": "m03"}, token)
+    assert response.status_code == 302
+    assert saved(app)["ferritin_month"] == "m03"
+    assert '<option value="m03" selected>' in client.get("/screen/step/2").get_data(as_text=True)

@@ -74,6 +74,8 @@ class _ItemBase(Strict):
 class SingleChoiceItem(_ItemBase):
     type: Literal["single_choice"]
     options: Annotated[list[Option], Field(min_length=2, max_length=20)] | str
+    # "buttons" shows every option; "list" a drop-down, for long lists such as months.
+    display: Literal["buttons", "list"] = "buttons"
 
     def choices(self) -> tuple[Option, ...]:
         assert not isinstance(self.options, str), "option sets are resolved while loading"

@@ -91,4 +91,6 @@ def submitted_values(form: StepForm, section: Section) -> dict[str, Any]:
 
 
 def macro_for(item) -> str:
+    if getattr(item, "display", None) == "list":
+        return "select"
     return QUESTION_TYPES[item.type][1]
