@@ -12,6 +12,7 @@ from screener.config import (
     DEFAULTS,
     PROJECT_ROOT,
     check_production,
+    engine_options,
     from_environment,
     normalise_database_url,
 )
@@ -32,6 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
     check_production(app.config)
     if app.config["ENV_NAME"] == "production":

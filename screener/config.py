@@ -41,7 +41,6 @@ def normalise_database_url(url: str) -> str:
 
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "MAX_CONTENT_LENGTH": 512 * 1024,
     "MAX_FORM_MEMORY_SIZE": 300 * 1024,
     "MAX_FORM_PARTS": 500,
@@ -50,6 +49,13 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": 3600,
     "TEMPLATES_AUTO_RELOAD": False,
 }
+
+
+def engine_options(url: str) -> dict:
+    """A server database may drop connections (restart, failover): test each one before
+    use so the app recovers without a restart. A SQLite file cannot, so it skips the
+    extra round trip on every request."""
+    return {} if url.startswith("sqlite") else {"pool_pre_ping": True}
 
 
 def check_production(config: dict) -> None:
