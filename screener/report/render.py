@@ -1,0 +1,108 @@
+"""Report data → HTML (Jinja, autoescaped) → PDF (WeasyPrint, sandboxed fetcher).
+
+The stylesheet and the fonts it declares are parsed once per process and reused: most
+of a default WeasyPrint run is spent loading and subsetting system fonts, and the
+bundled fonts are small subsets already. Renders share that state, so they take a lock;
+a worker renders one PDF at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from functools import cache
+
+import jinja2
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.text.fonts import FontConfiguration
+
+from screener.config import PROJECT_ROOT
+from screener.report.data import ReportData
+from screener.report.fetcher import AssetFetcher
+
+TEMPLATES = PROJECT_ROOT / "templates" / "report"
+MAX_PAGES = 30
+ATTACHMENT_NAME = "results.json"
+# A private base URL: relative links resolve to it, and the fetcher refuses it.
+BASE_URL = "screener-report:/"
+
+_lock = threading.Lock()
+
+
+class ReportTooLarge(ValueError):
+    """The laid-out PDF has more pages than allowed; nothing is stored."""
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+    )
+
+
+@cache
+def _stylesheet() -> tuple[CSS, FontConfiguration]:
+    """The parsed stylesheet with its fonts loaded, kept for the life of the process."""
+    fonts = FontConfiguration()
+    css = CSS(
+        string=(TEMPLATES / "summary.css").read_text(encoding="utf-8"),
+        base_url=BASE_URL,
+        url_fetcher=AssetFetcher(),
+        font_config=fonts,
+    )
+    return css, fonts
+
+
+def render_html(data: ReportData) -> str:
+    return _environment().get_template("summary.html").render(r=data)
+
+
+def html_to_pdf(
+    html: str,
+    *,
+    attachment: str | None = None,
+    when: dt.datetime | None = None,
+    max_pages: int = MAX_PAGES,
+    fetcher: AssetFetcher | None = None,
+) -> bytes:
+    """Lay out ``html`` with the report stylesheet and return a tagged PDF (PDF/UA-1).
+
+    ``attachment`` is embedded as ``results.json``. ``when`` dates the attachment, so the
+    same screening always gives the same bytes. Raises ReportTooLarge past ``max_pages``.
+    """
+    fetcher = fetcher or AssetFetcher()
+    when = when or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    attachments = []
+    if attachment is not None:
+        attachments.append(
+            Attachment(
+                string=attachment.encode("utf-8"),
+                name=ATTACHMENT_NAME,
+                description="Screening results (JSON)",
+                created=when,
+                modified=when,
+                relationship="Data",
+                url_fetcher=fetcher,
+            )
+        )
+    css, fonts = _stylesheet()
+    with _lock:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+            stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1"
+        )
+        if len(document.pages) > max_pages:
+            raise ReportTooLarge(
+                f"the summary would have {len(document.pages)} pages (at most {max_pages})"
+            )
+        return document.write_pdf(attachments=attachments, pdf_variant="pdf/ua-1")
+
+
+def render_pdf(data: ReportData, max_pages: int = MAX_PAGES) -> bytes:
+    """The PDF summary for ``data``."""
+    when = dt.datetime.fromisoformat(data.submitted_iso) if data.submitted_iso else None
+    return html_to_pdf(
+        render_html(data), attachment=data.results_json, when=when, max_pages=max_pages
+    )

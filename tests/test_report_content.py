@@ -1,0 +1,195 @@
+"""The PDF summary holds what a clinician needs, and reads back as text, pages and data."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from screener.codes import format_code
+from screener.extensions import db
+from screener.models import ClinicSettings
+from screener.report import data
+from screener.scoring.engine import asked
+from screener.services import reports, screenings
+from tests.report_helpers import STANDARD, submit
+
+SHADED_GREY = (217, 217, 217)
+
+
+def squash(text: str) -> str:
+    """Text without whitespace: line breaks in the PDF fall anywhere in a sentence."""
+    return re.sub(r"\s+", "", text)
+
+
+def read(pdf: bytes) -> PdfReader:
+    return PdfReader(io.BytesIO(pdf))
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in read(pdf).pages]
+
+
+@pytest.fixture
+def standard(app):
+    """The standard summary: both screens consistent, iron flags, a clinic provider."""
+    with app.app_context():
+        settings = db.session.get(ClinicSettings, 1)
+        settings.name = "Riverside Health Centre"
+        settings.contact = "Reception 020 7946 0000"
+        settings.providers = [
+            {
+                "name": "Dr Ada Quill, adult ADHD service",
+                "assesses": ["adhd"],
+                "phone": "020 7946 0101",
+            },
+            {"name": "Sleep clinic", "assesses": ["sleep"], "url": "https://sleep.example/refer"},
+        ]
+        db.session.commit()
+        screening = submit()
+        summary = screenings.summary(screening)
+        yield screening, summary, reports.render_pdf(screening)
+
+
+def test_every_asked_item_appears_with_its_wording_and_answer(standard):
+    _, summary, pdf = standard
+    text = squash(" ".join(page_texts(pdf)))
+    checked = 0
+    for instrument in summary.instruments:
+        definition = instrument.definition
+        shown = asked(definition, instrument.answers)
+        for item in definition.items():
+            assert item.id in shown.asked, item.id  # the standard answers reach every item
+            answer, _ = (
+                data._answer(item, shown.values[item.id])
+                if item.id in shown.values
+                else (
+                    data.NO_ANSWER,
+                    False,
+                )
+            )
+            # Table cells are drawn row by row: the wording, then the patient's answer.
+            assert squash(item.text) + squash(answer) in text, (instrument.key, item.id)
+            checked += 1
+    assert checked == 18 + 8 + 5
+
+
+def test_page_one_gives_the_results_at_a_glance(standard):
+    screening, summary, pdf = standard
+    first = squash(page_texts(pdf)[0])
+    for expected in (
+        "Riverside Health Centre",
+        format_code(screening.reference_code),
+        "Consistent with adult ADHD",
+        "version 1.1, revision 1",
+        "5 of 6 answers in the shaded boxes (cut-off: 4 or more)",
+        "Consistent with restless legs syndrome (RLS)",
+        "6 of 6 criteria met",
+        "Why ADHD and restless legs often go together",
+        "Heavy periods or fibroids",
+        "Regular blood donation",
+        "Family history of RLS",
+        "Last ferritin result: 42 µg/L",
+        "Ask for an ADHD assessment",
+        "Dr Ada Quill, adult ADHD service · 020 7946 0101",
+        "Sleep clinic · https://sleep.example/refer",
+        "A screen, not a diagnosis",
+        "Page 1 of",
+    ):
+        assert squash(expected) in first, expected
+    assert summary.submitted_at.strftime("%B %Y") in page_texts(pdf)[0]
+
+
+def test_every_page_has_the_footer_and_every_claim_its_reference(standard):
+    screening, summary, pdf = standard
+    pages = page_texts(pdf)
+    code = format_code(screening.reference_code)
+    for number, text in enumerate(pages, start=1):
+        assert squash(f"Page {number} of {len(pages)}") in squash(text)
+        assert squash(f"Reference {code} · asrs-v1.1 1.1 (rev. 1)") in squash(text)
+    everything = squash(" ".join(pages))
+    citations = [c.citation for c in summary.interpretation.references]
+    citations += [i.definition.source.citation for i in summary.instruments]
+    assert len(citations) >= 10
+    for n, citation in enumerate(citations, start=1):
+        assert squash(f"[{n}] {citation}") in everything
+    for instrument in summary.instruments:
+        assert squash(instrument.definition.terms) in everything
+    assert squash("© World Health Organization 2003") in everything
+
+
+def test_a_question_skipped_by_a_condition_says_not_asked(app):
+    answers = {**STANDARD, "rls-irlssg": {"gate": "no"}}
+    with app.app_context():
+        screening = submit(answers)
+        summary = screenings.summary(screening)
+        text = squash(" ".join(page_texts(reports.render_pdf(screening))))
+    rls = next(i for i in summary.instruments if i.key == "rls-irlssg")
+    assert "Not consistent with restless legs syndrome (RLS)".replace(" ", "") in text
+    for item in rls.definition.items()[1:]:
+        assert squash(item.text) + "Notasked" in text, item.id
+        assert squash(item.text) + "No" + squash(rls.definition.items()[1].text) not in text
+
+
+def test_an_optional_question_left_empty_says_so(app):
+    iron = {k: v for k, v in STANDARD["iron-context"].items() if not k.startswith("ferritin")}
+    with app.app_context():
+        screening = submit({**STANDARD, "iron-context": iron})
+        text = squash(" ".join(page_texts(reports.render_pdf(screening))))
+    assert "Lastferritinresult:notgiven" in text
+    assert squash("enter it here.") + squash(data.NO_ANSWER) in text
+
+
+def test_results_are_attached_as_json_pinned_to_versions(standard):
+    screening, _, pdf = standard
+    attachments = read(pdf).attachments
+    assert list(attachments) == ["results.json"]
+    payload = json.loads(attachments["results.json"][0])
+    assert payload["reference_code"] == format_code(screening.reference_code)
+    assert payload["positive"] == ["adhd", "rls"]
+    by_key = {i["questionnaire"]: i for i in payload["instruments"]}
+    assert by_key["asrs-v1.1"]["version"] == "1.1"
+    assert by_key["asrs-v1.1"]["revision"] == 1
+    assert by_key["asrs-v1.1"]["result"]["score"] == 5
+    assert by_key["rls-irlssg"]["result"]["outcome"] == "consistent"
+    assert payload["ferritin"] == 42
+    assert {f["id"] for f in payload["flags"]} >= {"heavy_periods", "blood_donation"}
+
+
+def test_metadata_language_tags_and_bundled_fonts(standard):
+    screening, _, pdf = standard
+    reader = read(pdf)
+    assert reader.metadata.title == f"Screening summary {format_code(screening.reference_code)}"
+    assert reader.metadata.author == "Riverside Health Centre"
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en"
+    assert root["/MarkInfo"]["/Marked"] == True  # noqa: E712 (a pypdf BooleanObject)
+    assert "/StructTreeRoot" in root
+    assert b"pdfuaid:part" in root["/Metadata"].get_object().get_data()
+    fonts = {
+        str(font.get_object()["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert fonts and all("Atkinson-Hyperlegible" in name for name in fonts), fonts
+
+
+def test_pages_render_to_images_with_shaded_answers(standard, tmp_path):
+    _, _, pdf = standard
+    (tmp_path / "summary.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", str(tmp_path / "summary.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
+    pngs = sorted(tmp_path.glob("page-*.png"))
+    assert len(pngs) == len(read(pdf).pages) >= 3
+    first = Image.open(pngs[0]).convert("RGB")
+    dark = sum(count for count, pixel in first.getcolors(2**20) if sum(pixel) < 200)
+    assert dark > 2000  # text is drawn, not a blank page
+    second = Image.open(pngs[1]).convert("RGB")
+    assert SHADED_GREY in {pixel for _, pixel in second.getcolors(2**20)}
