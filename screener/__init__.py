@@ -81,3 +81,7 @@ def _register_blueprints(app: Flask) -> None:
 
     auth.init_app(app)
     app.register_blueprint(patient)
+    from screener import staff
+
+    app.register_blueprint(staff.blueprint)
+    app.register_blueprint(staff.admin_blueprint)

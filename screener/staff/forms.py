@@ -1,0 +1,164 @@
+"""WTForms for the staff area. Every form is a FlaskForm, so each POST carries a CSRF token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from screener.services.clinic import ASSESSES, SettingsError, check_web_address
+
+PROVIDER_ROWS_FREE = 2
+PROVIDERS_MAX = 20
+
+
+class DefinitionForm(FlaskForm):
+    """The editor: paste or edit the YAML, or upload a file instead."""
+
+    source = TextAreaField("Definition text (YAML)")
+    upload = FileField(
+        "Or upload a YAML file instead",
+        validators=[FileAllowed(["yaml", "yml"], "Choose a .yaml or .yml file.")],
+    )
+    note = StringField("What did you change? (optional)", validators=[Length(max=300)])
+    based_on = HiddenField()
+
+    def based_on_revision(self) -> int | None:
+        try:
+            return int(self.based_on.data or "")
+        except ValueError:
+            return None
+
+
+class PublishForm(FlaskForm):
+    """A button: publishing changes what new screenings use, so it is a POST."""
+
+
+class FindScreeningForm(FlaskForm):
+    code = StringField(
+        "Reference code",
+        validators=[InputRequired("Enter the reference code."), Length(max=40)],
+    )
+
+
+class EraseForm(FlaskForm):
+    code = HiddenField(validators=[InputRequired(), Length(max=40)])
+    confirm = BooleanField(
+        "I understand that the answers, results and PDF will be deleted for good.",
+        validators=[InputRequired("Tick the box to confirm.")],
+    )
+
+
+class ProviderForm(Form):
+    """One referral provider (a sub-form: the outer form carries the CSRF token)."""
+
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    assesses = SelectMultipleField(
+        "What they assess",
+        choices=[SelectChoice(value, label) for value, label in ASSESSES.items()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+    url = StringField("Web address", validators=[Optional(), Length(max=300)])
+    remove = BooleanField("Remove this provider")
+
+    def is_blank(self) -> bool:
+        """An empty spare row, which is not saved."""
+        typed = (self.name.data, self.phone.data, self.url.data)
+        return not any((value or "").strip() for value in typed) and not self.assesses.data
+
+    def validate_phone(self, field) -> None:
+        allowed = set("0123456789 +()-./")
+        if field.data and not set(field.data) <= allowed:
+            raise ValidationError("Use digits, spaces and + ( ) - only.")
+
+    def validate_url(self, field) -> None:
+        try:
+            field.data = check_web_address(field.data or "")
+        except SettingsError as exc:
+            raise ValidationError(str(exc).capitalize() + ".") from None
+
+
+class SettingsForm(FlaskForm):
+    name = StringField(
+        "Clinic name", validators=[InputRequired("Enter the clinic's name."), Length(max=200)]
+    )
+    contact = TextAreaField(
+        "How patients contact the clinic", validators=[Optional(), Length(max=500)]
+    )
+    retention_days = IntegerField(
+        "Keep submitted screenings for (days)",
+        validators=[
+            InputRequired("Enter a number of days."),
+            NumberRange(1, 3650, "Enter a number of days from 1 to 3650."),
+        ],
+    )
+    draft_retention_days = IntegerField(
+        "Delete unfinished screenings after (days without activity)",
+        validators=[
+            InputRequired("Enter a number of days."),
+            NumberRange(1, 3650, "Enter a number of days from 1 to 3650."),
+        ],
+    )
+    lock_version = HiddenField()
+
+    def provider_forms(self) -> list[ProviderForm]:
+        return list(self.providers)
+
+    def kept_providers(self) -> list[dict]:
+        """Providers to save: rows neither blank nor ticked for removal."""
+        return [
+            {
+                "name": row.form.name.data or "",
+                "assesses": row.form.assesses.data or [],
+                "phone": row.form.phone.data or "",
+                "url": row.form.url.data or "",
+            }
+            for row in self.providers
+            if not row.form.remove.data and not row.form.is_blank()
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for row in self.providers:
+            provider = row.form
+            if provider.remove.data or provider.is_blank():
+                continue
+            if not (provider.name.data or "").strip():
+                provider.name.errors = [*provider.name.errors, "Enter the provider's name."]
+                ok = False
+            if not provider.assesses.data:
+                provider.assesses.errors = [
+                    *provider.assesses.errors,
+                    "Tick at least one thing this provider assesses.",
+                ]
+                ok = False
+        if len(self.kept_providers()) > PROVIDERS_MAX:
+            self.name.errors = [*self.name.errors, f"List at most {PROVIDERS_MAX} providers."]
+            ok = False
+        return ok
+
+
+def settings_form_class(rows: int):
+    """A settings form with ``rows`` provider rows (the saved ones plus empty ones)."""
+
+    class _Form(SettingsForm):
+        providers = FieldList(
+            FormField(ProviderForm), min_entries=rows, max_entries=PROVIDERS_MAX + 5
+        )
+
+    return _Form

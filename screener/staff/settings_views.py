@@ -1,0 +1,60 @@
+"""Clinic settings: name, contact, referral providers and retention periods."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from screener import audit
+from screener.extensions import db
+from screener.services import clinic
+from screener.staff import blueprint
+from screener.staff.forms import PROVIDER_ROWS_FREE, settings_form_class
+
+
+@blueprint.route("/settings", methods=["GET", "POST"])
+def settings():
+    """Edit the settings; a save based on an older copy is refused with the values kept."""
+    saved = clinic.ensure_settings()
+    db.session.commit()
+    if request.method == "GET":
+        form_class = settings_form_class(len(saved.providers or []) + PROVIDER_ROWS_FREE)
+        form = form_class(
+            data={
+                "name": saved.name,
+                "contact": saved.contact,
+                "retention_days": saved.retention_days,
+                "draft_retention_days": saved.draft_retention_days,
+                "providers": list(saved.providers or []),
+                "lock_version": str(saved.lock_version),
+            }
+        )
+        return render_template("staff/settings.html", form=form)
+    form = settings_form_class(0)()
+    if not form.validate():
+        return render_template("staff/settings.html", form=form), 400
+    try:
+        lock_version = int(form.lock_version.data or "")
+    except ValueError:
+        lock_version = -1
+    try:
+        updated = clinic.update_settings(
+            name=form.name.data,
+            contact=form.contact.data or "",
+            retention_days=form.retention_days.data,
+            draft_retention_days=form.draft_retention_days.data,
+            providers=form.kept_providers(),
+            lock_version=lock_version,
+        )
+    except clinic.SettingsConflict:
+        db.session.rollback()
+        audit.record("settings.update", outcome="conflict")
+        return render_template("staff/settings.html", form=form, conflict=True), 409
+    except clinic.SettingsError as exc:
+        db.session.rollback()
+        form.name.errors = [*form.name.errors, str(exc).capitalize() + "."]
+        return render_template("staff/settings.html", form=form), 400
+    version = updated.lock_version
+    db.session.commit()
+    audit.record("settings.update", reference=f"settings v{version}")
+    flash("The clinic settings are saved. New screenings use them.", "success")
+    return redirect(url_for("staff.settings"))

@@ -1,0 +1,35 @@
+"""Reading staff pages in tests: hidden values and CSRF tokens, as a browser would send them."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from tests.auth_helpers import signed_in
+
+
+def hidden(page: str, name: str) -> str:
+    """The value of the input called ``name`` on ``page``."""
+    for tag in re.findall(r"<input[^>]*>", page):
+        if f'name="{name}"' in tag:
+            match = re.search(r'value="([^"]*)"', tag)
+            return html.unescape(match.group(1)) if match else ""
+    raise AssertionError(f"no input {name!r} on the page")
+
+
+def textarea(page: str, name: str) -> str:
+    match = re.search(rf'<textarea[^>]*name="{name}"[^>]*>\r?\n?(.*?)</textarea>', page, re.S)
+    assert match, f"no textarea {name!r}"
+    return html.unescape(match.group(1))
+
+
+def token(client, path: str) -> str:
+    return hidden(client.get(path).get_data(as_text=True), "csrf_token")
+
+
+def staff_client(app, email: str = "editor@example.org"):
+    return signed_in(app, email, "staff")
+
+
+def admin_client(app, email: str = "admin@example.org"):
+    return signed_in(app, email, "admin")

@@ -1,0 +1,160 @@
+"""Clinic settings over HTTP: validation, providers, concurrent saves, escaping, CSRF."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from screener.extensions import db
+from screener.models import AuditEvent
+from screener.services import clinic
+from tests.staff_pages import hidden, staff_client, textarea
+
+SETTINGS = "/staff/settings"
+
+
+def form_data(page: str, **changes) -> dict:
+    data = {
+        "csrf_token": hidden(page, "csrf_token"),
+        "lock_version": hidden(page, "lock_version"),
+        "name": hidden(page, "name"),
+        "contact": textarea(page, "contact"),
+        "retention_days": hidden(page, "retention_days"),
+        "draft_retention_days": hidden(page, "draft_retention_days"),
+    }
+    data.update(changes)
+    return data
+
+
+PROVIDER = {
+    "providers-0-name": "Northside ADHD Service",
+    "providers-0-assesses": ["adhd"],
+    "providers-0-phone": "+44 20 7946 0000",
+    "providers-0-url": "https://adhd.example.org/referrals",
+}
+
+
+def current(app) -> dict:
+    with app.app_context():
+        return clinic.current()
+
+
+def test_staff_save_the_clinic_details_and_providers(app):
+    client = staff_client(app)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    data = form_data(
+        page,
+        name="Riverside Clinic",
+        contact="Call 020 7946 0999",
+        retention_days="90",
+        draft_retention_days="3",
+        **PROVIDER,
+        **{"providers-1-name": "Sleep Centre", "providers-1-assesses": ["sleep", "gp"]},
+    )
+    response = client.post(SETTINGS, data=data)
+    assert response.status_code == 302
+    assert current(app) == {
+        "name": "Riverside Clinic",
+        "contact": "Call 020 7946 0999",
+        "retention_days": 90,
+        "providers": [
+            {
+                "name": "Northside ADHD Service",
+                "assesses": ["adhd"],
+                "phone": "+44 20 7946 0000",
+                "url": "https://adhd.example.org/referrals",
+            },
+            {"name": "Sleep Centre", "assesses": ["sleep", "gp"], "phone": "", "url": ""},
+        ],
+    }
+    with app.app_context():
+        assert db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action == "settings.update")
+        ).all() == ["settings.update"]
+    # The saved providers come back with spare rows, and one can be removed.
+    page = client.get(SETTINGS).get_data(as_text=True)
+    assert hidden(page, "providers-1-name") == "Sleep Centre"
+    assert hidden(page, "providers-3-name") == ""
+    data = form_data(
+        page,
+        **{
+            "providers-0-name": "Northside ADHD Service",
+            "providers-0-assesses": ["adhd"],
+            "providers-1-name": "Sleep Centre",
+            "providers-1-assesses": ["sleep"],
+            "providers-1-remove": "y",
+        },
+    )
+    assert client.post(SETTINGS, data=data).status_code == 302
+    assert [p["name"] for p in current(app)["providers"]] == ["Northside ADHD Service"]
+
+
+def test_only_http_and_https_web_addresses_are_accepted(app):
+    client = staff_client(app)
+    before = current(app)
+    for url in (
+        "javascript:alert(1)",
+        "data:text/html,<script>x</script>",
+        "ftp://example.org",
+        "https://",
+        "https://user:pw@example.org",
+        "example.org",
+    ):
+        page = client.get(SETTINGS).get_data(as_text=True)
+        response = client.post(
+            SETTINGS, data=form_data(page, **{**PROVIDER, "providers-0-url": url})
+        )
+        assert response.status_code == 400, url
+        assert "web address" in response.get_data(as_text=True)
+    assert current(app) == before
+
+
+def test_incomplete_providers_and_bad_numbers_get_messages(app):
+    client = staff_client(app)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    response = client.post(
+        SETTINGS,
+        data=form_data(
+            page,
+            retention_days="0",
+            draft_retention_days="many",
+            **{"providers-0-phone": "0800 123", "providers-1-name": "No Kind"},
+        ),
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "from 1 to 3650" in text
+    assert "Enter the provider" in text
+    assert "Tick at least one thing this provider assesses" in text
+
+
+def test_the_second_of_two_saves_is_refused_and_keeps_their_values(app):
+    first, second = staff_client(app, "a@example.org"), staff_client(app, "b@example.org")
+    page_1 = first.get(SETTINGS).get_data(as_text=True)
+    page_2 = second.get(SETTINGS).get_data(as_text=True)
+    assert first.post(SETTINGS, data=form_data(page_1, name="First Name")).status_code == 302
+    refused = second.post(SETTINGS, data=form_data(page_2, name="Second Name"))
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Your changes have not been saved" in text
+    assert hidden(text, "name") == "Second Name"
+    assert current(app)["name"] == "First Name"
+
+
+def test_hostile_text_is_stored_verbatim_and_shown_escaped(app):
+    client = staff_client(app)
+    hostile = '"><script>alert(1)</script>'
+    page = client.get(SETTINGS).get_data(as_text=True)
+    assert client.post(SETTINGS, data=form_data(page, name=hostile)).status_code == 302
+    assert current(app)["name"] == hostile
+    page = client.get(SETTINGS).get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+    assert hidden(page, "name") == hostile
+
+
+def test_settings_need_a_csrf_token(app):
+    client = staff_client(app)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    data = form_data(page, name="Changed")
+    del data["csrf_token"]
+    assert client.post(SETTINGS, data=data).status_code == 400
+    assert current(app)["name"] != "Changed"
