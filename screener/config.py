@@ -46,6 +46,8 @@ DEFAULTS = {
     "MAX_FORM_PARTS": 500,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Re-sign the cookie only when the session changes, not on every page view.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "WTF_CSRF_TIME_LIMIT": 3600,
     "TEMPLATES_AUTO_RELOAD": False,
 }

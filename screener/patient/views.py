@@ -118,7 +118,7 @@ def _next_url(screening: Screening) -> str:
 @blueprint.route("/step/<int:number>", methods=["GET", "POST"])
 def step(number: int):
     """One section of one questionnaire. POST saves it and moves on."""
-    screening = _open_screening(light=request.method == "GET")
+    screening = _open_screening(light=True)
     if screening is None and request.method == "POST":
         screening = _restore_from_form()
     if screening is None:
@@ -139,21 +139,21 @@ def step(number: int):
     values = submitted_values(form, current.section)
     if not form.validate():  # only the CSRF token can fail here
         return _render_step(screening, steps, current, values, expired=True), 400
-    begin_write()
-    screening = db.session.get(Screening, screening.id)
+    clean, errors = screenings.check_section(
+        screening, current.key, current.section.id, values, answers
+    )
+    if errors:
+        return _render_step(screening, steps, current, values, errors=errors), 422
+    begin_write()  # held only for the write and its commit
     try:
-        errors = screenings.save_section(screening, current.key, current.section.id, values)
+        screenings.store_section(screening.id, current.key, clean)
     except ScreeningError:
         db.session.rollback()
-        return redirect(_next_url(screening))
-    if errors:
-        db.session.rollback()
-        return _render_step(screening, steps, current, values, errors=errors), 422
+        return redirect(url_for("patient.results"))
     db.session.commit()
     if request.args.get("return") == "review":
         return redirect(_next_url(screening))
-    answers = screenings.answers_of(screening)
-    steps = screenings.steps(screening, answers)
+    steps = screenings.steps(screening)
     if number < len(steps):
         return redirect(url_for("patient.step", number=number + 1))
     return redirect(_next_url(screening))

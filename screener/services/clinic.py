@@ -29,19 +29,20 @@ def ensure_settings() -> ClinicSettings:
     return settings
 
 
+_CURRENT = select(
+    ClinicSettings.name,
+    ClinicSettings.contact,
+    ClinicSettings.retention_days,
+    ClinicSettings.providers,
+).where(ClinicSettings.id == 1)
+
+
 def current() -> dict:
     """Plain data for templates and reports.
 
-    Read with a plain column query (no ORM object): every patient page calls this.
+    Read with a prebuilt column query (no ORM object): every patient page calls this.
     """
-    row = db.session.execute(
-        select(
-            ClinicSettings.name,
-            ClinicSettings.contact,
-            ClinicSettings.retention_days,
-            ClinicSettings.providers,
-        ).where(ClinicSettings.id == 1)
-    ).first()
+    row = db.session.connection().execute(_CURRENT).first()
     if row is None:
         config = current_app.config
         return {

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from screener import codes
 from screener.database import utcnow
@@ -130,12 +130,24 @@ class ScreeningRow:
     resume_token_hash: str
 
 
+# Statements on the busiest paths are built once: building and keying a select costs
+# more than running it on SQLite.
+_LIGHT = select(
+    Screening.id, Screening.reference_code, Screening.status, Screening.resume_token_hash
+).where(Screening.id == bindparam("screening_id"))
+_ANSWERS = select(Answer.questionnaire_key, Answer.item_id, Answer.value).where(
+    Answer.screening_id == bindparam("screening_id")
+)
+
+
+def _rows(statement, **params):
+    """Run a prebuilt Core statement in the session's transaction (after a flush)."""
+    db.session.flush()
+    return db.session.connection().execute(statement, params)
+
+
 def light_by_id(screening_id: int) -> ScreeningRow | None:
-    row = db.session.execute(
-        select(
-            Screening.id, Screening.reference_code, Screening.status, Screening.resume_token_hash
-        ).where(Screening.id == screening_id)
-    ).first()
+    row = _rows(_LIGHT, screening_id=screening_id).first()
     return ScreeningRow(*row) if row else None
 
 
@@ -181,12 +193,7 @@ def pinned(screening: Screening) -> tuple[Pinned, ...]:
 
 def answers_of(screening: Screening) -> dict[str, dict[str, Any]]:
     answers: dict[str, dict[str, Any]] = {p.key: {} for p in pinned(screening)}
-    rows = db.session.execute(
-        select(Answer.questionnaire_key, Answer.item_id, Answer.value).where(
-            Answer.screening_id == screening.id
-        )
-    )
-    for key, item_id, value in rows:
+    for key, item_id, value in _rows(_ANSWERS, screening_id=screening.id):
         answers.setdefault(key, {})[item_id] = value
     return answers
 
@@ -229,13 +236,17 @@ def first_incomplete(screening: Screening, answers=None) -> Step | None:
     )
 
 
-def save_section(
-    screening: Screening, key: str, section_id: str, raw: Mapping[str, Any]
-) -> dict[str, str]:
-    """Check and store the answers to one section; return errors by item id (nothing saved then).
+def check_section(
+    screening: Screening | ScreeningRow,
+    key: str,
+    section_id: str,
+    raw: Mapping[str, Any],
+    answers: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check one page's answers without writing: (canonical answers, errors by item id).
 
-    ``raw`` maps item ids to submitted values (None or "" for no answer). Answers to items
-    of other sections are untouched, so nothing already saved is lost.
+    ``raw`` maps item ids to submitted values (None or "" for no answer). Kept apart from
+    storing so the write lock is held only for the write itself.
     """
     if screening.status != "draft":
         raise ScreeningError("this screening has already been submitted")
@@ -245,8 +256,8 @@ def save_section(
     )
     if section is None:
         raise ScreeningError("no such page in this screening")
-    current = answers_of(screening).get(key, {})
-    proposed = {**current}
+    answers = answers if answers is not None else answers_of(screening)
+    proposed = dict(answers.get(key, {}))
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for item in section.items:
@@ -263,13 +274,34 @@ def save_section(
         visible = item.show_if is None or item.show_if.holds(proposed)
         if visible and item.required and clean.get(item.id) is None and item.id not in errors:
             errors[item.id] = _missing_message(item)
-    if errors:
-        return errors
-    for item_id, value in clean.items():
-        _upsert(screening.id, key, item_id, value)
-    screening.updated_at = utcnow()
+    return clean, errors
+
+
+def store_section(screening_id: int, key: str, clean: Mapping[str, Any]) -> None:
+    """Write checked answers of one page; other pages' answers are untouched.
+
+    Call inside a write transaction. Raises ScreeningError when the screening was
+    submitted meanwhile (a second tab), so a late page can never change a submission.
+    """
+    touched = db.session.execute(
+        update(Screening)
+        .where(Screening.id == screening_id, Screening.status == "draft")
+        .values(updated_at=utcnow())
+    ).rowcount
+    if not touched:
+        raise ScreeningError("this screening has already been submitted")
+    _store(screening_id, key, clean)
     db.session.flush()
-    return {}
+
+
+def save_section(
+    screening: Screening, key: str, section_id: str, raw: Mapping[str, Any]
+) -> dict[str, str]:
+    """Check and store one page; return errors by item id (and save nothing then)."""
+    clean, errors = check_section(screening, key, section_id, raw)
+    if not errors:
+        store_section(screening.id, key, clean)
+    return errors
 
 
 def _missing_message(item) -> str:
@@ -280,24 +312,31 @@ def _missing_message(item) -> str:
     return "Choose an answer."
 
 
-def _upsert(screening_id: int, key: str, item_id: str, value: Any) -> None:
-    row = db.session.scalar(
-        select(Answer).where(
-            Answer.screening_id == screening_id,
-            Answer.questionnaire_key == key,
-            Answer.item_id == item_id,
+def _store(screening_id: int, key: str, values: Mapping[str, Any]) -> None:
+    """Insert, change or remove the answers of one page, in one read and one flush."""
+    existing = {
+        row.item_id: row
+        for row in db.session.scalars(
+            select(Answer).where(
+                Answer.screening_id == screening_id,
+                Answer.questionnaire_key == key,
+                Answer.item_id.in_(list(values)),
+            )
         )
-    )
-    if value is None:
-        if row is not None:
-            db.session.delete(row)
-        return
-    if row is None:
-        db.session.add(
-            Answer(screening_id=screening_id, questionnaire_key=key, item_id=item_id, value=value)
-        )
-    elif row.value != value:
-        row.value = value
+    }
+    for item_id, value in values.items():
+        row = existing.get(item_id)
+        if value is None:
+            if row is not None:
+                db.session.delete(row)
+        elif row is None:
+            db.session.add(
+                Answer(
+                    screening_id=screening_id, questionnaire_key=key, item_id=item_id, value=value
+                )
+            )
+        elif row.value != value:
+            row.value = value
 
 
 def results_of(screening: Screening, answers=None) -> dict[str, Result]:
