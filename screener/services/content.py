@@ -123,11 +123,13 @@ class VersionRef:
 
 
 # Stored versions never change, so each is parsed once per process, by id.
-_definitions: dict[int, Definition] = {}
+# Keyed by hash too: ids repeat across databases (tests, a restored backup).
+_definitions: dict[tuple[int, str], Definition] = {}
 
 
 def definition_of(version: ContentVersion | VersionRef) -> Definition:
-    if version.id not in _definitions:
+    key = (version.id, version.sha256)
+    if key not in _definitions:
         if len(_definitions) > 256:
             _definitions.clear()
         source = getattr(version, "source_text", None)
@@ -135,8 +137,8 @@ def definition_of(version: ContentVersion | VersionRef) -> Definition:
             source = db.session.scalar(
                 select(ContentVersion.source_text).where(ContentVersion.id == version.id)
             )
-        _definitions[version.id] = _parse_definition(version.sha256, source)
-    return _definitions[version.id]
+        _definitions[key] = _parse_definition(version.sha256, source)
+    return _definitions[key]
 
 
 def texts_of(version: ContentVersion) -> TextsDocument:
