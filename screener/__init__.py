@@ -77,9 +77,11 @@ def _register_blueprints(app: Flask) -> None:
     from screener.public import blueprint as public
 
     app.register_blueprint(public)
-    from screener import auth
+    from screener import admin, auth, clinician
 
     auth.init_app(app)
+    app.register_blueprint(clinician.blueprint)
+    app.register_blueprint(admin.blueprint)
     app.register_blueprint(patient)
     from screener import staff
 

@@ -1,7 +1,15 @@
 """The audit trail: one row per access to health data and per security event.
 
 ``record`` writes in its own short transaction *before* the caller shows anything, so
-that if the row cannot be written the caller fails and health data is not returned.
+that if the row cannot be written the caller fails and health data is not returned:
+a failed write raises ``AuditUnavailable``, a 503 that the error pages show calmly.
+
+On SQLite, call ``record`` before the request takes the write lock
+(``screener.database.begin_write``): the row is written on its own connection, which
+would otherwise wait for the request's own transaction.
+
+Action names are dotted, area first: ``auth.sign_in``, ``screening.view``,
+``screenings.export``, ``user.roles``, ``definition.publish`` ...
 Values are cut to size and CR/LF encoded so a crafted value cannot forge log lines.
 """
 
@@ -9,10 +17,16 @@ from __future__ import annotations
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import ServiceUnavailable
 
 from screener.extensions import db
 from screener.models import AuditEvent
+
+
+class AuditUnavailable(ServiceUnavailable):
+    """The audit row could not be written, so the request must not go on."""
 
 
 def _clean(value: str | None, limit: int) -> str | None:
@@ -35,15 +49,17 @@ def record(
         actor = current_user.email
         role = role or ",".join(sorted(current_user.roles))
     address = request.remote_addr if has_request_context() else "cli"
-    with Session(db.engine) as session, session.begin():
-        session.add(
-            AuditEvent(
-                actor=_clean(actor, 254),
-                role=_clean(role, 60),
-                action=_clean(action, 60),
-                reference=_clean(reference, 120),
-                outcome=_clean(outcome, 30),
-                address=_clean(address, 64),
-                detail=_clean(detail, 500),
-            )
-        )
+    event = AuditEvent(
+        actor=_clean(actor, 254),
+        role=_clean(role, 60),
+        action=_clean(action, 60),
+        reference=_clean(reference, 120),
+        outcome=_clean(outcome, 30),
+        address=_clean(address, 64),
+        detail=_clean(detail, 500),
+    )
+    try:
+        with Session(db.engine) as session, session.begin():
+            session.add(event)
+    except SQLAlchemyError as exc:
+        raise AuditUnavailable() from exc

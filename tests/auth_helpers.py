@@ -48,3 +48,31 @@ def signed_in(app, email: str, roles: Iterable[str] | str):
     response = login(client, email)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+def submitted_screening(
+    app, adhd: str | None = "often", rls_answers: dict | None = None, keys=None
+) -> tuple[int, str]:
+    """Submit a screening as a patient would; return its id and reference code.
+
+    ``adhd`` is the answer to all six Part A items ("often" is consistent, "never" not);
+    None leaves the ADHD questionnaire out. ``rls_answers`` come from ``tests.helpers.rls``;
+    None leaves RLS out.
+    """
+    from screener.services import screenings
+    from tests.helpers import asrs
+
+    answers = {}
+    if adhd is not None:
+        answers["asrs-v1.1"] = asrs([adhd] * 6)
+    if rls_answers is not None:
+        answers["rls-irlssg"] = rls_answers
+    with app.app_context():
+        screening, _ = screenings.start(keys or list(answers))
+        while (step := screenings.first_incomplete(screening)) is not None:
+            mine = answers[step.key]
+            raw = {item.id: mine.get(item.id) for item in step.section.items}
+            assert screenings.save_section(screening, step.key, step.section.id, raw) == {}
+        assert screenings.submit(screening)
+        db.session.commit()
+        return screening.id, screening.reference_code

@@ -58,7 +58,7 @@ def test_success_redirects_home_and_records_the_sign_in(app, client):
         user = db.session.scalar(select(User).where(User.email == "ana@clinic.example"))
         assert user.last_login_at is not None
         event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
-        assert (event.action, event.outcome, event.actor) == ("sign-in", "ok", user.email)
+        assert (event.action, event.outcome, event.actor) == ("auth.sign_in", "ok", user.email)
         assert event.role == "clinician" and event.address == "127.0.0.1"
         assert event.at.tzinfo is not None
 
@@ -88,7 +88,9 @@ def test_unknown_account_wrong_password_and_deactivated_look_the_same(app, clien
     assert bodies["unknown"] == bodies["wrong"] == bodies["inactive"]
     with app.app_context():
         failed = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "sign-in", AuditEvent.outcome == "failed")
+            select(AuditEvent).where(
+                AuditEvent.action == "auth.sign_in", AuditEvent.outcome == "failed"
+            )
         ).all()
         assert [e.detail for e in failed] == [
             "unknown account",

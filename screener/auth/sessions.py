@@ -57,7 +57,7 @@ def load_user(user_id: str) -> User | None:
 
 def _account(user_id: str) -> User | None:
     raw_id, _, raw_version = (user_id or "").partition(":")
-    if not (raw_id.isdigit() and raw_version.isdigit()):
+    if not (raw_id + raw_version).isascii() or not (raw_id.isdigit() and raw_version.isdigit()):
         return None
     user = db.session.get(User, int(raw_id))
     if user is None or not user.active or user.session_version != int(raw_version):

@@ -24,14 +24,14 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
     if user is None:
         passwords.dummy_verify(password)
-        audit.record("sign-in", outcome="failed", detail="unknown account")
+        audit.record("auth.sign_in", outcome="failed", detail="unknown account")
         return None
     correct = passwords.verify(user.password_hash, password)
     if not correct or not user.active:
         reason = "wrong password" if not correct else "deactivated account"
-        audit.record("sign-in", outcome="failed", actor=user.email, detail=reason)
+        audit.record("auth.sign_in", outcome="failed", actor=user.email, detail=reason)
         return None
-    audit.record("sign-in", actor=user.email, role=",".join(sorted(user.roles)))
+    audit.record("auth.sign_in", actor=user.email, role=",".join(sorted(user.roles)))
     user_id = user.id
     begin_write()
     user = db.session.get(User, user_id)

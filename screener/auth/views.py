@@ -40,7 +40,7 @@ def logout():
     if not form.validate_on_submit():
         return redirect(url_for("auth.login"))
     if current_user.is_authenticated:
-        audit.record("sign-out")
+        audit.record("auth.sign_out")
         signin.end_all_sessions(current_user)
     sessions.end()
     flash("You have signed out.")

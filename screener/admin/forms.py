@@ -1,0 +1,75 @@
+"""Forms for managing accounts and filtering the audit log."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from screener.models import ROLES
+from screener.passwords import MAX_LENGTH
+
+ROLE_CHOICES = [
+    SelectChoice("clinician", "Clinician: reads and reviews screenings"),
+    SelectChoice("staff", "Staff: edits questionnaires and clinic settings"),
+    SelectChoice("admin", "Admin: manages accounts, reads the audit log"),
+]
+assert {choice.value for choice in ROLE_CHOICES} == set(ROLES)
+
+
+class RolesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CreateUserForm(FlaskForm):
+    email = EmailField(
+        "Email address", validators=[InputRequired("Enter an email address."), Length(max=254)]
+    )
+    password = PasswordField(
+        "First password",
+        validators=[InputRequired("Enter a first password."), Length(max=MAX_LENGTH)],
+    )
+    roles = RolesField("Roles", choices=ROLE_CHOICES)
+
+
+class RolesForm(FlaskForm):
+    roles = RolesField("Roles", choices=ROLE_CHOICES)
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token, for buttons that change one thing."""
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters for the audit log, sent with GET (no reference codes: see ``FindEventsForm``)."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField("Account (email)", validators=[Optional(), Length(max=254)])
+    action = SelectField("Action", validators=[Optional()], validate_choice=False)
+    outcome = StringField("Outcome", validators=[Optional(), Length(max=30)])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+
+
+class FindEventsForm(FlaskForm):
+    """Events about one reference code: a POST form, so the code stays out of URLs."""
+
+    reference = StringField(
+        "Reference", validators=[InputRequired("Enter a reference code."), Length(max=120)]
+    )
+
+
+def action_choices(actions: list[str]) -> list[SelectChoice]:
+    return [SelectChoice("", "Any action")] + [SelectChoice(a, a) for a in actions]

@@ -1,0 +1,25 @@
+"""The clinician's forms: find by reference code, and review."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from screener.clinician.review import MAX_NOTE
+
+
+class FindForm(FlaskForm):
+    """A POST form, so a typed reference code never appears in a URL or an access log."""
+
+    code = StringField(
+        "Reference code",
+        validators=[InputRequired("Enter a reference code."), Length(max=40)],
+    )
+
+
+class ReviewForm(FlaskForm):
+    note = TextAreaField(
+        "Review note (optional)",
+        validators=[Length(max=MAX_NOTE, message=f"Keep the note to {MAX_NOTE} characters.")],
+    )

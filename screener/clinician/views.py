@@ -1,0 +1,148 @@
+"""The clinician's pages: worklist, search by code, detail, PDF, review and CSV export.
+
+Detail pages are addressed by the screening's internal id, never by its reference
+code: a code is typed into a POST search form that redirects to the detail URL, so
+codes stay out of URLs, browser history and access logs. The id is no secret and
+needs none: every URL here is reachable only by a signed-in clinician, who may see
+every submitted screening anyway; drafts answer 404.
+
+Each page that shows health data records its audit row first; if that fails the
+request ends with a 503 and nothing is shown (see ``screener.audit``).
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from screener import audit
+from screener.clinician import export, presenters, worklist
+from screener.clinician.blueprint import blueprint
+from screener.clinician.forms import FindForm, ReviewForm
+from screener.clinician.review import ReviewError, mark_reviewed
+from screener.codes import format_code
+from screener.database import begin_write, utcnow
+from screener.extensions import db
+from screener.models import Screening, User
+from screener.services import screenings
+
+NOT_FOUND = "No submitted screening has this reference code. Check the code and try again."
+
+
+@blueprint.get("/", endpoint="worklist")
+def worklist_page():
+    """Submitted screenings, newest first, with filters in the query string."""
+    filters, errors = worklist.parse_filters(request.args)
+    return _worklist(filters, errors, FindForm(), status=400 if errors else 200)
+
+
+def _worklist(filters, errors, find_form, status=200, find_error=None):
+    audit.record("screenings.list", detail=filters.describe())
+    return (
+        render_template(
+            "clinician/worklist.html",
+            page=worklist.page(filters),
+            filters=filters,
+            errors=errors,
+            find_form=find_form,
+            find_error=find_error,
+            outcome_filters=worklist.OUTCOME_FILTERS,
+            review_filters=worklist.REVIEW_FILTERS,
+            words=presenters.outcome_words,
+            format_code=format_code,
+            adhd_key=worklist.ADHD_KEY,
+            rls_key=worklist.RLS_KEY,
+        ),
+        status,
+    )
+
+
+@blueprint.post("/find")
+def find():
+    """Look a screening up by its reference code and go to its page.
+
+    A mistyped, altered, unknown or draft code all get the same answer.
+    """
+    form = FindForm()
+    if not form.validate_on_submit():
+        message = next(iter(form.code.errors), "Enter a reference code.")
+        return _worklist(worklist.Filters(), {}, form, status=400, find_error=message)
+    screening = screenings.by_code(form.code.data)
+    if screening is None or screening.status != "submitted":
+        audit.record("screening.search", reference=form.code.data.strip()[:40], outcome="not_found")
+        return _worklist(worklist.Filters(), {}, form, status=404, find_error=NOT_FOUND)
+    audit.record("screening.search", reference=format_code(screening.reference_code))
+    return redirect(url_for("clinician.detail", screening_id=screening.id), 303)
+
+
+def _submitted(screening_id: int) -> Screening:
+    screening = db.session.get(Screening, screening_id)
+    if screening is None or screening.status != "submitted":
+        abort(404)
+    return screening
+
+
+@blueprint.get("/screenings/<int:screening_id>")
+def detail(screening_id: int):
+    """Outcomes, interpretation and every answer of one screening."""
+    screening = _submitted(screening_id)
+    audit.record("screening.view", reference=format_code(screening.reference_code))
+    reviewer = screening.reviewed_by_id and db.session.get(User, screening.reviewed_by_id)
+    return render_template(
+        "clinician/detail.html",
+        screening=screening,
+        code=format_code(screening.reference_code),
+        reviewer=reviewer.email if reviewer else None,
+        form=ReviewForm(note=screening.review_note or ""),
+        **presenters.detail(screenings.summary(screening)),
+    )
+
+
+@blueprint.get("/screenings/<int:screening_id>/pdf")
+def pdf(screening_id: int):
+    """The PDF summary (the download is audited by ``pdf_response``)."""
+    from screener.services import reports
+
+    return reports.pdf_response(_submitted(screening_id))
+
+
+@blueprint.post("/screenings/<int:screening_id>/review")
+def review(screening_id: int):
+    """Mark the screening as reviewed, with an optional note."""
+    screening = _submitted(screening_id)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        flash(next(iter(form.note.errors), "The review could not be saved."), "error")
+        return redirect(url_for("clinician.detail", screening_id=screening_id), 303)
+    code = format_code(screening.reference_code)
+    audit.record("screening.review", reference=code)
+    begin_write()
+    try:
+        mark_reviewed(
+            _submitted(screening_id), db.session.get(User, current_user.id), form.note.data
+        )
+    except ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"Screening {code} is marked as reviewed.")
+    return redirect(url_for("clinician.detail", screening_id=screening_id), 303)
+
+
+@blueprint.get("/export.csv")
+def export_csv():
+    """Outcomes of every screening matching the filters, as CSV (no free text)."""
+    filters, errors = worklist.parse_filters(request.args)
+    if errors:
+        abort(400)
+    rows = worklist.rows_for(
+        db.session.scalars(
+            worklist.filtered(filters).order_by(Screening.submitted_at.desc(), Screening.id.desc())
+        ).all()
+    )
+    audit.record("screenings.export", detail=f"{len(rows)} rows; {filters.describe()}")
+    response = Response(export.to_csv(rows), mimetype="text/csv")
+    filename = f"screenings-{utcnow():%Y%m%d-%H%M}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

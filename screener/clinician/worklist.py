@@ -1,0 +1,172 @@
+"""The worklist query: submitted screenings, newest first, filtered and paginated.
+
+Filters come from the query string and hold no reference codes (codes are searched
+with a POST form, see ``views.find``), so no code ends up in a GET URL or a log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, select
+
+from screener.extensions import db
+from screener.models import Screening, ScreeningResult
+
+PAGE_SIZE = 25
+ADHD_KEY = "asrs-v1.1"
+RLS_KEY = "rls-irlssg"
+OUTCOME_FILTERS = {
+    "": "Any outcome",
+    "adhd": "ADHD consistent",
+    "rls": "RLS consistent or possible",
+    "both": "Both",
+    "neither": "Neither",
+}
+REVIEW_FILTERS = {"": "Reviewed or not", "no": "Not reviewed", "yes": "Reviewed"}
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    outcome: str = ""
+    reviewed: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    page: int = 1
+
+    def query_args(self, **changes: Any) -> dict[str, str]:
+        """The filters as query-string arguments, for links to other pages and the export."""
+        values = {
+            "outcome": self.outcome,
+            "reviewed": self.reviewed,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "page": str(self.page) if self.page > 1 else "",
+        }
+        values.update({k: str(v) for k, v in changes.items()})
+        return {k: v for k, v in values.items() if v}
+
+    def describe(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.query_args().items()) or "all"
+
+
+def parse_filters(args: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
+    """Filters from the query string, and a message per field that could not be used."""
+    errors: dict[str, str] = {}
+    outcome = args.get("outcome", "")
+    if outcome not in OUTCOME_FILTERS:
+        errors["outcome"] = "Choose an outcome from the list."
+        outcome = ""
+    reviewed = args.get("reviewed", "")
+    if reviewed not in REVIEW_FILTERS:
+        errors["reviewed"] = "Choose reviewed or not from the list."
+        reviewed = ""
+    dates = {}
+    for name, label in (("from", "From"), ("to", "To")):
+        raw = (args.get(name) or "").strip()
+        try:
+            dates[name] = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            errors[name] = f"{label} date: enter a date like 2026-03-31."
+            dates[name] = None
+    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
+        errors["to"] = "To date: enter a date on or after the From date."
+    raw_page = args.get("page") or "1"
+    if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 7 and int(raw_page) >= 1:
+        page = int(raw_page)
+    else:
+        errors["page"] = "The page number must be a whole number from 1."
+        page = 1
+    return Filters(outcome, reviewed, dates["from"], dates["to"], page), errors
+
+
+def _flag(key: str, outcomes: tuple[str, ...]):
+    return exists().where(
+        ScreeningResult.screening_id == Screening.id,
+        ScreeningResult.questionnaire_key == key,
+        ScreeningResult.outcome.in_(outcomes),
+    )
+
+
+def filtered(filters: Filters) -> Select:
+    adhd = _flag(ADHD_KEY, ("consistent",))
+    rls = _flag(RLS_KEY, ("consistent", "possible"))
+    query = select(Screening).where(Screening.status == "submitted")
+    query = query.where(
+        {
+            "": True,
+            "adhd": adhd,
+            "rls": rls,
+            "both": and_(adhd, rls),
+            "neither": and_(~adhd, ~rls),
+        }[filters.outcome]
+    )
+    if filters.reviewed == "yes":
+        query = query.where(Screening.reviewed_at.is_not(None))
+    elif filters.reviewed == "no":
+        query = query.where(Screening.reviewed_at.is_(None))
+    if filters.date_from:
+        query = query.where(Screening.submitted_at >= _midnight(filters.date_from))
+    if filters.date_to:
+        query = query.where(Screening.submitted_at < _midnight(filters.date_to + dt.timedelta(1)))
+    return query
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    reference_code: str
+    submitted_at: dt.datetime
+    reviewed_at: dt.datetime | None
+    outcomes: Mapping[str, str]  # questionnaire key -> outcome
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: tuple[Row, ...]
+    total: int
+    number: int
+    pages: int
+
+
+def page(filters: Filters, size: int = PAGE_SIZE) -> Page:
+    query = filtered(filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // size))
+    number = min(filters.page, pages)
+    screenings = db.session.scalars(
+        query.order_by(Screening.submitted_at.desc(), Screening.id.desc())
+        .limit(size)
+        .offset((number - 1) * size)
+    ).all()
+    return Page(tuple(rows_for(screenings)), total, number, pages)
+
+
+def rows_for(screenings) -> list[Row]:
+    """Rows with each screening's outcomes, read in one query."""
+    ids = [s.id for s in screenings]
+    outcomes: dict[int, dict[str, str]] = {i: {} for i in ids}
+    if ids:
+        for screening_id, key, outcome in db.session.execute(
+            select(
+                ScreeningResult.screening_id,
+                ScreeningResult.questionnaire_key,
+                ScreeningResult.outcome,
+            ).where(ScreeningResult.screening_id.in_(ids))
+        ):
+            outcomes[screening_id][key] = outcome
+    return [
+        Row(s.id, s.reference_code, s.submitted_at, s.reviewed_at, outcomes[s.id])
+        for s in screenings
+    ]

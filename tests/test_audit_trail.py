@@ -1,0 +1,113 @@
+"""The audit trail: append-only in the database, readable and filterable by admins."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from screener import audit
+from screener.codes import format_code
+from screener.extensions import db
+from screener.models import AuditEvent
+from tests.auth_helpers import csrf_token, signed_in, submitted_screening
+from tests.helpers import rls
+
+
+def test_the_database_refuses_to_change_or_delete_audit_rows(app):
+    with app.test_request_context():
+        audit.record("test.event", reference="R1", detail="kept")
+    with app.app_context():
+        for statement in (
+            update(AuditEvent).values(detail="rewritten"),
+            delete(AuditEvent),
+            text("DELETE FROM audit_events WHERE 1 = 1"),
+        ):
+            with pytest.raises(DBAPIError, match="append-only"):
+                db.session.execute(statement)
+                db.session.flush()
+            db.session.rollback()
+        assert db.session.scalar(select(AuditEvent.detail)) == "kept"
+
+
+def test_values_cannot_forge_lines_and_are_cut_to_size(app):
+    with app.test_request_context():
+        audit.record("test.event", reference="A\r\nforged: line", detail="x" * 2000)
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent))
+        assert event.reference == "A\\r\\nforged: line"
+        assert len(event.detail) == 500
+
+
+def test_a_clinician_finding_reading_and_downloading_leaves_each_step_in_the_log(app):
+    pytest.importorskip("screener.services.reports")
+    screening_id, code = submitted_screening(app, adhd="often", rls_answers=rls())
+    doc = signed_in(app, "doc@clinic.example", "clinician")
+    found = doc.post(
+        "/clinician/find", data={"csrf_token": csrf_token(doc, "/clinician/"), "code": code}
+    )
+    assert found.status_code == 303
+    assert doc.get(found.headers["Location"]).status_code == 200
+    assert doc.get(f"/clinician/screenings/{screening_id}/pdf").status_code == 200
+
+    admin = signed_in(app, "boss@clinic.example", "admin")
+    page = admin.get("/admin/audit", query_string={"actor": "doc@"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for action in (
+        "auth.sign_in",
+        "screenings.list",
+        "screening.search",
+        "screening.view",
+        "report.download",
+    ):
+        assert f"<td>{action}</td>" in html, action
+    assert "boss@clinic.example" not in html.split("<tbody>")[1]  # filtered by account
+
+    about = admin.post(
+        "/admin/audit/find",
+        data={"csrf_token": csrf_token(admin, "/admin/audit"), "reference": code.lower()},
+    )
+    html = about.get_data(as_text=True)
+    assert about.status_code == 200
+    assert html.count(format_code(code)) >= 3
+    for action in ("screening.search", "screening.view", "report.download"):
+        assert f"<td>{action}</td>" in html
+
+
+def test_filters_by_action_outcome_and_date(app):
+    with app.test_request_context():
+        audit.record("auth.sign_in", actor="a@x.example", outcome="failed")
+        audit.record("auth.sign_in", actor="b@x.example")
+    admin = signed_in(app, "boss@clinic.example", "admin")
+    html = admin.get(
+        "/admin/audit", query_string={"action": "auth.sign_in", "outcome": "failed"}
+    ).get_data(as_text=True)
+    body = html.split("<tbody>")[1]
+    assert "a@x.example" in body and "b@x.example" not in body
+    future = admin.get("/admin/audit", query_string={"date_from": "2999-01-01"})
+    assert "No events." in future.get_data(as_text=True)
+    bad = admin.get("/admin/audit", query_string={"date_from": "soon", "page": "x"})
+    assert bad.status_code == 400 and "There is a problem" in bad.get_data(as_text=True)
+
+
+def test_the_log_pages_newest_first(app):
+    with app.test_request_context():
+        for n in range(60):
+            audit.record("test.event", reference=f"R{n}")
+    admin = signed_in(app, "boss@clinic.example", "admin")
+    first = admin.get("/admin/audit", query_string={"action": "test.event"}).get_data(as_text=True)
+    assert first.index(">R59<") < first.index(">R58<") and ">R5<" not in first
+    second = admin.get("/admin/audit", query_string={"action": "test.event", "page": 2})
+    assert ">R5<" in second.get_data(as_text=True)
+
+
+def test_shown_values_are_escaped(app):
+    with app.test_request_context():
+        audit.record(
+            "test.event", actor='"><img src=x onerror=alert(1)>', detail="<script>x</script>"
+        )
+    admin = signed_in(app, "boss@clinic.example", "admin")
+    html = admin.get("/admin/audit").get_data(as_text=True)
+    assert "<img src=x" not in html and "<script>x" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
