@@ -5,14 +5,16 @@ from __future__ import annotations
 import io
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from screener.extensions import db
-from screener.models import AuditEvent, ContentVersion
-from screener.services import content, editing
+from screener.models import AuditEvent, ContentVersion, Screening
+from screener.services import content, editing, reports
 from tests.auth_helpers import signed_in
+from tests.report_helpers import submit as report_submit
 from tests.staff_pages import hidden, staff_client, textarea
 
 ASRS = "asrs-v1.1"
@@ -268,3 +270,59 @@ def test_unknown_definitions_and_revisions_are_404(app):
         f"/staff/definitions/{ASRS}/diff?from=1&to=99",
     ):
         assert client.get(path).status_code == 404, path
+
+
+def pdf_words(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+
+
+def test_old_screenings_print_the_old_wording_after_a_published_edit(app):
+    with app.app_context():
+        old_id = report_submit().id
+    client = staff_client(app)
+    csrf, based_on, source = open_editor(client)
+    saved = client.post(
+        EDIT,
+        data={"csrf_token": csrf, "based_on": based_on, "source": source.replace(OLD_Q1, NEW_Q1)},
+    )
+    revision = client.get(saved.headers["Location"]).get_data(as_text=True)
+    published = client.post(
+        f"/staff/definitions/{ASRS}/2/publish", data={"csrf_token": hidden(revision, "csrf_token")}
+    )
+    assert published.status_code == 302
+    with app.test_request_context("/"):
+        new_id = report_submit().id
+        old_pdf = pdf_words(reports.render_pdf(db.session.get(Screening, old_id)))
+        new_pdf = pdf_words(reports.render_pdf(db.session.get(Screening, new_id)))
+    assert "wrapping up the final details" in old_pdf and "finish the last details" not in old_pdf
+    assert "finish the last details" in new_pdf and "wrapping up the final details" not in new_pdf
+
+
+def test_a_new_questionnaire_is_added_as_an_unpublished_draft(app):
+    client = staff_client(app)
+    _, _, source = open_editor(client)
+    page = client.get("/staff/definitions/new").get_data(as_text=True)
+    new_text = source.replace("id: asrs-v1.1", "id: licensed-scale")
+    response = client.post(
+        "/staff/definitions/new",
+        data={
+            "csrf_token": hidden(page, "csrf_token"),
+            "based_on": hidden(page, "based_on"),
+            "source": "",
+            "upload": (io.BytesIO(new_text.encode()), "licensed.yaml"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/staff/definitions/licensed-scale/1")
+    index = client.get("/staff/").get_data(as_text=True)
+    assert "licensed-scale" in index and "not published yet" in index
+    with app.app_context():
+        assert content.live_version("licensed-scale") is None
+    again = client.post(
+        "/staff/definitions/new",
+        data={"csrf_token": hidden(page, "csrf_token"), "based_on": "0", "source": new_text},
+    )
+    assert again.status_code == 409
+    assert "already exists" in again.get_data(as_text=True)
