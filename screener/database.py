@@ -10,6 +10,9 @@ Reads keep a deferred ``BEGIN`` so they never queue behind writers.
 from __future__ import annotations
 
 import datetime as dt
+import random
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import DateTime, event
@@ -19,6 +22,7 @@ from sqlalchemy.types import TypeDecorator
 from screener.extensions import db
 
 WRITE = "screener_write"
+BUSY_SECONDS = 10
 
 
 def configure_engine(engine: Engine) -> None:
@@ -32,7 +36,7 @@ def configure_engine(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in (
             "journal_mode=WAL",
-            "busy_timeout=10000",
+            f"busy_timeout={BUSY_SECONDS * 1000}",
             "foreign_keys=ON",
             "synchronous=FULL",
         ):
@@ -41,8 +45,34 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(WRITE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if connection.get_execution_options().get(WRITE, False):
+            _begin_immediate(connection.connection.driver_connection)
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def _begin_immediate(raw: sqlite3.Connection) -> None:
+    """Take the write lock, retrying every few milliseconds for up to BUSY_SECONDS.
+
+    SQLite's own busy handler sleeps in growing steps of up to 100 ms, which turns a
+    few waiting writers into long tail latencies; polling briefly hands the lock on
+    as soon as it is free.
+    """
+    deadline = time.monotonic() + BUSY_SECONDS
+    delay = 0.0002
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter only
+                delay = min(delay * 2, 0.004)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
 
 
 def begin_write() -> None:
