@@ -272,3 +272,26 @@ def test_long_option_lists_are_a_drop_down_and_still_checked(client, app):
     assert response.status_code == 302
     assert saved(app)["ferritin_month"] == "m03"
     assert '<option value="m03" selected>' in client.get("/screen/step/2").get_data(as_text=True)
+
+
+def test_pdf_summary_downloads_through_the_patients_own_session(client, app):
+    token = start(client, screeners=("adhd",), iron=False)
+    assert client.get("/screen/summary.pdf").location.endswith("/screen/step/1")
+    post_step(client, 1, PART_A, token)
+    post_step(client, 2, PART_B, token)
+    client.post("/screen/submit", data={"csrf_token": token})
+    response = client.get("/screen/summary.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    with app.app_context():
+        code = db.session.scalar(select(Screening.reference_code))
+    from screener.codes import format_code
+
+    assert (
+        response.headers["Content-Disposition"] == f'attachment; filename="{format_code(code)}.pdf"'
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    assert client.get("/screen/summary.pdf").data == response.data  # stored, not re-rendered
+    other = app.test_client()
+    assert other.get("/screen/summary.pdf").location.endswith("/screen/ended")

@@ -64,6 +64,12 @@ def test_both_screeners_end_to_end_agree_with_the_cli(request, live_server, view
     assert expected["asrs-v1.1"]["outcome"] == "consistent"
     assert expected["rls-irlssg"]["outcome"] == "possible"
     body = page.locator("main").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF summary").click()
+    code = page.locator("main .code").first.inner_text()
+    assert download.value.suggested_filename == f"{code}.pdf"
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
     assert "Consistent with adult ADHD" in body
     assert "4 of the first 6 answers were in the range that counts" in body
     assert "Possibly consistent with restless legs syndrome" in body
