@@ -92,10 +92,20 @@ def check_definition(definition: Definition) -> list[Problem]:
             for value in getattr(item, "exclusive", []):
                 if value not in values:
                     problems.append(
-                        ((*i_path, "exclusive"), f"{value!r} is not an option of this item", "")
+                        (
+                            (*i_path, "exclusive"),
+                            f"{value!r} is not an option of this item",
+                            "list only values of this item's options",
+                        )
                     )
             if isinstance(item, NumberItem) and item.min >= item.max:
-                problems.append(((*i_path, "min"), "min must be smaller than max", ""))
+                problems.append(
+                    (
+                        (*i_path, "min"),
+                        "min must be smaller than max",
+                        "swap or correct the two numbers",
+                    )
+                )
             section_items[item.id] = item
         earlier.update(section_items)
     problems += _check_scoring(definition)
@@ -150,7 +160,11 @@ def _check_scoring(definition: Definition) -> list[Problem]:
                 problems.append((where, *_param_problem(spec.rule, error, fields)))
             continue
         problems += [
-            ((*path, "params", *p), f"{spec.rule}: {m}", "")
+            (
+                (*path, "params", *p),
+                f"{spec.rule}: {m}",
+                "use item ids and option values defined in this file",
+            )
             for p, m in rule.check(definition, params)
         ]
     if definition.kind == "screen" and definition.screens_for is None:
@@ -181,7 +195,11 @@ def check_texts(texts: TextsDocument) -> list[Problem]:
     for index, ref_id in enumerate(ids):
         if ids.index(ref_id) != index:
             problems.append(
-                (("references", index, "id"), f"the reference id {ref_id!r} is used twice", "")
+                (
+                    ("references", index, "id"),
+                    f"the reference id {ref_id!r} is used twice",
+                    "give every reference its own id",
+                )
             )
     for key in REQUIRED_PARAGRAPHS:
         if key not in texts.paragraphs:
