@@ -68,8 +68,8 @@ def test_staff_save_the_clinic_details_and_providers(app):
     }
     with app.app_context():
         assert db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.action == "settings.update")
-        ).all() == ["settings.update"]
+            select(AuditEvent.detail).where(AuditEvent.action == "settings.update")
+        ).all() == ["changed: name, contact, retention_days, draft_retention_days, providers"]
     # The saved providers come back with spare rows, and one can be removed.
     page = client.get(SETTINGS).get_data(as_text=True)
     assert hidden(page, "providers-1-name") == "Sleep Centre"

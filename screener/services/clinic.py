@@ -91,11 +91,12 @@ def update_settings(
     draft_retention_days: int,
     providers: list[dict],
     lock_version: int,
-) -> ClinicSettings:
+) -> tuple[ClinicSettings, list[str]]:
     """Save the settings if nobody else saved them since ``lock_version`` was read.
 
     The write is a conditional UPDATE on ``lock_version``, so of two staff saving the
-    same form the second gets SettingsConflict rather than undoing the first.
+    same form the second gets SettingsConflict rather than undoing the first. Returns
+    the saved row and the names of the fields that changed (for the audit trail).
     """
     clean = [_clean_provider(provider) for provider in providers]
     if not 1 <= retention_days <= 3650 or not 1 <= draft_retention_days <= 3650:
@@ -103,17 +104,21 @@ def update_settings(
     if not name.strip():
         raise SettingsError("enter the clinic's name")
     begin_write()
-    ensure_settings()
+    before = ensure_settings()
     db.session.flush()
+    values = {
+        "name": name.strip(),
+        "contact": contact.strip(),
+        "retention_days": retention_days,
+        "draft_retention_days": draft_retention_days,
+        "providers": clean,
+    }
+    fields = [field for field, value in values.items() if getattr(before, field) != value]
     changed = db.session.execute(
         update(ClinicSettings)
         .where(ClinicSettings.id == 1, ClinicSettings.lock_version == lock_version)
         .values(
-            name=name.strip(),
-            contact=contact.strip(),
-            retention_days=retention_days,
-            draft_retention_days=draft_retention_days,
-            providers=clean,
+            **values,
             updated_at=utcnow(),
             lock_version=ClinicSettings.lock_version + 1,
         )
@@ -123,7 +128,7 @@ def update_settings(
         raise SettingsConflict("someone else saved the settings while you were editing")
     settings = db.session.get(ClinicSettings, 1)
     db.session.refresh(settings)
-    return settings
+    return settings, fields
 
 
 def _clean_provider(provider: dict) -> dict:

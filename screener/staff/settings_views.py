@@ -37,7 +37,7 @@ def settings():
     except ValueError:
         lock_version = -1
     try:
-        updated = clinic.update_settings(
+        updated, fields = clinic.update_settings(
             name=form.name.data,
             contact=form.contact.data or "",
             retention_days=form.retention_days.data,
@@ -55,6 +55,10 @@ def settings():
         return render_template("staff/settings.html", form=form), 400
     version = updated.lock_version
     db.session.commit()
-    audit.record("settings.update", reference=f"settings v{version}")
+    audit.record(
+        "settings.update",
+        reference=f"settings v{version}",
+        detail="changed: " + (", ".join(fields) or "nothing"),
+    )
     flash("The clinic settings are saved. New screenings use them.", "success")
     return redirect(url_for("staff.settings"))
