@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from screener.definitions.loading import DefinitionError
 from screener.extensions import db
@@ -76,8 +79,8 @@ def test_the_second_of_two_concurrent_edits_is_refused_and_nothing_is_lost(app):
         assert merged.revision == first.revision + 1
 
 
-def test_a_race_past_the_check_is_refused_by_the_unique_revision(app):
-    """Both requests read revision N; the database lets only one store N + 1."""
+def test_a_revision_stored_by_any_other_path_counts_as_a_newer_edit(app):
+    """Whatever stored revision N + 1 (an import, another tool), a save based on N is refused."""
     with app.app_context():
         live = content.live_version(ASRS)
         db.session.add(
@@ -250,3 +253,48 @@ def test_diff_numbers_both_sides_and_keeps_markup_as_text():
     assert any(line.text == "F <script>x</script>" for line in lines)
     assert counts(lines) == (2, 1)
     assert diff_lines(old, old) == []
+
+
+def test_two_saves_racing_past_the_check_store_one_revision(app, backend):
+    """Both requests see revision N and insert N + 1; the unique key refuses the second.
+
+    PostgreSQL only: on SQLite the write lock taken up front already serialises them.
+    """
+    if backend != "postgres":
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE")
+    with app.app_context():
+        live = content.live_version(ASRS)
+        base_text, based_on = live.source_text, live.revision
+    both_checked = threading.Barrier(2, timeout=20)
+
+    def wait_for_the_other(session, _context, _instances):
+        if any(isinstance(row, ContentVersion) for row in session.new):
+            both_checked.wait()
+
+    outcomes: dict[str, str] = {}
+
+    def save(name: str, text: str) -> None:
+        with app.app_context():
+            try:
+                editing.save_draft(ASRS, text, based_on=based_on)
+                db.session.commit()
+                outcomes[name] = "saved"
+            except EditConflict:
+                db.session.rollback()
+                outcomes[name] = "conflict"
+
+    event.listen(Session, "before_flush", wait_for_the_other)
+    try:
+        threads = [
+            threading.Thread(target=save, args=("a", reworded(base_text))),
+            threading.Thread(target=save, args=("b", stricter(base_text))),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        event.remove(Session, "before_flush", wait_for_the_other)
+    assert sorted(outcomes.values()) == ["conflict", "saved"]
+    with app.app_context():
+        assert [row.revision for row in editing.versions(ASRS)] == [based_on + 1, based_on]
