@@ -178,7 +178,7 @@ def build(summary) -> ReportData:
     for instrument in summary.instruments:
         number = len(references) + 1
         source = instrument.definition.source
-        references.append(ReferenceEntry(number, source.citation, source.url or ""))
+        references.append(ReferenceEntry(number, clip(source.citation, MAX_TEXT), clip(source.url)))
         instruments.append(_instrument(instrument, meanings, number))
     when = summary.submitted_at or summary.created_at
     clinic = summary.clinic or {}
