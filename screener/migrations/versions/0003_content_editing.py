@@ -39,12 +39,13 @@ def upgrade():
 
 
 def downgrade():
+    # Fails if a restored wording was stored twice: remove the later copy first.
     with op.batch_alter_table("clinic_settings", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_clinic_settings_draft_retention_positive", type_="check")
+        batch_op.drop_constraint(op.f("ck_clinic_settings_draft_retention_positive"), type_="check")
         batch_op.drop_column("draft_retention_days")
 
     with op.batch_alter_table("content_versions", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_content_versions_based_on_earlier", type_="check")
+        batch_op.drop_constraint(op.f("ck_content_versions_based_on_earlier"), type_="check")
         batch_op.drop_index("ix_content_versions_key_sha256")
         batch_op.create_unique_constraint("uq_content_versions_key_sha256", ["key", "sha256"])
         batch_op.drop_column("note")
