@@ -231,3 +231,13 @@ def test_errors_are_summarised_linked_and_focused(phone, live_server):
         .is_checked()
     )
     assert_accessible(phone, "step-errors")
+
+
+def test_works_with_javascript_disabled(browser, live_server):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    start(page, live_server, rls_=False, iron=False)
+    answer_asrs(page, asrs(["often"] * 6), ASRS)
+    page.get_by_role("button", name="Submit and see my results").click()
+    assert "Consistent with adult ADHD" in page.locator("main").inner_text()
+    context.close()
