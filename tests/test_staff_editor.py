@@ -127,6 +127,22 @@ def test_invalid_text_is_shown_with_line_numbers_and_not_stored(app):
     assert len(stored_texts(app)) == 1
 
 
+def test_empty_or_incomplete_forms_get_a_message_not_an_error(app):
+    client = staff_client(app)
+    csrf, based_on, source = open_editor(client)
+    empty = client.post(EDIT, data={"csrf_token": csrf, "based_on": based_on, "source": "  "})
+    assert empty.status_code == 400
+    assert "Paste the text or choose a file" in empty.get_data(as_text=True)
+    tampered = client.post(EDIT, data={"csrf_token": csrf, "based_on": "x", "source": source})
+    assert tampered.status_code == 400
+    assert "open the editor again" in tampered.get_data(as_text=True)
+    long_note = client.post(
+        EDIT, data={"csrf_token": csrf, "based_on": based_on, "source": source, "note": "n" * 301}
+    )
+    assert long_note.status_code == 400
+    assert len(stored_texts(app)) == 1
+
+
 def test_the_id_cannot_be_changed_to_another_definition(app):
     client = staff_client(app)
     csrf, based_on, source = open_editor(client)

@@ -62,7 +62,13 @@ def _save(form: DefinitionForm, key: str | None, latest):
         return render_template("staff/edit.html", **page), 400
     raw = _submitted_text(form)
     based_on = form.based_on_revision()
-    if raw is None or based_on is None:
+    if based_on is None:
+        form.source.errors = [
+            *form.source.errors,
+            "The form was incomplete: open the editor again.",
+        ]
+        return render_template("staff/edit.html", **page), 400
+    if raw is None:
         form.source.errors = [*form.source.errors, "Paste the text or choose a file to upload."]
         return render_template("staff/edit.html", **page), 400
     form.source.data = raw.decode("utf-8", "replace")  # an upload is shown back in the editor
