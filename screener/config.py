@@ -49,6 +49,7 @@ DEFAULTS = {
     # Re-sign the cookie only when the session changes, not on every page view.
     "SESSION_REFRESH_EACH_REQUEST": False,
     "WTF_CSRF_TIME_LIMIT": 3600,
+    "SCREENINGS_PER_ADDRESS": "30 per 10 minutes",
     "TEMPLATES_AUTO_RELOAD": False,
 }
 

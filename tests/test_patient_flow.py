@@ -295,3 +295,18 @@ def test_pdf_summary_downloads_through_the_patients_own_session(client, app):
     assert client.get("/screen/summary.pdf").data == response.data  # stored, not re-rendered
     other = app.test_client()
     assert other.get("/screen/summary.pdf").location.endswith("/screen/ended")
+
+
+def test_starting_screenings_is_limited_per_address(make_app):
+    app = make_app(SCREENINGS_PER_ADDRESS="3 per minute")
+    client = app.test_client()
+    for _ in range(3):
+        start(client)
+    token = csrf_token(client.get("/"))
+    response = client.post(
+        "/screen/start", data={"csrf_token": token, "consent": "y", "screeners": ["adhd"]}
+    )
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Screening)) == 3

@@ -20,7 +20,7 @@ from flask import (
 
 from screener import codes
 from screener.database import begin_write
-from screener.extensions import csrf, db
+from screener.extensions import csrf, db, limiter
 from screener.models import Screening
 from screener.patient import presenters
 from screener.patient.questions import StepForm, build_form, submitted_values
@@ -71,8 +71,13 @@ def _require_open() -> Screening:
 
 
 @blueprint.post("/start")
+@limiter.limit(lambda: current_app.config["SCREENINGS_PER_ADDRESS"], scope="screening-start")
 def start():
-    """Consent and the choice of screeners → a new draft screening."""
+    """Consent and the choice of screeners → a new draft screening.
+
+    Limited per address so a script cannot fill the database with drafts; the limit is
+    generous because a waiting room or library may share one address.
+    """
     form = presenters.StartForm()
     if not form.validate_on_submit():
         return render_template("public/index.html", form=form, **presenters.landing()), 400
