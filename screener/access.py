@@ -32,6 +32,9 @@ def protect(blueprint: Blueprint, *roles: str) -> None:
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             abort(401)
         if not current_user.has_role(*allowed):
+            from screener import audit
+
+            audit.record("access.denied", outcome="forbidden", detail=request.endpoint)
             abort(403)
         return None
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from screener import access
 from screener.extensions import db
-from screener.models import User
+from screener.models import AuditEvent, User
 from screener.services import accounts
 from tests.auth_helpers import PASSWORD, csrf_token, login, logout, make_user
 
@@ -104,6 +104,14 @@ def test_removing_a_role_takes_effect_on_the_next_request(app):
         accounts.set_roles(db.session.scalar(select(User)), ["admin"])
         db.session.commit()
     assert client.get("/probe/").status_code == 403
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (event.action, event.outcome, event.actor, event.detail) == (
+            "access.denied",
+            "forbidden",
+            "ana@clinic.example",
+            "probe.inside",
+        )
 
 
 def test_idle_timeout(app):
