@@ -133,11 +133,13 @@ def test_failures_counted_by_one_worker_are_refused_by_the_other(server):
     port, email, log = server
     address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
     with ThreadPoolExecutor(max_workers=2) as pool:
-        # Three pairs of simultaneous wrong passwords: a sync worker serves one request
-        # at a time, so a pair keeps both workers busy.
-        for _ in range(3):
+        # Two pairs of simultaneous wrong passwords (a sync worker serves one request at
+        # a time, so a pair keeps both workers busy), then a fifth on its own: pairs stay
+        # below the limit however their requests interleave.
+        for _ in range(2):
             statuses = list(pool.map(lambda _: _attempt(port, email, "wrong-1", address), range(2)))
             assert statuses == [200, 200]
+        assert _attempt(port, email, "wrong-1", address) == 200
         # From now on every attempt is refused, the right password included, whichever
         # worker takes it; probe in pairs until both workers have answered.
         for _ in range(15):
@@ -152,5 +154,5 @@ def test_failures_counted_by_one_worker_are_refused_by_the_other(server):
     failures = {pid: codes.count(200) for pid, codes in served.items()}
     # Neither worker saw five failures itself, or one saw none: either way the count that
     # refused it was kept in Redis, not in the worker.
-    assert sum(failures.values()) == 6
+    assert sum(failures.values()) == 5
     assert min(failures.values()) < 5 and all(429 in codes for codes in served.values())
