@@ -16,6 +16,12 @@ from screener.models import AuditEvent, User
 from tests.auth_helpers import PASSWORD, csrf_token, login, make_user
 
 
+@pytest.fixture
+def app(make_app):
+    """CSRF protection on, explicitly: these tests prove it refuses forged requests."""
+    return make_app(WTF_CSRF_ENABLED=True)
+
+
 def _body(response) -> str:
     """The page without its per-session CSRF token, to compare two answers."""
     return re.sub(r'value="[^"]*"', 'value=""', response.get_data(as_text=True))

@@ -25,7 +25,7 @@ def inside():
 
 @pytest.fixture
 def app(make_app):
-    app = make_app()
+    app = make_app(WTF_CSRF_ENABLED=True)
     app.register_blueprint(probe)
     return app
 

@@ -13,6 +13,12 @@ from tests.helpers import definition, rls
 
 
 @pytest.fixture
+def app(make_app):
+    """CSRF protection on, explicitly: these tests prove it refuses forged requests."""
+    return make_app(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
 def clinician(app):
     return signed_in(app, "doc@clinic.example", "clinician")
 

@@ -19,6 +19,12 @@ from tests.auth_helpers import csrf_token, make_user, signed_in, submitted_scree
 METHODS = ("GET", "POST")
 
 
+@pytest.fixture
+def app(make_app):
+    """CSRF protection on, explicitly: these tests prove it refuses forged requests."""
+    return make_app(WTF_CSRF_ENABLED=True)
+
+
 def _routes(app):
     """(endpoint, method, URL) for every route but static files."""
     return [
