@@ -1,6 +1,6 @@
 """What the PDF shows, as plain data built from a screening's ``Summary``.
 
-The template receives only these frozen dataclasses of strings and numbers, never ORM
+The template receives only the frozen dataclasses of ``types``, never ORM
 objects or definitions, so it cannot reach the database or run anything. Every text that
 a patient or staff member typed is cut to a bound here, before it reaches the renderer.
 """
@@ -10,12 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from screener.codes import format_code
 from screener.definitions.schema import Definition, NumberItem
 from screener.interpretation import Passage
+from screener.report.types import (
+    Gauge,
+    InstrumentReport,
+    ItemRow,
+    Line,
+    Provider,
+    ReferenceEntry,
+    ReferralReport,
+    ReportData,
+    SectionRows,
+)
 from screener.scoring.engine import asked
 from screener.scoring.results import Outcome, RuleResult
 
@@ -25,7 +35,6 @@ MAX_TEXT = 2000
 MAX_LINE = 300
 MAX_PROVIDERS = 20
 ELLIPSIS = " […]"
-MAX_SEGMENTS = 20
 
 CONDITION_NAMES = {"adhd": "adult ADHD", "rls": "restless legs syndrome (RLS)"}
 OUTCOME_WORDS = {
@@ -49,121 +58,6 @@ def clip(value: Any, limit: int = MAX_LINE) -> str:
     """Text for the renderer: a string, without NUL, at most ``limit`` characters."""
     text = "" if value is None else str(value).replace("\x00", "")
     return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
-
-
-@dataclass(frozen=True)
-class Gauge:
-    """Score against cut-off as a row of segments, one per point (scaled past 20 points)."""
-
-    score: int
-    maximum: int
-    threshold: int | None
-    caption: str
-
-    @property
-    def scale(self) -> int:
-        return min(self.maximum, MAX_SEGMENTS)
-
-    def _at(self, value: int) -> int:
-        return round(value * self.scale / self.maximum)
-
-    @property
-    def segments(self) -> tuple[bool, ...]:
-        filled = self._at(self.score)
-        return tuple(n < filled for n in range(self.scale))
-
-    @property
-    def cut_after(self) -> int | None:
-        """Index of the segment whose right edge is the cut-off (score reaches it)."""
-        return None if self.threshold is None else max(self._at(self.threshold) - 1, 0)
-
-
-@dataclass(frozen=True)
-class Line:
-    label: str
-    value: str
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    number: str
-    text: str
-    answer: str
-    status: str  # answered | not_asked | unanswered
-    shaded: bool
-
-
-@dataclass(frozen=True)
-class SectionRows:
-    title: str
-    items: tuple[ItemRow, ...]
-
-
-@dataclass(frozen=True)
-class InstrumentReport:
-    key: str
-    title: str
-    short_title: str
-    version: str
-    kind: str
-    outcome: str
-    outcome_class: str
-    gauge: Gauge | None
-    details: tuple[Line, ...]
-    meaning: Passage | None
-    instructions: str
-    recall_period: str
-    sections: tuple[SectionRows, ...]
-    source: str
-    source_number: int
-    terms: str
-
-
-@dataclass(frozen=True)
-class Provider:
-    name: str
-    phone: str
-    url: str
-
-
-@dataclass(frozen=True)
-class ReferralReport:
-    title: str
-    body: str
-    cites: tuple[int, ...]
-    providers: tuple[Provider, ...]
-
-
-@dataclass(frozen=True)
-class ReferenceEntry:
-    number: int
-    citation: str
-    url: str
-
-
-@dataclass(frozen=True)
-class ReportData:
-    title: str
-    language: str
-    clinic_name: str
-    clinic_contact: str
-    reference_code: str
-    submitted_on: str
-    submitted_iso: str
-    not_a_diagnosis: Passage
-    instruments: tuple[InstrumentReport, ...]
-    link: Passage  # the combined dopamine/iron paragraph that applies
-    more_on_iron: tuple[Passage, ...]
-    iron_flags: tuple[str, ...]
-    ferritin: str
-    referrals: tuple[ReferralReport, ...]
-    references: tuple[ReferenceEntry, ...]
-    versions: str
-    results_json: str
-
-    @property
-    def screens(self) -> tuple[InstrumentReport, ...]:
-        return tuple(i for i in self.instruments if i.kind == "screen")
 
 
 def build(summary) -> ReportData:

@@ -19,8 +19,8 @@ from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 
 from screener.config import PROJECT_ROOT
-from screener.report.data import ReportData
 from screener.report.fetcher import AssetFetcher
+from screener.report.types import ReportData
 
 TEMPLATES = PROJECT_ROOT / "templates" / "report"
 MAX_PAGES = 30
