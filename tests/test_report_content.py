@@ -133,6 +133,10 @@ def test_a_question_skipped_by_a_condition_says_not_asked(app):
     assert "Not consistent with restless legs syndrome (RLS)".replace(" ", "") in text
     for item in rls.definition.items()[1:]:
         assert squash(item.text) + "Notasked" in text, item.id
+    # The clinical course and significance were not asked either: never "no answer".
+    assert squash("Clinical course: Not asked") in text
+    assert squash("Distress or impairment: Not asked") in text
+    assert squash(data.NO_ANSWER) not in text.split(squash("The answers"))[0]
 
 
 def test_an_optional_question_left_empty_says_so(app):

@@ -147,6 +147,8 @@ def _gauge(main: RuleResult) -> Gauge | None:
 
 def _report_value(result: RuleResult) -> str:
     if result.rule == "category":
+        if not all(c.asked for c in result.contributions):
+            return NOT_ASKED
         category = result.details.get("category")
         return CATEGORY_WORDS.get(category, category or NO_ANSWER)
     if result.score is None:
