@@ -8,18 +8,8 @@ from axe_playwright_python.sync_playwright import Axe
 from screener.extensions import db
 from screener.services import content, screenings
 from tests.auth_helpers import PASSWORD, make_user
+from tests.browser.conftest import screenshot
 
-# The patient browser tests' fixtures; the tests ask for them through ``request``.
-from tests.browser.conftest import (  # noqa: F401
-    browser,
-    desktop,
-    live_app,
-    live_server,
-    phone,
-    screenshot,
-)
-
-pytestmark = pytest.mark.browser
 AXE = Axe()
 ASRS = "asrs-v1.1"
 OLD_Q1 = "How often do you have trouble wrapping up the final details of a project"
