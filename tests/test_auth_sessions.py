@@ -123,6 +123,9 @@ def test_idle_timeout(app):
         assert session["seen_at"] >= int(time.time()) - 5
         session["seen_at"] = int(time.time()) - 31 * 60
     assert _is_out(client)
+    assert "Your session has ended. Please sign in again." in client.get("/auth/login").get_data(
+        as_text=True
+    )
 
 
 def test_absolute_timeout_even_when_active(app):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, flash, session
 from flask_login import login_user, logout_user
 
 from screener.extensions import db, login_manager
@@ -19,6 +19,7 @@ from screener.models import User
 
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 60 * 60
+ENDED = "Your session has ended. Please sign in again."
 
 
 def init_app(app: Flask) -> None:
@@ -50,6 +51,7 @@ def load_user(user_id: str) -> User | None:
     user = _account(user_id)
     if user is None or not _within_timeouts():
         session.clear()
+        flash(ENDED)
         return None
     session["seen_at"] = int(time.time())
     return user
