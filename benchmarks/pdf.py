@@ -1,0 +1,171 @@
+"""Benchmark of the PDF summary: render time against WeasyPrint's defaults, serving, memory.
+
+    .venv/bin/python -m benchmarks.pdf            (from the project root; about 2 minutes)
+    .venv/bin/python -m benchmarks.pdf --quick    (fewer runs, no memory test)
+
+The standard summary is a submitted screening with both screens consistent and iron
+flags present, on a throw-away SQLite database. Each round renders it our way and then
+the baseline way, so both see the same machine load; medians are reported. The baseline
+is the same HTML and stylesheet given to WeasyPrint with its default options, its
+default URL fetcher and the system's fonts (the bundled @font-face rules removed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import weasyprint
+from weasyprint import CSS, HTML
+
+from screener import create_app
+from screener.report import data, render
+from screener.services import reports, screenings
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+TARGET_MS, TARGET_RATIO, TARGET_SERVE_MS, TARGET_GROWTH_MB = 120, 0.45, 5, 20
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * PAGE_SIZE / 2**20
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def timed_both(function) -> tuple[float, float]:
+    """Wall time and this process's CPU time: the second is less swayed by other load."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    function()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def make_app(folder: Path):
+    app = create_app(
+        {
+            "SECRET_KEY": "benchmark-secret-key-long-enough-to-be-accepted",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    result = app.test_cli_runner().invoke(args=["init"])
+    if result.exit_code != 0:
+        raise SystemExit(result.output)
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="render rounds (default 30)")
+    parser.add_argument("--serves", type=int, default=200, help="stored-PDF downloads")
+    parser.add_argument("--memory-renders", type=int, default=500)
+    parser.add_argument("--quick", action="store_true", help="10 rounds, no memory test")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.serves, args.memory_renders = 10, 50, 0
+
+    from tests.report_helpers import submit
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = make_app(Path(folder))
+        with app.app_context():
+            screening = submit()
+            report = data.build(screenings.summary(screening))
+            html = render.render_html(report)
+            system_css = re.sub(
+                r"@font-face\s*{[^}]*}", "", (render.TEMPLATES / "summary.css").read_text()
+            )
+
+            def ours():
+                render.render_pdf(report)
+
+            def baseline():
+                HTML(string=html).write_pdf(stylesheets=[CSS(string=system_css)])
+
+            def from_database():
+                reports.render_pdf(screening)
+
+            ours(), baseline()  # warm both (module imports, first font load)
+            ours_s, base_s, full_s = [], [], []
+            for _ in range(args.runs):
+                ours_s.append(timed_both(ours))
+                base_s.append(timed_both(baseline))
+                full_s.append(timed_both(from_database))
+
+            with app.test_request_context():
+                reports.pdf_response(screening)  # render and store once
+                code = screening.reference_code
+                serve_s = [
+                    timed(lambda: reports.pdf_response(screenings.by_code(code)))
+                    for _ in range(args.serves)
+                ]
+
+            growth = None
+            if args.memory_renders:
+                for _ in range(20):
+                    ours()
+                before = rss_mb()
+                for _ in range(args.memory_renders):
+                    ours()
+                growth = rss_mb() - before
+
+    series = {"ours": ours_s, "baseline": base_s, "full": full_s}
+    wall = {name: median_ms([w for w, _ in runs]) for name, runs in series.items()}
+    cpu = {name: median_ms([c for _, c in runs]) for name, runs in series.items()}
+    serve_ms = median_ms(serve_s)
+    ratio = wall["ours"] / wall["baseline"]
+    rows = [
+        (
+            "render, data → PDF",
+            wall["ours"],
+            cpu["ours"],
+            f"≤ {TARGET_MS} ms",
+            wall["ours"] <= TARGET_MS,
+        ),
+        ("baseline: same HTML, WeasyPrint defaults", wall["baseline"], cpu["baseline"], "", None),
+        ("render from the database (summary + PDF)", wall["full"], cpu["full"], "", None),
+    ]
+    print(
+        f"WeasyPrint {weasyprint.__version__}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, {args.runs} rounds, "
+        f"PDF {len(render.render_pdf(report)) // 1024} KiB"
+    )
+    print("| measure | median wall | median CPU | target | met |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, wall_ms, cpu_ms, target, met in rows:
+        print(f"| {name} | {wall_ms:.0f} ms | {cpu_ms:.0f} ms | {target} | {_met(met)} |")
+    print(
+        f"| ratio to baseline | {ratio:.2f} | {cpu['ours'] / cpu['baseline']:.2f} | "
+        f"≤ {TARGET_RATIO} | {_met(ratio <= TARGET_RATIO)} |"
+    )
+    print(
+        f"| serve the stored PDF (lookup, audit row, response) | {serve_ms:.2f} ms | | "
+        f"≤ {TARGET_SERVE_MS} ms | {_met(serve_ms <= TARGET_SERVE_MS)} |"
+    )
+    if growth is not None:
+        print(
+            f"| RSS growth over {args.memory_renders} renders | {growth:.1f} MB | | "
+            f"≤ {TARGET_GROWTH_MB} MB | {_met(growth <= TARGET_GROWTH_MB)} |"
+        )
+
+
+def _met(met: bool | None) -> str:
+    return "" if met is None else ("yes" if met else "no")
+
+
+if __name__ == "__main__":
+    main()
