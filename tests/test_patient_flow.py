@@ -310,3 +310,14 @@ def test_starting_screenings_is_limited_per_address(make_app):
     assert "Too many attempts" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Screening)) == 3
+
+
+def test_typed_answers_are_never_kept_in_the_page_cache(client):
+    from screener.patient import presenters
+
+    token = start(client, screeners=("rls",))
+    post_step(client, 1, {"gate": "no"}, token)
+    post_step(client, 2, {"risk_factors": "none", "family_rls": "no", "ferritin": "4321"}, token)
+    client.get("/screen/step/2")
+    assert not any("4321" in html for html in presenters._fragments.values())
+    assert "4321" in client.get("/screen/step/2").get_data(as_text=True)

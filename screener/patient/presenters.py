@@ -83,12 +83,20 @@ def _shorten(text: str, words: int = 8) -> str:
 _fragments: dict[tuple, Markup] = {}
 
 
+CACHEABLE = frozenset({"single_choice", "yes_no", "multiple_choice"})
+
+
 def questions_html(step, questions: list[dict[str, Any]]) -> Markup:
     """The rendered questions of a page, kept per (version, section, answers, errors).
 
     Pinned versions never change, so the same inputs always give the same HTML; most
     pages are shown empty or with answers many patients share, so this is mostly hits.
+    Only pages of choices are kept: typed text or numbers are a person's own words and
+    are never held in memory beyond their request.
     """
+    macros = current_app.jinja_env.get_template("patient/_questions.html").module
+    if any(q["item"].type not in CACHEABLE for q in questions):
+        return Markup("").join(macros.render(q) for q in questions)
     key = (
         step.sha256,
         step.section.id,
@@ -98,7 +106,6 @@ def questions_html(step, questions: list[dict[str, Any]]) -> Markup:
     if html is None:
         if len(_fragments) > 2048:
             _fragments.clear()
-        macros = current_app.jinja_env.get_template("patient/_questions.html").module
         html = _fragments[key] = Markup("").join(macros.render(q) for q in questions)
     return html
 
