@@ -101,3 +101,21 @@ def test_a_new_definition_version_leaves_existing_screenings_pinned(app, tmp_pat
         new_q11 = screenings.pinned(new)[0].definition.item("q11").text
         assert old_q11.startswith("How often are you distracted")
         assert new_q11.startswith("How often are you EDITED")
+
+
+def test_clearing_an_optional_answer_removes_it_and_keeps_the_rest(app):
+    with app.app_context():
+        screening, _ = screenings.start(["iron-context"])
+        page = {"risk_factors": ["coeliac"], "family_rls": "no", "ferritin": 40}
+        assert screenings.save_section(screening, "iron-context", "iron", page) == {}
+        assert (
+            screenings.save_section(screening, "iron-context", "iron", {**page, "ferritin": None})
+            == {}
+        )
+        db.session.commit()
+        assert screenings.answers_of(screening)["iron-context"] == {
+            "risk_factors": ["coeliac"],
+            "family_rls": "no",
+        }
+        merged = screenings.with_page({"iron-context": page}, "iron-context", {"ferritin": None})
+        assert merged == screenings.answers_of(screening)

@@ -113,10 +113,10 @@ def resume(token: str):
     return redirect(_next_url(screening))
 
 
-def _next_url(screening: Screening) -> str:
+def _next_url(screening: Screening, answers=None) -> str:
     if screening.status == "submitted":
         return url_for("patient.results")
-    step = screenings.first_incomplete(screening)
+    step = screenings.first_incomplete(screening, answers)
     return url_for("patient.step", number=step.number) if step else url_for("patient.review")
 
 
@@ -156,12 +156,12 @@ def step(number: int):
         db.session.rollback()
         return redirect(url_for("patient.results"))
     db.session.commit()
+    answers = screenings.with_page(answers, current.key, clean)
     if request.args.get("return") == "review":
-        return redirect(_next_url(screening))
-    steps = screenings.steps(screening)
-    if number < len(steps):
+        return redirect(_next_url(screening, answers))
+    if number < len(screenings.steps(screening, answers)):
         return redirect(url_for("patient.step", number=number + 1))
-    return redirect(_next_url(screening))
+    return redirect(_next_url(screening, answers))
 
 
 def _restore_from_form() -> Screening | None:

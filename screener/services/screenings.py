@@ -277,21 +277,76 @@ def check_section(
     return clean, errors
 
 
+_TOUCH = (
+    update(Screening)
+    .where(Screening.id == bindparam("b_screening_id"), Screening.status == "draft")
+    .values(updated_at=bindparam("b_now"))
+)
+_PAGE_ANSWERS = select(Answer.item_id, Answer.value).where(
+    Answer.screening_id == bindparam("screening_id"),
+    Answer.questionnaire_key == bindparam("key"),
+)
+_ANSWER_KEY = (
+    (Answer.screening_id == bindparam("b_screening_id"))
+    & (Answer.questionnaire_key == bindparam("b_key"))
+    & (Answer.item_id == bindparam("b_item_id"))
+)
+_INSERT = Answer.__table__.insert()
+_CHANGE = (
+    update(Answer)
+    .where(_ANSWER_KEY)
+    .values(value=bindparam("b_value"), updated_at=bindparam("b_now"))
+)
+_REMOVE = delete(Answer).where(_ANSWER_KEY)
+
+
 def store_section(screening_id: int, key: str, clean: Mapping[str, Any]) -> None:
     """Write checked answers of one page; other pages' answers are untouched.
 
     Call inside a write transaction. Raises ScreeningError when the screening was
     submitted meanwhile (a second tab), so a late page can never change a submission.
+    Prebuilt Core statements keep the time under SQLite's write lock short.
     """
-    touched = db.session.execute(
-        update(Screening)
-        .where(Screening.id == screening_id, Screening.status == "draft")
-        .values(updated_at=utcnow())
-    ).rowcount
-    if not touched:
+    now = utcnow()
+    if not _rows(_TOUCH, b_screening_id=screening_id, b_now=now).rowcount:
         raise ScreeningError("this screening has already been submitted")
-    _store(screening_id, key, clean)
-    db.session.flush()
+    existing = dict(_rows(_PAGE_ANSWERS, screening_id=screening_id, key=key).all())
+    base = {"b_screening_id": screening_id, "b_key": key, "b_now": now}
+    inserts, changes, removals = [], [], []
+    for item_id, value in clean.items():
+        if value is None:
+            if item_id in existing:
+                removals.append({**base, "b_item_id": item_id})
+        elif item_id not in existing:
+            inserts.append(
+                {
+                    "screening_id": screening_id,
+                    "questionnaire_key": key,
+                    "item_id": item_id,
+                    "value": value,
+                    "updated_at": now,
+                }
+            )
+        elif existing[item_id] != value:
+            changes.append({**base, "b_item_id": item_id, "b_value": value})
+    connection = db.session.connection()
+    for statement, rows in ((_INSERT, inserts), (_CHANGE, changes), (_REMOVE, removals)):
+        if rows:
+            connection.execute(statement, rows)
+
+
+def with_page(
+    answers: Mapping[str, Mapping[str, Any]], key: str, clean: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """The answers as they are after ``store_section`` stored ``clean``, without a read."""
+    merged = {k: dict(v) for k, v in answers.items()}
+    page = merged.setdefault(key, {})
+    for item_id, value in clean.items():
+        if value is None:
+            page.pop(item_id, None)
+        else:
+            page[item_id] = value
+    return merged
 
 
 def save_section(
@@ -310,33 +365,6 @@ def _missing_message(item) -> str:
     if item.type in ("number", "text"):
         return "Enter an answer."
     return "Choose an answer."
-
-
-def _store(screening_id: int, key: str, values: Mapping[str, Any]) -> None:
-    """Insert, change or remove the answers of one page, in one read and one flush."""
-    existing = {
-        row.item_id: row
-        for row in db.session.scalars(
-            select(Answer).where(
-                Answer.screening_id == screening_id,
-                Answer.questionnaire_key == key,
-                Answer.item_id.in_(list(values)),
-            )
-        )
-    }
-    for item_id, value in values.items():
-        row = existing.get(item_id)
-        if value is None:
-            if row is not None:
-                db.session.delete(row)
-        elif row is None:
-            db.session.add(
-                Answer(
-                    screening_id=screening_id, questionnaire_key=key, item_id=item_id, value=value
-                )
-            )
-        elif row.value != value:
-            row.value = value
 
 
 def results_of(screening: Screening, answers=None) -> dict[str, Result]:
