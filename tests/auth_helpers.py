@@ -60,7 +60,7 @@ def submitted_screening(
     None leaves RLS out.
     """
     from screener.services import screenings
-    from tests.helpers import asrs
+    from tests.helpers import asrs, fill
 
     answers = {}
     if adhd is not None:
@@ -69,10 +69,7 @@ def submitted_screening(
         answers["rls-irlssg"] = rls_answers
     with app.app_context():
         screening, _ = screenings.start(keys or list(answers))
-        while (step := screenings.first_incomplete(screening)) is not None:
-            mine = answers[step.key]
-            raw = {item.id: mine.get(item.id) for item in step.section.items}
-            assert screenings.save_section(screening, step.key, step.section.id, raw) == {}
+        fill(screening, answers)
         assert screenings.submit(screening)
         db.session.commit()
         return screening.id, screening.reference_code

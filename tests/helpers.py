@@ -51,3 +51,17 @@ def rls(
             impact=impact,
         )
     return {k: v for k, v in answers.items() if v is not None}
+
+
+def fill(screening, answers_by_key) -> None:
+    """Answer page by page, as a patient does: later pages appear as conditions hold.
+
+    Call inside an app context; ``answers_by_key`` maps questionnaire ids to answers.
+    """
+    from screener.services import screenings
+
+    while (step := screenings.first_incomplete(screening)) is not None:
+        mine = answers_by_key[step.key]
+        raw = {item.id: mine.get(item.id) for item in step.section.items}
+        errors = screenings.save_section(screening, step.key, step.section.id, raw)
+        assert errors == {}, errors

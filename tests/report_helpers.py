@@ -7,7 +7,7 @@ from typing import Any
 
 from screener.extensions import db
 from screener.services import screenings
-from tests.helpers import asrs, rls
+from tests.helpers import asrs, fill, rls
 
 ALL = ("asrs-v1.1", "rls-irlssg", "iron-context")
 
@@ -28,11 +28,7 @@ STANDARD: dict[str, dict[str, Any]] = {
 def submit(answers: Mapping[str, Mapping[str, Any]] = STANDARD, keys: Sequence[str] = ALL):
     """Start, fill and submit a screening (inside an app context); return it committed."""
     screening, _ = screenings.start(list(keys))
-    while (step := screenings.first_incomplete(screening)) is not None:
-        mine = answers[step.key]
-        raw = {item.id: mine.get(item.id) for item in step.section.items}
-        errors = screenings.save_section(screening, step.key, step.section.id, raw)
-        assert errors == {}, errors
+    fill(screening, answers)
     assert screenings.submit(screening) is True
     db.session.commit()
     return screening

@@ -15,7 +15,7 @@ from screener.models.content import ImmutableVersionError
 from screener.services import content, editing, screenings
 from screener.services.editing import EditConflict, EditError, NoChange
 from screener.services.version_diff import counts, diff_lines
-from tests.helpers import asrs
+from tests.helpers import asrs, fill
 
 ASRS = "asrs-v1.1"
 OLD_Q1 = "How often do you have trouble wrapping up the final details of a project"
@@ -31,13 +31,6 @@ def stricter(text: str) -> str:
     """Part A needs all six shaded answers instead of four."""
     assert "    threshold: 4\n" in text
     return text.replace("    threshold: 4\n", "    threshold: 6\n", 1)
-
-
-def fill(screening, answers_by_key):
-    while (step := screenings.first_incomplete(screening)) is not None:
-        mine = answers_by_key[step.key]
-        raw = {item.id: mine.get(item.id) for item in step.section.items}
-        assert screenings.save_section(screening, step.key, step.section.id, raw) == {}
 
 
 def test_saving_stores_a_draft_that_new_screenings_do_not_use(app):

@@ -14,7 +14,7 @@ from screener.database import utcnow
 from screener.extensions import db
 from screener.models import AuditEvent, ClinicSettings, Screening, StoredReport
 from screener.services import retention, screenings
-from tests.helpers import asrs
+from tests.helpers import asrs, fill
 
 ASRS = "asrs-v1.1"
 DAY = dt.timedelta(days=1)
@@ -23,10 +23,7 @@ DAY = dt.timedelta(days=1)
 def submitted_screening(age_days: float, *, with_pdf: bool = True) -> tuple[int, str, bytes]:
     """A submitted screening ``age_days`` old, with a stored PDF holding a unique marker."""
     screening, _ = screenings.start([ASRS])
-    answers = asrs(["often"] * 6)
-    while (step := screenings.first_incomplete(screening)) is not None:
-        raw = {item.id: answers.get(item.id) for item in step.section.items}
-        assert screenings.save_section(screening, step.key, step.section.id, raw) == {}
+    fill(screening, {ASRS: asrs(["often"] * 6)})
     assert screenings.submit(screening)
     marker = b"%PDF-1.7 health-data-" + secrets.token_hex(16).encode()
     if with_pdf:

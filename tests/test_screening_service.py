@@ -12,17 +12,9 @@ from screener.models import ScreeningResult
 from screener.services import content, screenings
 from screener.services.screenings import ScreeningError
 from tests.conftest import QUESTIONNAIRES
-from tests.helpers import asrs, rls
+from tests.helpers import asrs, fill, rls
 
 ALL = ["asrs-v1.1", "rls-irlssg", "iron-context"]
-
-
-def fill(screening, answers_by_key):
-    """Answer step by step, as a patient would: later steps appear as conditions hold."""
-    while (step := screenings.first_incomplete(screening)) is not None:
-        mine = answers_by_key[step.key]
-        raw = {item.id: mine.get(item.id) for item in step.section.items}
-        assert screenings.save_section(screening, step.key, step.section.id, raw) == {}
 
 
 def test_start_pins_live_versions_and_returns_a_token_only_once(app):

@@ -90,3 +90,15 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def assert_accessible(page, name: str) -> None:
+    """axe-core finds nothing, there is no sideways scrolling, and the page is saved to look at."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+    width = page.viewport_size["width"]
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"{name}: page is {scroll_width}px wide at {width}px"
+    screenshot(page, name)

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from tests.auth_helpers import PASSWORD, make_user, submitted_screening
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import assert_accessible
 from tests.helpers import rls
-
-AXE = Axe()
-
-
-def assert_accessible(page, name: str) -> None:
-    results = AXE.run(page)
-    assert results.violations_count == 0, results.generate_report()
-    width = page.viewport_size["width"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, name
-    screenshot(page, name)
 
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])

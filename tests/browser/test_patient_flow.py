@@ -8,25 +8,13 @@ import subprocess
 import sys
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import assert_accessible
 from tests.browser.flow import answer_asrs, answer_iron, answer_rls, start
 from tests.helpers import asrs, definition, rls
 
 ASRS = definition("asrs-v1.1")
 RLS = definition("rls-irlssg")
-AXE = Axe()
-
-
-def assert_accessible(page, name: str) -> None:
-    """axe-core finds nothing, there is no sideways scrolling, and the page is saved to look at."""
-    results = AXE.run(page)
-    assert results.violations_count == 0, results.generate_report()
-    width = page.viewport_size["width"]
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{name}: page is {scroll_width}px wide at {width}px"
-    screenshot(page, name)
 
 
 def cli_score(answers: dict) -> dict:

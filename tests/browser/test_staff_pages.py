@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from screener.extensions import db
 from screener.services import content, screenings
 from tests.auth_helpers import PASSWORD, make_user
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import assert_accessible as shared_assert_accessible
 
-AXE = Axe()
 ASRS = "asrs-v1.1"
 OLD_Q1 = "How often do you have trouble wrapping up the final details of a project"
 NEW_Q1 = "How often do you find it hard to finish the last details of a project"
 
 
 def assert_accessible(page, name: str) -> None:
-    results = AXE.run(page)
-    assert results.violations_count == 0, results.generate_report()
-    width = page.viewport_size["width"]
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{name}: page is {scroll_width}px wide at {width}px"
-    screenshot(page, f"staff-{name}")
+    shared_assert_accessible(page, f"staff-{name}")
 
 
 def using(request, viewport: str):
