@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 
+from screener.date_ranges import within_days
 from screener.extensions import db
 from screener.models import AuditEvent
 
@@ -39,15 +40,7 @@ def filtered(filters: AuditFilters) -> Select:
         query = query.where(AuditEvent.action == filters.action)
     if filters.outcome:
         query = query.where(AuditEvent.outcome == filters.outcome.strip())
-    if filters.date_from:
-        query = query.where(AuditEvent.at >= _midnight(filters.date_from))
-    if filters.date_to:
-        query = query.where(AuditEvent.at < _midnight(filters.date_to + dt.timedelta(1)))
-    return query
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    return within_days(query, AuditEvent.at, filters.date_from, filters.date_to)
 
 
 def page(filters: AuditFilters, number: int, size: int = PAGE_SIZE):

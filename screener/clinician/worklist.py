@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, select
 
+from screener.date_ranges import within_days
 from screener.extensions import db
 from screener.models import Screening, ScreeningResult
 
@@ -112,15 +113,7 @@ def filtered(filters: Filters) -> Select:
         query = query.where(Screening.reviewed_at.is_not(None))
     elif filters.reviewed == "no":
         query = query.where(Screening.reviewed_at.is_(None))
-    if filters.date_from:
-        query = query.where(Screening.submitted_at >= _midnight(filters.date_from))
-    if filters.date_to:
-        query = query.where(Screening.submitted_at < _midnight(filters.date_to + dt.timedelta(1)))
-    return query
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    return within_days(query, Screening.submitted_at, filters.date_from, filters.date_to)
 
 
 @dataclass(frozen=True)

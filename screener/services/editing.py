@@ -29,6 +29,7 @@ from screener.definitions.schema import Definition, TextsDocument
 from screener.definitions.yaml_source import SourceError, parse
 from screener.extensions import db
 from screener.models import ContentVersion
+from screener.services import content
 
 TEXTS_TITLE = "Explanatory texts and references"
 
@@ -158,16 +159,6 @@ def head(key: str) -> ContentVersion | None:
     )
 
 
-def live(key: str) -> ContentVersion | None:
-    """The newest published revision (the same rule as ``content.live_version``)."""
-    return db.session.scalar(
-        select(ContentVersion)
-        .where(ContentVersion.key == key, ContentVersion.published_at.is_not(None))
-        .order_by(ContentVersion.revision.desc())
-        .limit(1)
-    )
-
-
 def overview() -> list[Entry]:
     """Every definition and the texts, with the live and the newest revision."""
     rows = list(
@@ -267,7 +258,7 @@ def publish(key: str, number: int) -> ContentVersion:
         raise LookupError(f"{key} has no revision {number}")
     if row.published_at is not None:
         raise EditError(f"revision {number} is already published")
-    current = live(key)
+    current = content.live_version(key)
     if current is not None and current.revision > number:
         raise EditError(
             f"revision {current.revision} is already live and newer; "

@@ -13,7 +13,7 @@ from screener import audit
 from screener.definitions.loading import DefinitionError
 from screener.definitions.yaml_source import MAX_BYTES
 from screener.extensions import db
-from screener.services import editing
+from screener.services import content, editing
 from screener.services.version_diff import counts, diff_lines
 from screener.staff import blueprint
 from screener.staff.forms import DefinitionForm, PublishForm
@@ -30,7 +30,7 @@ def index():
 def versions(key: str):
     """Every revision of one definition, which one is live, and what each changed."""
     rows = editing.versions(key) or abort(404)
-    live = editing.live(key)
+    live = content.live_version(key)
     return render_template("staff/versions.html", key=key, rows=rows, live=live)
 
 
@@ -139,7 +139,7 @@ def _submitted_text(form: DefinitionForm) -> bytes | None:
 def revision(key: str, number: int):
     """One stored revision: its text with line numbers, its state, and the publish button."""
     row = editing.revision(key, number) or abort(404)
-    live = editing.live(key)
+    live = content.live_version(key)
     return render_template(
         "staff/revision.html",
         row=row,
@@ -182,7 +182,7 @@ def diff(key: str):
     """What changed between two revisions (default: the live one and the newest)."""
     rows = editing.versions(key) or abort(404)
     newest = rows[0]
-    live = editing.live(key) or rows[-1]
+    live = content.live_version(key) or rows[-1]
     old_number = request.args.get("from", default=live.revision, type=int)
     new_number = request.args.get("to", default=newest.revision, type=int)
     old = editing.revision(key, old_number) or abort(404)
