@@ -7,6 +7,7 @@ codes stable.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from screener import create_app
-from screener.config import PROJECT_ROOT
+from screener.config import DEV_SECRET_PREFIX, PROJECT_ROOT, ensure_stored_key
 from screener.definitions.catalog import load_directory, load_file
 from screener.definitions.loading import DefinitionError
 from screener.definitions.schema import Definition
@@ -55,6 +56,11 @@ def init_command(demo: bool) -> None:
     from screener.services import clinic, content
 
     Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    generated = current_app.config["SECRET_KEY"].startswith(DEV_SECRET_PREFIX)
+    if generated and ensure_stored_key(current_app.instance_path):
+        # A key that changes per process would end sessions at each restart and differ
+        # between workers; keep one for this installation.
+        click.echo(f"Created a secret key in {current_app.instance_path}/secret_key")
     upgrade()
     folder = Path(current_app.config["QUESTIONNAIRES_DIR"])
     try:
@@ -172,8 +178,6 @@ def create_user_command(email: str, roles: tuple[str, ...]) -> None:
 
 
 def _definitions_dir() -> Path:
-    import os
-
     return Path(os.environ.get("SCREENER_QUESTIONNAIRES_DIR") or PROJECT_ROOT / "questionnaires")
 
 

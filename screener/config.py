@@ -21,7 +21,9 @@ def from_environment(instance_path: str) -> dict:
     )
     return {
         "ENV_NAME": env.get("SCREENER_ENV", "development"),
-        "SECRET_KEY": env.get("SCREENER_SECRET_KEY") or DEV_SECRET_PREFIX + secrets.token_hex(16),
+        "SECRET_KEY": env.get("SCREENER_SECRET_KEY")
+        or _stored_key(instance_path)
+        or DEV_SECRET_PREFIX + secrets.token_hex(16),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "QUESTIONNAIRES_DIR": env.get("SCREENER_QUESTIONNAIRES_DIR")
         or str(PROJECT_ROOT / "questionnaires"),
@@ -30,6 +32,31 @@ def from_environment(instance_path: str) -> dict:
         "CLINIC_CONTACT": env.get("SCREENER_CLINIC_CONTACT", ""),
         "RETENTION_DAYS": int(env.get("SCREENER_RETENTION_DAYS", "365")),
     }
+
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+def _stored_key(instance_path: str) -> str | None:
+    """The key ``screener init`` keeps in the instance folder, so sessions survive a restart
+    and every worker of one installation signs cookies alike."""
+    path = Path(instance_path) / SECRET_KEY_FILE
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+    return key or None
+
+
+def ensure_stored_key(instance_path: str) -> bool:
+    """Create the instance's secret key file (owner-only) if missing; True if created."""
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if path.exists():
+        return False
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32))
+    return True
 
 
 def normalise_database_url(url: str) -> str:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 
 import pytest
 
 from screener import create_app
-from screener.config import ConfigError
+from screener.config import ConfigError, from_environment
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():
@@ -63,3 +65,29 @@ def test_not_found_is_a_calm_page_without_internals(client):
 
 def test_health_check(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_init_keeps_one_secret_key_for_the_installation(tmp_path):
+    """Without SCREENER_SECRET_KEY, init stores a key that every later process reads."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "SCREENER_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+    }
+    code = (
+        "import sys; from screener import create_app; "
+        f"app = create_app(); app.instance_path = {str(tmp_path)!r}; "
+        "result = app.test_cli_runner().invoke(args=['init']); "
+        "print(result.output); sys.exit(result.exit_code)"
+    )
+    for _ in range(2):  # the second init keeps the key it finds
+        result = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text().strip()
+    assert len(key) == 64
+    assert from_environment(str(tmp_path))["SECRET_KEY"] == key
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": key})
+    assert app.config["SECRET_KEY"] == key
