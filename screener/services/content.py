@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -122,35 +121,28 @@ class VersionRef:
     sha256: str
 
 
-# Stored versions never change, so each is parsed once per process, by id.
-# Keyed by hash too: ids repeat across databases (tests, a restored backup).
-_definitions: dict[tuple[int, str], Definition] = {}
+# A stored text never changes and its hash names it, so each text is parsed once per
+# process. Keyed by hash alone: ids repeat across databases (tests, a restored backup).
+_parsed: dict[str, Definition | TextsDocument] = {}
 
 
-def definition_of(version: ContentVersion | VersionRef) -> Definition:
-    key = (version.id, version.sha256)
-    if key not in _definitions:
-        if len(_definitions) > 256:
-            _definitions.clear()
+def _parse(version: ContentVersion | VersionRef, loader):
+    document = _parsed.get(version.sha256)
+    if document is None:
         source = getattr(version, "source_text", None)
         if source is None:
             source = db.session.scalar(
                 select(ContentVersion.source_text).where(ContentVersion.id == version.id)
             )
-        _definitions[key] = _parse_definition(version.sha256, source)
-    return _definitions[key]
+        if len(_parsed) > 256:
+            _parsed.clear()
+        document = _parsed[version.sha256] = loader(source, f"stored version {version.sha256[:12]}")
+    return document
+
+
+def definition_of(version: ContentVersion | VersionRef) -> Definition:
+    return _parse(version, load_definition_text)
 
 
 def texts_of(version: ContentVersion) -> TextsDocument:
-    return _parse_texts(version.sha256, version.source_text)
-
-
-# Stored versions never change, so a parsed copy can be kept by content hash.
-@lru_cache(maxsize=256)
-def _parse_definition(sha256: str, source_text: str) -> Definition:
-    return load_definition_text(source_text, f"stored version {sha256[:12]}")
-
-
-@lru_cache(maxsize=64)
-def _parse_texts(sha256: str, source_text: str) -> TextsDocument:
-    return load_texts_text(source_text, f"stored texts {sha256[:12]}")
+    return _parse(version, load_texts_text)
