@@ -128,7 +128,7 @@ def step_page(screening, steps, current, values, errors: dict[str, str], expired
             "error": errors.get(item.id),
             # Conditions within a page cannot change without JavaScript, so every item
             # of the page is shown; conditional items say when they apply.
-            "condition": _condition_text(definition, item),
+            "condition": condition_text(definition, item),
         }
         for item in current.section.items
     ]
@@ -149,11 +149,14 @@ def step_page(screening, steps, current, values, errors: dict[str, str], expired
     }
 
 
-def _condition_text(definition, item) -> str | None:
-    if item.show_if is None:
+def condition_text(definition, item) -> str | None:
+    """The sentence a patient reads under a conditional question (None if it has none)."""
+    condition = item.show_if
+    if condition is None:
         return None
-    target = definition.item(item.show_if.item)
-    labels = [o.label for o in target.choices() if o.value in item.show_if.in_]
+    target = definition.item(condition.item)
+    labels = [o.label for o in target.choices() if o.value in condition.in_] if target else []
+    labels = labels or [str(value) for value in condition.in_]
     return f"Answer this only if you answered “{' or '.join(labels)}” above."
 
 

@@ -3,7 +3,8 @@
 One generic form class per (definition version, section) is built once and cached;
 no questionnaire has a hand-written form. Answers are checked by the definition's
 own item types (``screener.definitions.schema``), the single source of truth shared
-with the CLI and the scoring engine; WTForms here renders fields and checks CSRF.
+with the CLI and the scoring engine. WTForms here parses what a page posts and checks
+its CSRF token; the macros in ``templates/patient/_questions.html`` draw the fields.
 """
 
 from __future__ import annotations
@@ -76,9 +77,9 @@ def _form_class(sha256: str, definition: Definition, section: Section) -> type[S
     return _form_classes[key]
 
 
-def build_form(sha256: str, definition: Definition, section: Section, formdata=None, data=None):
-    """A form for one section, filled from a POST (``formdata``) or saved answers (``data``)."""
-    return _form_class(sha256, definition, section)(formdata=formdata, data=data or {})
+def build_form(sha256: str, definition: Definition, section: Section, formdata):
+    """A form for one section, filled from a POST; it parses the values and checks CSRF."""
+    return _form_class(sha256, definition, section)(formdata=formdata)
 
 
 def submitted_values(form: StepForm, section: Section) -> dict[str, Any]:

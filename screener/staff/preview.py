@@ -7,13 +7,14 @@ patients see.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from screener.definitions.loading import load_definition_text, load_texts_text
 from screener.definitions.schema import Definition, TextsDocument
 from screener.models import ContentVersion
-from screener.patient.questions import build_form, macro_for
+from screener.patient.presenters import condition_text
+from screener.patient.questions import macro_for
 
 
 @dataclass(frozen=True)
@@ -25,21 +26,18 @@ class PreviewPage:
     section: Any = None
     show_instructions: bool = False
     texts: TextsDocument | None = None
-    conditions: dict[str, str] = field(default_factory=dict)
-    sha256: str = ""
 
     def questions(self) -> list[dict[str, Any]]:
         """The same question data the patient step page renders (empty, no errors)."""
         if self.section is None:
             return []
-        form = build_form(self.sha256, self.definition, self.section)
         return [
             {
                 "item": item,
-                "field": form[item.id],
+                "value": None,
                 "macro": macro_for(item),
                 "error": None,
-                "condition": self.conditions.get(item.id),
+                "condition": condition_text(self.definition, item),
             }
             for item in self.section.items
         ]
@@ -57,20 +55,6 @@ def preview_pages(row: ContentVersion) -> list[PreviewPage]:
             definition=definition,
             section=section,
             show_instructions=index == 0,
-            sha256=row.sha256,
-            conditions={
-                item.id: condition_text(definition, item.show_if)
-                for item in section.items
-                if item.show_if is not None
-            },
         )
         for index, section in enumerate(definition.sections)
     ]
-
-
-def condition_text(definition: Definition, condition) -> str:
-    """The sentence a patient reads under a conditional question."""
-    target = definition.item(condition.item)
-    labels = [o.label for o in target.choices() if o.value in condition.in_] if target else []
-    labels = labels or [str(value) for value in condition.in_]
-    return f"Answer this only if you answered “{' or '.join(labels)}” above."
