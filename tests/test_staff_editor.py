@@ -28,6 +28,20 @@ def open_editor(client) -> tuple[str, str, str]:
     return hidden(page, "csrf_token"), hidden(page, "based_on"), textarea(page, "source")
 
 
+def upload(client, raw: bytes, name: str, csrf: str, based_on: str, url: str = EDIT):
+    """Send ``raw`` as an uploaded file, with an empty text box, as the editor form does."""
+    return client.post(
+        url,
+        data={
+            "csrf_token": csrf,
+            "based_on": based_on,
+            "source": "",
+            "upload": (io.BytesIO(raw), name),
+        },
+        content_type="multipart/form-data",
+    )
+
+
 def stored_texts(app) -> list[str]:
     with app.app_context():
         return list(
@@ -164,16 +178,7 @@ def test_hostile_uploads_are_refused(app, name):
     raw, words = HOSTILE[name]
     client = staff_client(app)
     csrf, based_on, _ = open_editor(client)
-    response = client.post(
-        EDIT,
-        data={
-            "csrf_token": csrf,
-            "based_on": based_on,
-            "source": "",
-            "upload": (io.BytesIO(raw), "evil.yaml"),
-        },
-        content_type="multipart/form-data",
-    )
+    response = upload(client, raw, "evil.yaml", csrf, based_on)
     assert response.status_code == 422
     assert words in response.get_data(as_text=True)
     assert len(stored_texts(app)) == 1
@@ -200,16 +205,8 @@ def test_an_upload_over_the_request_limit_is_413_not_500(app):
 def test_a_valid_upload_becomes_a_draft(app):
     client = staff_client(app)
     csrf, based_on, source = open_editor(client)
-    response = client.post(
-        EDIT,
-        data={
-            "csrf_token": csrf,
-            "based_on": based_on,
-            "source": "",
-            "upload": (io.BytesIO(source.replace(OLD_Q1, NEW_Q1).encode()), "asrs.yaml"),
-        },
-        content_type="multipart/form-data",
-    )
+    raw = source.replace(OLD_Q1, NEW_Q1).encode()
+    response = upload(client, raw, "asrs.yaml", csrf, based_on)
     assert response.status_code == 302
     assert any(NEW_Q1 in text for text in stored_texts(app))
 
@@ -320,15 +317,13 @@ def test_a_new_questionnaire_is_added_as_an_unpublished_draft(app):
     _, _, source = open_editor(client)
     page = client.get("/staff/definitions/new").get_data(as_text=True)
     new_text = source.replace("id: asrs-v1.1", "id: licensed-scale")
-    response = client.post(
-        "/staff/definitions/new",
-        data={
-            "csrf_token": hidden(page, "csrf_token"),
-            "based_on": hidden(page, "based_on"),
-            "source": "",
-            "upload": (io.BytesIO(new_text.encode()), "licensed.yaml"),
-        },
-        content_type="multipart/form-data",
+    response = upload(
+        client,
+        new_text.encode(),
+        "licensed.yaml",
+        hidden(page, "csrf_token"),
+        hidden(page, "based_on"),
+        url="/staff/definitions/new",
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/staff/definitions/licensed-scale/1")
