@@ -64,7 +64,6 @@ class ScreeningInstrument(db.Model):
     position: Mapped[int]
 
     screening: Mapped[Screening] = relationship(back_populates="instruments")
-    content_version = relationship("ContentVersion", lazy="joined")
 
 
 class Answer(db.Model):
