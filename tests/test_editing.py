@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from screener.definitions.loading import DefinitionError
@@ -156,6 +157,52 @@ def test_published_and_draft_versions_cannot_be_changed(app):
         with pytest.raises(ImmutableVersionError):
             db.session.flush()
         db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE content_versions SET source_text = 'rewritten' WHERE id = :id",
+        "UPDATE content_versions SET sha256 = 'x' WHERE id = :id",
+        "UPDATE content_versions SET title = 'x', note = 'x' WHERE id = :id",
+        "UPDATE content_versions SET revision = revision + 100 WHERE id = :id",
+        "UPDATE content_versions SET published_at = NULL WHERE id = :id",
+        "UPDATE content_versions SET published_at = created_at WHERE id = :id",
+        "UPDATE content_versions SET created_by_id = 1 WHERE id = :id",
+        "DELETE FROM content_versions WHERE id = :id",
+    ],
+)
+def test_the_database_refuses_to_change_or_delete_a_stored_version(app, statement):
+    """A bug or a script going around the ORM still cannot rewrite a pinned wording."""
+    with app.app_context():
+        live = content.live_version(ASRS)
+        version_id, stored = live.id, (live.sha256, live.source_text, live.published_at)
+        with pytest.raises(DBAPIError, match="immutable"):
+            db.session.execute(text(statement), {"id": version_id})
+            db.session.flush()
+        db.session.rollback()
+        again = db.session.get(ContentVersion, version_id)
+        assert (again.sha256, again.source_text, again.published_at) == stored
+
+
+def test_the_database_allows_publishing_a_draft_and_forgetting_its_author(app):
+    with app.app_context():
+        live = content.live_version(ASRS)
+        draft = editing.save_draft(ASRS, reworded(live.source_text), based_on=live.revision)
+        db.session.commit()
+        draft_id = draft.id
+        db.session.execute(
+            text("UPDATE content_versions SET published_at = created_at WHERE id = :id"),
+            {"id": draft_id},
+        )
+        db.session.execute(
+            text("UPDATE content_versions SET created_by_id = NULL WHERE id = :id"),
+            {"id": draft_id},
+        )
+        db.session.commit()
+        db.session.expire_all()
+        stored = db.session.get(ContentVersion, draft_id)
+        assert stored.published_at is not None and stored.created_by_id is None
 
 
 def test_publish_refuses_twice_and_refuses_revisions_older_than_the_live_one(app):

@@ -22,7 +22,9 @@ class ContentVersion(db.Model):
     Screenings point at these rows, so a later edit of a file creates a new row and
     leaves every past screening, and its PDF, as it was. A row with ``published_at``
     NULL is a draft: saved and previewable, but not offered to new screenings. The
-    only change ever made to a stored row is setting ``published_at`` once.
+    only change ever made to a stored row is setting ``published_at`` once. The ORM
+    hook below refuses anything else, and database triggers (migration 0005) refuse it
+    for any other path too.
 
     The same text may be stored again under a later revision (a staff member
     restoring an earlier wording), so ``(key, sha256)`` is indexed, not unique.
