@@ -1,4 +1,5 @@
-"""The operator CLI: ``screener init``, ``questionnaires validate``, ``score``, ``users``.
+"""The operator CLI: ``screener init``, ``questionnaires validate``, ``score`` (``users``,
+``purge`` and ``erase`` live in ``cli_users`` and ``cli_retention``).
 
 This is a contract that operators and tests rely on: keep names, options and exit
 codes stable.
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, with_appcontext
 
 from screener import create_app
 from screener.config import DEV_SECRET_PREFIX, PROJECT_ROOT, ensure_stored_key
@@ -38,6 +39,7 @@ def cli() -> None:
 def register_commands(app) -> None:
     """Commands that need the app (a database) live on ``app.cli``."""
     from screener.cli_retention import erase_command, purge_command
+    from screener.cli_users import users
 
     app.cli.add_command(init_command)
     app.cli.add_command(users)
@@ -143,38 +145,6 @@ def score_command(answers_file) -> None:
         except UnknownAnswer as exc:
             _fail(str(exc), 2)
     click.echo(json.dumps(output, indent=2, ensure_ascii=False))
-
-
-@click.group("users", cls=AppGroup)
-def users() -> None:
-    """Manage clinic accounts."""
-
-
-@users.command("create")
-@click.argument("email")
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    required=True,
-    type=click.Choice(["clinician", "staff", "admin"]),
-    help="Repeat for several roles.",
-)
-def create_user_command(email: str, roles: tuple[str, ...]) -> None:
-    """Create an account; the password comes from standard input or a prompt."""
-    from screener.extensions import db
-    from screener.services import accounts
-
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    try:
-        user = accounts.create_user(email, password, roles)
-    except accounts.AccountError as exc:
-        _fail(str(exc), 2)
-    db.session.commit()
-    click.echo(f"Created {user.email} with roles: {', '.join(sorted(user.roles))}")
 
 
 def _definitions_dir() -> Path:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from screener.models import ContentVersion, User
+from tests.auth_helpers import PASSWORD, login, make_user, signed_in
 from tests.conftest import QUESTIONNAIRES
 from tests.helpers import asrs, rls
 
@@ -219,3 +220,96 @@ def test_users_create_refuses_duplicates(app):
     result = runner.invoke(args=args, input="a long and unusual passphrase\n")
     assert result.exit_code == 2
     assert "already exists" in result.output
+
+
+def _audit_rows(app, action: str) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        from screener.extensions import db
+        from screener.models import AuditEvent
+
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action))
+        return [(e.actor, e.reference, e.outcome) for e in rows]
+
+
+def test_users_deactivate_ends_sessions_at_once_and_reactivate_lets_them_back(app):
+    doc = signed_in(app, "doc@clinic.example", "clinician")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "deactivate", "Doc@Clinic.example"])
+    assert result.exit_code == 0, result.output
+    response = doc.get("/clinician/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert login(doc, "doc@clinic.example").status_code == 200  # refused: the form again
+    assert runner.invoke(args=["users", "reactivate", "doc@clinic.example"]).exit_code == 0
+    assert login(doc, "doc@clinic.example").status_code == 302
+    assert _audit_rows(app, "user.deactivate") == [("cli", "doc@clinic.example", "ok")]
+    assert _audit_rows(app, "user.reactivate") == [("cli", "doc@clinic.example", "ok")]
+
+
+def test_users_roles_replaces_roles_from_the_next_request(app):
+    nurse = signed_in(app, "nurse@clinic.example", "staff")
+    assert nurse.get("/clinician/").status_code == 403
+    result = app.test_cli_runner().invoke(
+        args=["users", "roles", "nurse@clinic.example", "--role", "clinician"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "now has roles: clinician" in result.output
+    assert nurse.get("/clinician/").status_code == 200
+    assert nurse.get("/staff/").status_code == 403
+    with app.app_context():
+        from screener.extensions import db
+
+        user = db.session.scalar(select(User).where(User.email == "nurse@clinic.example"))
+        assert user.roles == {"clinician"}
+
+
+def test_users_password_replaces_it_and_ends_sessions(app):
+    admin = signed_in(app, "boss@clinic.example", "admin")
+    new = "a fresh and unusual passphrase 9"
+    result = app.test_cli_runner().invoke(
+        args=["users", "password", "boss@clinic.example"], input=new + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert admin.get("/admin/users").status_code == 302  # signed out
+    assert login(admin, "boss@clinic.example", PASSWORD).status_code == 200
+    assert login(admin, "boss@clinic.example", new).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message", "action"),
+    [
+        (["users", "deactivate", "nobody@clinic.example"], None, "no account", "user.deactivate"),
+        (["users", "reactivate", "nobody@clinic.example"], None, "no account", "user.reactivate"),
+        (
+            ["users", "roles", "nobody@clinic.example", "--role", "staff"],
+            None,
+            "no account",
+            "user.roles",
+        ),
+        (["users", "password", "boss@clinic.example"], "short\n", "at least 12", "user.password"),
+        (["users", "password", "nobody@clinic.example"], "x" * 20 + "\n", "no account", None),
+    ],
+)
+def test_users_commands_refuse_unknown_accounts_and_bad_input_with_exit_2(
+    app, args, stdin, message, action
+):
+    make_user(app, "boss@clinic.example", "admin")
+    result = app.test_cli_runner().invoke(args=args, input=stdin)
+    assert result.exit_code == 2
+    assert message in result.output
+    if action:
+        assert _audit_rows(app, action)[-1][2] == "refused"
+    with app.app_context():
+        from screener.extensions import db
+
+        boss = db.session.scalar(select(User).where(User.email == "boss@clinic.example"))
+        assert boss.active and boss.roles == {"admin"} and boss.session_version == 1
+    assert login(app.test_client(), "boss@clinic.example").status_code == 302
+
+
+def test_users_roles_refuses_an_unknown_role(app):
+    make_user(app, "boss@clinic.example", "admin")
+    result = app.test_cli_runner().invoke(
+        args=["users", "roles", "boss@clinic.example", "--role", "root"]
+    )
+    assert result.exit_code == 2
+    assert "root" in result.output

@@ -1,0 +1,136 @@
+"""Operator commands for accounts: ``screener users create|roles|password|deactivate|reactivate``.
+
+They call the same account service as the admin pages and leave the same audit rows
+(actor ``cli``). They are the way back in when no admin can sign in: a forgotten admin
+password, or the last admin account deactivated. Exit code 2 means the account or the
+input was refused; nothing was changed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import click
+from flask.cli import AppGroup
+
+from screener import audit
+from screener.database import begin_write
+from screener.extensions import db
+from screener.models import ROLES, User
+from screener.services import accounts
+
+ROLE_OPTION = click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(list(ROLES)),
+    help="Repeat for several roles.",
+)
+
+
+@click.group("users", cls=AppGroup)
+def users() -> None:
+    """Manage clinic accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@ROLE_OPTION
+def create_user_command(email: str, roles: tuple[str, ...]) -> None:
+    """Create an account; the password comes from standard input or a prompt."""
+    password = _read_password()
+    email = accounts.normalise_email(email)
+    _audit("user.create", email, f"roles: {','.join(sorted(set(roles)))}")
+    _change("user.create", email, lambda: accounts.create_user(email, password, roles))
+    click.echo(f"Created {email} with roles: {', '.join(sorted(set(roles)))}")
+
+
+@users.command("roles")
+@click.argument("email")
+@ROLE_OPTION
+def roles_command(email: str, roles: tuple[str, ...]) -> None:
+    """Replace an account's roles; they apply from its next request."""
+    user = _existing(email, "user.roles")
+    email, new = user.email, sorted(set(roles))
+    _audit("user.roles", email, f"{','.join(sorted(user.roles))} -> {','.join(new)}")
+    _change("user.roles", email, lambda: accounts.set_roles(_existing(email, "user.roles"), new))
+    click.echo(f"{email} now has roles: {', '.join(new)}")
+
+
+@users.command("password")
+@click.argument("email")
+def password_command(email: str) -> None:
+    """Set a new password (standard input or a prompt); every session of the account ends."""
+    password = _read_password()
+    email = _existing(email, "user.password").email
+    _audit("user.password", email)
+    _change(
+        "user.password",
+        email,
+        lambda: accounts.set_password(_existing(email, "user.password"), password),
+    )
+    click.echo(f"Password of {email} changed; its sessions have ended.")
+
+
+@users.command("deactivate")
+@click.argument("email")
+def deactivate_command(email: str) -> None:
+    """Refuse further sign-ins and end every session of the account at once."""
+    email = _existing(email, "user.deactivate").email
+    _audit("user.deactivate", email)
+    _change(
+        "user.deactivate", email, lambda: accounts.deactivate(_existing(email, "user.deactivate"))
+    )
+    click.echo(f"{email} is deactivated; its sessions have ended.")
+
+
+@users.command("reactivate")
+@click.argument("email")
+def reactivate_command(email: str) -> None:
+    """Let a deactivated account sign in again."""
+    email = _existing(email, "user.reactivate").email
+    _audit("user.reactivate", email)
+    _change(
+        "user.reactivate", email, lambda: accounts.reactivate(_existing(email, "user.reactivate"))
+    )
+    click.echo(f"{email} is active again.")
+
+
+def _change(action: str, email: str, change: Callable[[], object]) -> None:
+    """Make one account change in a write transaction (after its audit row is written)."""
+    begin_write()
+    try:
+        change()
+    except accounts.AccountError as exc:
+        _refuse(action, email, str(exc))
+    db.session.commit()
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _existing(email: str, action: str) -> User:
+    user = accounts.find_user(email)
+    if user is None:
+        db.session.rollback()
+        _refuse(action, accounts.normalise_email(email), "no account with that e-mail address")
+    return user
+
+
+def _audit(action: str, email: str, detail: str | None = None) -> None:
+    """Written first, in its own transaction, as the admin pages do."""
+    audit.record(action, reference=email, detail=detail, actor="cli", role="operator")
+
+
+def _refuse(action: str, email: str, message: str):
+    db.session.rollback()
+    audit.record(
+        action, reference=email, outcome="refused", detail=message, actor="cli", role="operator"
+    )
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
