@@ -78,11 +78,7 @@ def password_command(email: str) -> None:
 @click.argument("email")
 def deactivate_command(email: str) -> None:
     """Refuse further sign-ins and end every session of the account at once."""
-    email = _existing(email, "user.deactivate").email
-    _audit("user.deactivate", email)
-    _change(
-        "user.deactivate", email, lambda: accounts.deactivate(_existing(email, "user.deactivate"))
-    )
+    email = _set_active(email, False)
     click.echo(f"{email} is deactivated; its sessions have ended.")
 
 
@@ -90,12 +86,20 @@ def deactivate_command(email: str) -> None:
 @click.argument("email")
 def reactivate_command(email: str) -> None:
     """Let a deactivated account sign in again."""
-    email = _existing(email, "user.reactivate").email
-    _audit("user.reactivate", email)
-    _change(
-        "user.reactivate", email, lambda: accounts.reactivate(_existing(email, "user.reactivate"))
-    )
+    email = _set_active(email, True)
     click.echo(f"{email} is active again.")
+
+
+def _set_active(email: str, active: bool) -> str:
+    action, change = (
+        ("user.reactivate", accounts.reactivate)
+        if active
+        else ("user.deactivate", accounts.deactivate)
+    )
+    email = _existing(email, action).email
+    _audit(action, email)
+    _change(action, email, lambda: change(_existing(email, action)))
+    return email
 
 
 def _change(action: str, email: str, change: Callable[[], object]) -> None:
