@@ -69,7 +69,8 @@ class _Citer:
             if ref_id not in self.order:
                 self.order.append(ref_id)
             numbers.append(self.order.index(ref_id) + 1)
-        return Passage(key, paragraph.title, paragraph.body, tuple(numbers))
+        # In ascending order, as readers expect "[8, 10]", whatever order the file lists.
+        return Passage(key, paragraph.title, paragraph.body, tuple(sorted(numbers)))
 
     def citations(self) -> tuple[Citation, ...]:
         return tuple(

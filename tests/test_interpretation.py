@@ -83,6 +83,10 @@ def test_every_citation_is_numbered_and_listed():
     numbers |= {n for r in result.referrals for n in r.passage.cites}
     assert numbers == {c.number for c in result.references}
     assert [c.number for c in result.references] == list(range(1, len(result.references) + 1))
+    passages = [*result.meanings, *result.explanation, *(r.passage for r in result.referrals)]
+    assert any(len(p.cites) > 1 for p in passages)
+    for passage in passages:
+        assert list(passage.cites) == sorted(passage.cites), passage.key  # "[8, 10]"
 
 
 def test_every_factual_paragraph_cites_a_source():

@@ -123,6 +123,17 @@ def test_every_page_has_the_footer_and_every_claim_its_reference(standard):
     assert squash("© World Health Organization 2003") in everything
 
 
+def test_each_instrument_title_starts_on_the_page_of_its_first_question(standard):
+    _, summary, pdf = standard
+    pages = [squash(text) for text in page_texts(pdf)]
+    for instrument in summary.instruments:
+        definition = instrument.definition
+        first_item = squash(next(iter(definition.items())).text)
+        title_pages = [n for n, text in enumerate(pages) if squash(definition.title) in text]
+        item_pages = [n for n, text in enumerate(pages) if first_item in text]
+        assert title_pages and title_pages == item_pages[:1], definition.id
+
+
 def test_a_question_skipped_by_a_condition_says_not_asked(app):
     answers = {**STANDARD, "rls-irlssg": {"gate": "no"}}
     with app.app_context():
