@@ -1,11 +1,12 @@
 """Benchmark of the PDF summary: render time against WeasyPrint's defaults, serving, memory.
 
-    .venv/bin/python -m benchmarks.pdf            (from the project root; about 2 minutes)
+    .venv/bin/python -m benchmarks.pdf            (from the project root; about 5 minutes)
     .venv/bin/python -m benchmarks.pdf --quick    (fewer runs, no memory test)
 
-The standard summary is a submitted screening with both screens consistent and iron
-flags present, on a throw-away SQLite database. Each round renders it our way and then
-the baseline way, so both see the same machine load; medians are reported. The baseline
+The standard summary is a submitted screening with both screens consistent, iron flags
+present and the clinic's providers to refer to, on a throw-away SQLite database. Each
+round renders it our way and then the baseline way (then the floor and our layout step
+alone), so all see the same machine load; medians are reported. The baseline
 is the same HTML and stylesheet given to WeasyPrint with its default options, its
 default URL fetcher and the system's fonts (the bundled @font-face rules removed).
 
@@ -84,11 +85,12 @@ def main() -> None:
     if args.quick:
         args.runs, args.serves, args.memory_renders = 10, 50, 0
 
-    from tests.report_helpers import submit
+    from tests.report_helpers import set_up_clinic, submit
 
     with tempfile.TemporaryDirectory() as folder:
         app = make_app(Path(folder))
         with app.app_context():
+            set_up_clinic()
             screening = submit()
             report = data.build(screenings.summary(screening))
             html = render.render_html(report)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from screener.extensions import db
+from screener.models import ClinicSettings
 from screener.services import screenings
 from tests.helpers import asrs, fill, rls
 
@@ -23,6 +24,22 @@ STANDARD: dict[str, dict[str, Any]] = {
         "ferritin_year": 2026,
     },
 }
+
+
+def set_up_clinic() -> None:
+    """The standard summary's clinic: a name, a contact and providers to refer to."""
+    settings = db.session.get(ClinicSettings, 1)
+    settings.name = "Riverside Health Centre"
+    settings.contact = "Reception 020 7946 0000"
+    settings.providers = [
+        {
+            "name": "Dr Ada Quill, adult ADHD service",
+            "assesses": ["adhd"],
+            "phone": "020 7946 0101",
+        },
+        {"name": "Sleep clinic", "assesses": ["sleep"], "url": "https://sleep.example/refer"},
+    ]
+    db.session.commit()
 
 
 def submit(answers: Mapping[str, Mapping[str, Any]] = STANDARD, keys: Sequence[str] = ALL):

@@ -12,11 +12,9 @@ from PIL import Image
 from pypdf import PdfReader
 
 from screener.codes import format_code
-from screener.extensions import db
-from screener.models import ClinicSettings
 from screener.report import data
 from screener.services import reports, screenings
-from tests.report_helpers import STANDARD, submit
+from tests.report_helpers import STANDARD, set_up_clinic, submit
 
 SHADED_GREY = (217, 217, 217)
 
@@ -38,18 +36,7 @@ def page_texts(pdf: bytes) -> list[str]:
 def standard(app):
     """The standard summary: both screens consistent, iron flags, a clinic provider."""
     with app.app_context():
-        settings = db.session.get(ClinicSettings, 1)
-        settings.name = "Riverside Health Centre"
-        settings.contact = "Reception 020 7946 0000"
-        settings.providers = [
-            {
-                "name": "Dr Ada Quill, adult ADHD service",
-                "assesses": ["adhd"],
-                "phone": "020 7946 0101",
-            },
-            {"name": "Sleep clinic", "assesses": ["sleep"], "url": "https://sleep.example/refer"},
-        ]
-        db.session.commit()
+        set_up_clinic()
         screening = submit()
         summary = screenings.summary(screening)
         yield screening, summary, reports.render_pdf(screening)
