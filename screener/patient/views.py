@@ -132,7 +132,7 @@ def step(number: int):
         return redirect(url_for("patient.results"))
     answers = screenings.answers_of(screening)
     steps = screenings.steps(screening, answers)
-    first_open = screenings.first_incomplete(screening, answers)
+    first_open = screenings.first_open_step(steps, answers)
     limit = first_open.number if first_open else len(steps)
     if not 1 <= number <= limit:
         return redirect(_next_url(screening))

@@ -230,10 +230,12 @@ def step_is_complete(step: Step, answers: Mapping[str, Any]) -> bool:
 
 def first_incomplete(screening: Screening, answers=None) -> Step | None:
     answers = answers if answers is not None else answers_of(screening)
-    return next(
-        (s for s in steps(screening, answers) if not step_is_complete(s, answers.get(s.key, {}))),
-        None,
-    )
+    return first_open_step(steps(screening, answers), answers)
+
+
+def first_open_step(shown: Sequence[Step], answers: Mapping[str, Mapping[str, Any]]) -> Step | None:
+    """The first of the steps already worked out that still lacks a required answer."""
+    return next((s for s in shown if not step_is_complete(s, answers.get(s.key, {}))), None)
 
 
 def check_section(
