@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import textstat
 
 from screener.interpretation import interpret
 from screener.scoring.engine import score
@@ -87,6 +88,13 @@ def test_every_citation_is_numbered_and_listed():
     assert any(len(p.cites) > 1 for p in passages)
     for passage in passages:
         assert list(passage.cites) == sorted(passage.cites), passage.key  # "[8, 10]"
+
+
+@pytest.mark.parametrize("key", sorted(texts().paragraphs))
+def test_every_explanatory_paragraph_reads_at_grade_8_or_below(key):
+    """Patients read these on a phone, often distracted: plain language, short sentences."""
+    body = texts().paragraphs[key].body
+    assert textstat.flesch_kincaid_grade(body) <= 8.0, body
 
 
 def test_every_factual_paragraph_cites_a_source():

@@ -82,7 +82,7 @@ def test_page_one_gives_the_results_at_a_glance(standard):
         "Regular blood donation",
         "Family history of RLS",
         "Last ferritin result: 42 µg/L",
-        "Ask for an ADHD assessment",
+        "Ask for an assessment for ADHD",
         "Dr Ada Quill, adult ADHD service · 020 7946 0101",
         "Sleep clinic · https://sleep.example/refer",
         "A screen, not a diagnosis",
