@@ -72,7 +72,7 @@ def test_adhd_only(phone, live_server):
     phone.get_by_role("button", name="Submit and see my results").click()
     body = phone.locator("main").inner_text()
     assert "Not consistent with adult ADHD" in body
-    assert "misses about one in three adults" in body
+    assert "missed about 3 in 10 adults" in body
     assert phone.locator(".result-card").count() == 1
 
 
