@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from screener.codes import format_code
 from screener.report import data
 from screener.services import reports, screenings
+from tests.helpers import rls
 from tests.report_helpers import STANDARD, set_up_clinic, submit
 
 SHADED_GREY = (217, 217, 217)
@@ -135,6 +136,20 @@ def test_a_question_skipped_by_a_condition_says_not_asked(app):
     assert squash("Clinical course: Not asked") in text
     assert squash("Distress or impairment: Not asked") in text
     assert squash(data.NO_ANSWER) not in text.split(squash("The answers"))[0]
+
+
+def test_a_course_under_twice_a_week_is_not_called_intermittent_outright(app):
+    """IRLSSG's intermittent course also needs 5 lifetime episodes, which nobody asked."""
+    with app.app_context():
+        screening = submit({**STANDARD, "rls-irlssg": rls(frequency="weekly")})
+        first = squash(page_texts(reports.render_pdf(screening))[0])
+    assert (
+        squash(
+            "Clinical course: Less than twice a week (intermittent if 5 or more episodes in a "
+            "lifetime; not asked)"
+        )
+        in first
+    )
 
 
 def test_an_optional_question_left_empty_says_so(app):

@@ -46,7 +46,11 @@ OUTCOME_WORDS = {
 }
 CATEGORY_WORDS = {
     "chronic_persistent": "Chronic-persistent (2 or more times a week)",
-    "intermittent": "Intermittent (less than twice a week)",
+    # IRLSSG: intermittent also needs at least five episodes in a lifetime, which the
+    # questionnaire does not ask; the clinician is told so rather than shown a label.
+    "intermittent": (
+        "Less than twice a week (intermittent if 5 or more episodes in a lifetime; not asked)"
+    ),
     "clinically_significant": "Clinically significant",
     "not_significant": "Not clinically significant",
 }
