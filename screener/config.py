@@ -31,7 +31,15 @@ def from_environment(instance_path: str) -> dict:
         "CLINIC_NAME": env.get("SCREENER_CLINIC_NAME", "Your clinic"),
         "CLINIC_CONTACT": env.get("SCREENER_CLINIC_CONTACT", ""),
         "RETENTION_DAYS": int(env.get("SCREENER_RETENTION_DAYS", "365")),
+        # Host names the app answers to; a request for any other gets 400, so a forged
+        # Host header cannot steer links (such as the private resume link) elsewhere.
+        "TRUSTED_HOSTS": _host_list(env.get("SCREENER_TRUSTED_HOSTS", "")),
     }
+
+
+def _host_list(value: str) -> list[str] | None:
+    hosts = [host.strip() for host in value.split(",") if host.strip()]
+    return hosts or None
 
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -50,6 +50,9 @@ def error_page(code: int):
 
 
 def _http_error(exc: HTTPException):
+    if isinstance(exc, SecurityError):
+        # A Host outside TRUSTED_HOSTS: no page can be built (its links need the host).
+        return Response("Bad request: unknown host.\n", 400, mimetype="text/plain")
     return error_page(exc.code or 500)
 
 

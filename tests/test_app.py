@@ -91,3 +91,39 @@ def test_init_keeps_one_secret_key_for_the_installation(tmp_path):
     assert from_environment(str(tmp_path))["SECRET_KEY"] == key
     app = create_app({"ENV_NAME": "production", "SECRET_KEY": key})
     assert app.config["SECRET_KEY"] == key
+
+
+def test_session_cookie_flags_as_the_browser_receives_them(make_app):
+    development = make_app().test_client().get("/")
+    cookie = development.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    production = make_app(ENV_NAME="production", SECRET_KEY="k" * 64).test_client()
+    cookie = production.get("/", base_url="https://localhost").headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=")
+    for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
+        assert flag in cookie
+    assert "Domain=" not in cookie
+
+
+def test_an_unexpected_error_is_a_calm_500_page_without_internals(make_app):
+    app = make_app(TESTING=False, ENV_NAME="production", SECRET_KEY="k" * 64)
+    assert app.debug is False
+
+    @app.get("/boom-for-test")
+    def boom():
+        raise RuntimeError("secret internal detail /srv/screener/app.py")
+
+    response = app.test_client().get("/boom-for-test", base_url="https://localhost")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert '<html lang="en">' in body
+    for leak in ("Traceback", "RuntimeError", "secret internal detail", "/srv/", "werkzeug"):
+        assert leak not in body
+
+
+def test_requests_for_an_untrusted_host_are_refused(make_app, monkeypatch):
+    monkeypatch.setenv("SCREENER_TRUSTED_HOSTS", "screening.clinic.example, localhost")
+    client = make_app().test_client()
+    assert client.get("/", base_url="http://screening.clinic.example").status_code == 200
+    refused = client.get("/", base_url="http://evil.example")
+    assert refused.status_code == 400 and b"unknown host" in refused.data
