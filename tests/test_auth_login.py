@@ -132,6 +132,10 @@ def test_an_outdated_hash_is_replaced_at_the_next_sign_in(app, client):
         stored = db.session.scalar(select(User.password_hash))
         assert stored != weak
         assert not passwords.needs_rehash(stored) and passwords.verify(stored, PASSWORD)
+    # The new hash is argon2id at or above the OWASP minimum (m = 19 MiB, t = 2).
+    params = dict(part.split("=") for part in stored.split("$")[3].split(","))
+    assert stored.startswith("$argon2id$")
+    assert int(params["m"]) >= 19 * 1024 and int(params["t"]) >= 2
 
 
 def test_long_and_any_character_passwords_are_accepted_exactly(app, client):

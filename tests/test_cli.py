@@ -168,6 +168,16 @@ def test_init_refuses_invalid_definitions_and_changes_nothing(app, tmp_path):
     assert "bad.yaml" in result.output
 
 
+def test_init_without_demo_creates_no_account(app):
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "password" not in result.output.lower()
+    with app.app_context():
+        from screener.extensions import db
+
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
 def test_init_demo_prints_credentials_that_work(app):
     result = app.test_cli_runner().invoke(args=["init", "--demo"])
     assert result.exit_code == 0, result.output

@@ -133,3 +133,19 @@ def test_pdf_download_is_the_stored_summary_and_is_audited(app, clinician):
     assert response.headers["Cache-Control"] == "no-store"
     event = _events(app, "report.download")[-1]
     assert (event.reference, event.actor) == (format_code(code), "doc@clinic.example")
+
+
+def test_every_page_and_download_with_health_data_is_never_cached(app, clinician):
+    screening_id, _ = submitted_screening(app, adhd="often", rls_answers=rls())
+    admin = signed_in(app, "boss@clinic.example", "admin")
+    pages = [
+        (clinician, "/clinician/"),
+        (clinician, f"/clinician/screenings/{screening_id}"),
+        (clinician, f"/clinician/screenings/{screening_id}/pdf"),
+        (clinician, "/clinician/export.csv"),
+        (admin, "/admin/audit"),
+    ]
+    for client, url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response.headers["Cache-Control"], url

@@ -124,13 +124,25 @@ def test_oversize_file_is_refused():
     assert problem.line == 1
 
 
-def test_ten_thousand_items_are_refused():
-    items = "".join(f"      - {{id: i{n}, type: yes_no, text: Q}}\n" for n in range(10_000))
-    text = (
+def _with_items(count: int) -> str:
+    items = "".join(f"      - {{id: i{n}, type: yes_no, text: Q}}\n" for n in range(count))
+    return (
         ASRS_TEXT.split("sections:")[0] + "sections:\n  - id: s\n    title: S\n    items:\n" + items
     )
-    with pytest.raises(DefinitionError):
-        load_definition_text(text[: 256 * 1024 - 10], "big.yaml")
+
+
+def test_ten_thousand_items_are_refused_by_the_size_cap():
+    [problem] = problems(_with_items(10_000))
+    assert "256 KiB" in problem.message
+
+
+def test_more_items_than_a_section_may_hold_are_refused_by_name():
+    """Under the size cap, the schema's own limit answers, with where and what."""
+    text = _with_items(61)
+    assert len(text.encode()) < 256 * 1024
+    found = problems(text)
+    assert any(p.message.startswith("items:") and "at most 60" in p.message for p in found)
+    assert all(p.line is not None for p in found)
 
 
 def test_not_utf8_is_refused():

@@ -254,9 +254,46 @@ def test_oversized_request_is_413_and_saves_nothing(client, app):
     assert saved(app) == {}
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {f"field{n}": "x" for n in range(600)},  # more parts than MAX_FORM_PARTS
+        {"q1": "x" * (400 * 1024)},  # one field over MAX_FORM_MEMORY_SIZE, under the body cap
+    ],
+    ids=["too-many-fields", "one-huge-field"],
+)
+def test_form_limits_give_413_and_keep_what_was_saved(client, app, extra):
+    """The part and field limits apply to multipart bodies; URL-encoded ones are capped by
+    MAX_CONTENT_LENGTH (test_oversized_request_is_413_and_saves_nothing)."""
+    token = start(client)
+    assert post_step(client, 1, PART_A, token).status_code == 302
+    before = saved(app)
+    response = post_step(client, 2, {**extra}, token, content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+    assert saved(app) == before
+
+
+def test_an_altered_resume_token_is_the_same_404_as_a_made_up_one(client):
+    start(client)
+    link = re.search(
+        r"/screen/resume/([^\"<\s]+)", client.get("/screen/started").get_data(as_text=True)
+    )
+    real = link.group(1)
+    altered = real[:-1] + ("A" if real[-1] != "A" else "B")
+    fresh = client.application.test_client()
+    made_up, changed = (
+        fresh.get("/screen/resume/not-a-real-token"),
+        fresh.get(f"/screen/resume/{altered}"),
+    )
+    assert made_up.status_code == changed.status_code == 404
+    assert made_up.get_data() == changed.get_data()
+    assert fresh.get(f"/screen/resume/{real}").status_code == 302
+
+
 def test_patient_pages_are_never_cached(client):
     start(client)
-    for url in ("/", "/screen/started", "/screen/step/1"):
+    for url in ("/", "/screen/started", "/screen/step/1", "/screen/review"):
         assert client.get(url).headers["Cache-Control"] == "no-store"
 
 
