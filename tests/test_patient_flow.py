@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -125,6 +126,23 @@ def test_expired_token_reshows_the_step_with_the_patients_choices(client, app):
     assert body.count("checked") == 6
     # Pressing Continue again with the fresh token on that page saves the answers.
     post_step(client, 1, PART_A, token=csrf_token(response))
+    assert saved(app) == PART_A
+
+
+def test_a_token_that_really_timed_out_reshows_the_step_with_the_choices(make_app):
+    """A real token past WTF_CSRF_TIME_LIMIT, as after a long pause on one page."""
+    app = make_app(WTF_CSRF_TIME_LIMIT=2)
+    client = app.test_client()
+    start(client)
+    token = csrf_token(client.get("/screen/step/1"))
+    time.sleep(3.1)
+    response = post_step(client, 1, PART_A, token=token)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Please check this page and continue again" in body
+    assert body.count("checked") == 6
+    assert saved(app) == {}
+    assert post_step(client, 1, PART_A, token=csrf_token(response)).status_code == 302
     assert saved(app) == PART_A
 
 
