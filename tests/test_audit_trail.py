@@ -111,3 +111,24 @@ def test_shown_values_are_escaped(app):
     html = admin.get("/admin/audit").get_data(as_text=True)
     assert "<img src=x" not in html and "<script>x" not in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_logs_carry_no_passwords_tokens_or_answers(app, caplog):
+    import logging
+
+    from tests.auth_helpers import PASSWORD, login, make_user
+    from tests.patient_helpers import post_step, start
+
+    caplog.set_level(logging.DEBUG)
+    make_user(app, "doc@clinic.example", "clinician")
+    doc = app.test_client()
+    assert login(doc, "doc@clinic.example", "a wrong passphrase 77").status_code == 200
+    assert login(doc, "doc@clinic.example").status_code == 302
+    patient = app.test_client()
+    token = start(patient)
+    page = patient.get("/screen/started").get_data(as_text=True)
+    resume = page.split("/screen/resume/")[1].split('"')[0]
+    post_step(patient, 1, {f"q{n}": "very_often" for n in range(1, 7)}, token)
+    logged = caplog.text
+    for secret in (PASSWORD, "a wrong passphrase 77", resume, token, "very_often"):
+        assert secret not in logged

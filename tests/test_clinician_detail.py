@@ -62,11 +62,13 @@ def test_no_health_data_is_shown_when_the_audit_row_cannot_be_written(app, clini
     try:
         for url in (
             f"/clinician/screenings/{screening_id}",
+            f"/clinician/screenings/{screening_id}/pdf",
             "/clinician/",
             "/clinician/export.csv",
         ):
             response = clinician.get(url)
             assert response.status_code == 503, url
+            assert not response.data.startswith(b"%PDF"), url
             body = response.get_data(as_text=True)
             assert format_code(code) not in body and code not in body
             assert "Consistent" not in body and "often" not in body.lower()
