@@ -111,3 +111,70 @@ def test_clearing_an_optional_answer_removes_it_and_keeps_the_rest(app):
         }
         merged = screenings.with_page({"iron-context": page}, "iron-context", {"ferritin": None})
         assert merged == screenings.answers_of(screening)
+
+
+def _submittable(app) -> int:
+    with app.app_context():
+        screening, _ = screenings.start(["asrs-v1.1"])
+        fill(screening, {"asrs-v1.1": asrs(["often"] * 6, "often")})
+        db.session.commit()
+        return screening.id
+
+
+def test_two_submits_at_the_same_moment_submit_once(app):
+    """Two workers handling a double click: one submits, the other sees it done."""
+    import threading
+
+    from screener.database import begin_write
+    from screener.models import Screening
+
+    screening_id = _submittable(app)
+    barrier, outcomes, errors = threading.Barrier(2), [], []
+
+    def worker():
+        try:
+            with app.app_context():
+                barrier.wait()
+                begin_write()
+                screening = db.session.get(Screening, screening_id)
+                outcomes.append(screenings.submit(screening))
+                db.session.commit()
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors and sorted(outcomes) == [False, True]
+    with app.app_context():
+        rows = db.session.scalar(
+            select(func.count()).where(ScreeningResult.screening_id == screening_id)
+        )
+        assert rows == 1
+
+
+def test_a_fault_while_writing_results_rolls_back_the_submission(app, monkeypatch):
+    from screener.models import Screening
+
+    screening_id = _submittable(app)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(screenings, "results_of", broken)
+    with app.app_context():
+        screening = db.session.get(Screening, screening_id)
+        with pytest.raises(RuntimeError):
+            screenings.submit(screening)
+        db.session.rollback()
+    with app.app_context():
+        screening = db.session.get(Screening, screening_id)
+        assert screening.status == "draft" and screening.submitted_at is None
+        assert screenings.answers_of(screening)["asrs-v1.1"]["q1"] == "often"
+        assert db.session.scalar(select(func.count()).select_from(ScreeningResult)) == 0
+    monkeypatch.undo()
+    with app.app_context():
+        assert screenings.submit(db.session.get(Screening, screening_id)) is True
+        db.session.commit()
