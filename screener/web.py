@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template, request
+import contextlib
+
+from flask import Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
+
+from screener.extensions import db
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -27,6 +32,8 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(InterfaceError, _database_unavailable)
 
 
 def _security_headers(response):
@@ -58,3 +65,21 @@ def _http_error(exc: HTTPException):
 
 def _csrf_error(exc: CSRFError):
     return error_page(400)
+
+
+def _database_unavailable(exc: SQLAlchemyError):
+    """The database is down or unreachable: a calm 503, and the next request tries again.
+
+    What was saved stays saved (the failed transaction is rolled back); the engine's
+    pool_pre_ping replaces dead connections, so recovery needs no restart. Only the
+    error's class is logged: its message can hold the statement's parameters (answers).
+    """
+    orig = getattr(exc, "orig", None)
+    current_app.logger.warning(
+        "database unavailable: %s", type(orig).__name__ if orig else type(exc).__name__
+    )
+    g.database_unavailable = True  # page templates must not query it again
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+    page, code = error_page(503)
+    return page, code, {"Retry-After": "30"}

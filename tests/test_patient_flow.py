@@ -376,3 +376,47 @@ def test_typed_answers_are_never_kept_in_the_page_cache(client):
     client.get("/screen/step/2")
     assert not any("4321" in html for html in presenters._fragments.values())
     assert "4321" in client.get("/screen/step/2").get_data(as_text=True)
+
+
+def test_a_database_fault_is_a_calm_503_and_nothing_saved_is_lost(client, app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    token = start(client)
+    assert post_step(client, 1, PART_A, token).status_code == 302
+
+    def down(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+
+    monkeypatch.setattr(screenings, "store_section", down)
+    response = post_step(client, 2, PART_B, token)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert "Your saved answers are safe" in body
+    for leak in ("Traceback", "OperationalError", "SELECT", "server closed"):
+        assert leak not in body
+    assert saved(app) == PART_A
+    monkeypatch.undo()
+    assert post_step(client, 2, PART_B, token).status_code == 302
+    assert saved(app) == {**PART_A, **PART_B}
+
+
+def test_connections_killed_by_the_server_are_replaced_without_a_restart(app, backend):
+    """pool_pre_ping: after PostgreSQL drops every connection, the next request works."""
+    if backend != "postgres":
+        pytest.skip("PostgreSQL drops connections; SQLite has none to drop")
+    import sqlalchemy
+
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    killer = sqlalchemy.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with killer.connect() as connection:
+        killed = connection.execute(
+            sqlalchemy.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    killer.dispose()
+    assert killed >= 1
+    assert client.get("/").status_code == 200
+    start(client)

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -255,4 +256,6 @@ def ended():
 def _clinic():
     from screener.services import clinic
 
+    if g.get("database_unavailable"):
+        return {"clinic_name": current_app.config["CLINIC_NAME"], "debug": current_app.debug}
     return {"clinic_name": clinic.current()["name"], "debug": current_app.debug}
