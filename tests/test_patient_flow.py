@@ -99,6 +99,32 @@ def test_a_number_out_of_range_or_hostile_gives_a_clear_message(client, app):
         assert "<script>alert(1)</script>" not in body
 
 
+HOSTILE = [
+    "x\x00y",
+    "12\r\n34",
+    "\u202e42",
+    "\U0001f600" * 10_000,
+    "{{7*7}}",
+    "' OR 1=1--",
+    '"><img src=x onerror=alert(1)>',
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
+@pytest.mark.parametrize("field", ["ferritin", "family_rls", "risk_factors"])
+def test_hostile_values_in_any_field_get_a_message_and_save_nothing(client, app, field, value):
+    token = start(client, screeners=("rls",))
+    post_step(client, 1, {"gate": "no"}, token)
+    before = saved(app)
+    answers = {"risk_factors": "none", "family_rls": "no", "ferritin": "40", field: value}
+    response = post_step(client, 2, answers, token)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "There is a problem" in body or "error" in body.lower()
+    assert "<img src=x" not in body and "\x00" not in body
+    assert saved(app) == before
+
+
 def test_the_none_box_cannot_be_ticked_with_others(client):
     token = start(client, screeners=("rls",))
     post_step(client, 1, {"gate": "no"}, token)

@@ -83,12 +83,23 @@ def build_form(sha256: str, definition: Definition, section: Section, formdata):
 
 
 def submitted_values(form: StepForm, section: Section) -> dict[str, Any]:
-    """Raw submitted values by item id, as the patient sent them."""
+    """Submitted values by item id, as the patient sent them but for NUL characters.
+
+    No answer can hold a NUL (PostgreSQL refuses it in text) and a page must not echo one.
+    """
     values: dict[str, Any] = {}
     for item in section.items:
-        data = form[item.id].data
+        data = _without_nul(form[item.id].data)
         values[item.id] = data if data not in ("", []) else None
     return values
+
+
+def _without_nul(data: Any) -> Any:
+    if isinstance(data, str):
+        return data.replace("\x00", "")
+    if isinstance(data, list):
+        return [_without_nul(value) for value in data]
+    return data
 
 
 def macro_for(item) -> str:
