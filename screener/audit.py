@@ -43,12 +43,22 @@ def record(
     detail: str | None = None,
     actor: str | None = None,
     role: str | None = None,
+    patient: bool = False,
 ) -> None:
-    """Write one audit row now, in a separate transaction; raise if it cannot be written."""
+    """Write one audit row now, in a separate transaction; raise if it cannot be written.
+
+    ``patient`` marks an action by an anonymous patient: their address is not kept, so
+    the trail does not tie a screening to where the patient was (data minimisation).
+    """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user.email
         role = role or ",".join(sorted(current_user.roles))
-    address = request.remote_addr if has_request_context() else "cli"
+    if not has_request_context():
+        address = "cli"
+    elif patient and actor is None:
+        address, actor = None, "patient"
+    else:
+        address = request.remote_addr
     event = AuditEvent(
         actor=_clean(actor, 254),
         role=_clean(role, 60),

@@ -376,6 +376,12 @@ def test_pdf_summary_downloads_through_the_patients_own_session(client, app):
     assert client.get("/screen/summary.pdf").data == response.data  # stored, not re-rendered
     other = app.test_client()
     assert other.get("/screen/summary.pdf").location.endswith("/screen/ended")
+    with app.app_context():
+        from screener.models import AuditEvent
+
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report.download"))
+        # The patient is anonymous: the trail keeps the event, not where they were.
+        assert [(e.actor, e.address) for e in rows] == [("patient", None)] * 2
 
 
 def test_starting_screenings_is_limited_per_address(make_app):

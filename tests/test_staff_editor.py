@@ -212,7 +212,9 @@ def test_a_valid_upload_becomes_a_draft(app):
 
 
 def test_script_in_a_label_is_shown_as_text_everywhere(app):
-    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    hostile = (
+        '<script>alert("x")</script><img src=x onerror=alert(1)> {{7*7}} {% if 1 %}T{% endif %}'
+    )
     with app.app_context():
         live = content.live_version(ASRS)
         text = live.source_text.replace(f'"{OLD_Q1}', f"'{hostile} {OLD_Q1}").replace(
@@ -232,6 +234,8 @@ def test_script_in_a_label_is_shown_as_text_everywhere(app):
         assert response.status_code == 200, (path, page[-1500:])
         assert "<script>alert" not in page and "<img src=x" not in page, path
         assert "&lt;script&gt;alert" in page, path
+        # Labels are text, never templates: the braces arrive as typed.
+        assert "{{7*7}} {% if 1 %}T{% endif %}" in page, path
 
 
 def test_every_state_change_needs_a_csrf_token(app):

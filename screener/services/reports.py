@@ -12,6 +12,7 @@ import hashlib
 import logging
 
 from flask import Response, abort, current_app, make_response
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from screener import audit
@@ -80,6 +81,7 @@ def pdf_response(screening: Screening) -> Response:
     """
     from screener.web import error_page
 
+    patient = not current_user.is_authenticated
     if screening.status != "submitted":
         abort(404)
     code = format_code(screening.reference_code)
@@ -91,11 +93,11 @@ def pdf_response(screening: Screening) -> Response:
         db.session.rollback()
         # The exception's text may quote the document: log only its type.
         log.error("PDF summary %s could not be rendered (%s)", code, type(exc).__name__)
-        audit.record("report.download", reference=code, outcome="render_failed")
+        audit.record("report.download", reference=code, outcome="render_failed", patient=patient)
         failed = make_response(error_page(503))
         failed.headers["Cache-Control"] = "no-store"
         return failed
-    audit.record("report.download", reference=code, detail=f"sha256 {sha256[:16]}")
+    audit.record("report.download", reference=code, detail=f"sha256 {sha256[:16]}", patient=patient)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{code}.pdf"'
     response.headers["Cache-Control"] = "no-store"
