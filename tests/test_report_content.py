@@ -209,3 +209,13 @@ def test_pages_render_to_images_with_shaded_answers(standard, tmp_path):
     assert dark > 2000  # text is drawn, not a blank page
     second = Image.open(pngs[1]).convert("RGB")
     assert SHADED_GREY in {pixel for _, pixel in second.getcolors(2**20)}
+
+
+def test_a_reference_does_not_print_its_doi_twice():
+    url = "https://doi.org/10.1017/S0033291704002892"
+    with_doi = data._reference(
+        13, "Kessler RC. Psychol Med. 2005. doi:10.1017/s0033291704002892", url
+    )
+    without = data._reference(1, "Kessler RC. Psychol Med. 2005.", url)
+    other = data._reference(2, "Some guide. doi:10.1/x", "https://example.org/guide")
+    assert (with_doi.url, without.url, other.url) == ("", url, "https://example.org/guide")

@@ -64,19 +64,25 @@ def clip(value: Any, limit: int = MAX_LINE) -> str:
     return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
 
 
+def _reference(number: int, citation: str, url: str | None) -> ReferenceEntry:
+    """One reference; a DOI link is left out when the citation already gives that DOI."""
+    url = url or ""
+    doi = url.removeprefix("https://doi.org/") if url.startswith("https://doi.org/") else None
+    if doi and doi.lower() in citation.lower():
+        url = ""
+    return ReferenceEntry(number, clip(citation, MAX_TEXT), clip(url))
+
+
 def build(summary) -> ReportData:
     """Plain report data from ``screener.services.screenings.Summary``."""
     interpretation = summary.interpretation
     meanings = {p.key: p for p in interpretation.meanings}
-    references = [
-        ReferenceEntry(c.number, clip(c.citation, MAX_TEXT), clip(c.url or ""))
-        for c in interpretation.references
-    ]
+    references = [_reference(c.number, c.citation, c.url) for c in interpretation.references]
     instruments = []
     for instrument in summary.instruments:
         number = len(references) + 1
         source = instrument.definition.source
-        references.append(ReferenceEntry(number, clip(source.citation, MAX_TEXT), clip(source.url)))
+        references.append(_reference(number, source.citation, source.url))
         instruments.append(_instrument(instrument, meanings, number))
     when = summary.submitted_at or summary.created_at
     clinic = summary.clinic or {}
