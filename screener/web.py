@@ -71,15 +71,20 @@ def _database_unavailable(exc: SQLAlchemyError):
     """The database is down or unreachable: a calm 503, and the next request tries again.
 
     What was saved stays saved (the failed transaction is rolled back); the engine's
-    pool_pre_ping replaces dead connections, so recovery needs no restart. Only the
-    error's class is logged: its message can hold the statement's parameters (answers).
+    pool_pre_ping replaces dead connections, so recovery needs no restart.
     """
+    database_lost(exc)
+    page, code = error_page(503)
+    return page, code, {"Retry-After": "30"}
+
+
+def database_lost(exc: SQLAlchemyError) -> None:
+    """Roll back, log only the error's class (its message can hold the statement's
+    parameters, that is answers), and keep this request's templates off the database."""
     orig = getattr(exc, "orig", None)
     current_app.logger.warning(
         "database unavailable: %s", type(orig).__name__ if orig else type(exc).__name__
     )
-    g.database_unavailable = True  # page templates must not query it again
+    g.database_unavailable = True
     with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()
-    page, code = error_page(503)
-    return page, code, {"Retry-After": "30"}

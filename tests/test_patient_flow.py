@@ -423,13 +423,20 @@ def test_a_database_fault_is_a_calm_503_and_nothing_saved_is_lost(client, app, m
     response = post_step(client, 2, PART_B, token)
     body = response.get_data(as_text=True)
     assert response.status_code == 503 and response.headers["Retry-After"] == "30"
-    assert "Your saved answers are safe" in body
+    # The page comes back with the patient's choices, to send again when it is back.
+    assert "We could not save this page just now" in body
+    assert body.count("checked") == len(PART_B)
     for leak in ("Traceback", "OperationalError", "SELECT", "server closed"):
         assert leak not in body
     assert saved(app) == PART_A
     monkeypatch.undo()
-    assert post_step(client, 2, PART_B, token).status_code == 302
+    assert post_step(client, 2, PART_B, token=csrf_token(response)).status_code == 302
     assert saved(app) == {**PART_A, **PART_B}
+    # A database that is down before anything is read: the calm 503 page.
+    monkeypatch.setattr(screenings, "light_by_id", down)
+    response = client.get("/screen/step/1")
+    assert response.status_code == 503
+    assert "Your saved answers are safe" in response.get_data(as_text=True)
 
 
 def test_connections_killed_by_the_server_are_replaced_without_a_restart(app, backend):

@@ -18,8 +18,9 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from screener import codes
+from screener import codes, web
 from screener.database import begin_write
 from screener.extensions import csrf, db, limiter
 from screener.models import Screening
@@ -150,13 +151,19 @@ def step(number: int):
     )
     if errors:
         return _render_step(screening, steps, current, values, errors=errors), 422
-    begin_write()  # held only for the write and its commit
     try:
+        begin_write()  # held only for the write and its commit
         screenings.store_section(screening.id, current.key, clean)
+        db.session.commit()
     except ScreeningError:
         db.session.rollback()
         return redirect(url_for("patient.results"))
-    db.session.commit()
+    except (OperationalError, InterfaceError) as exc:
+        # The database went away between reading and writing: keep the patient's
+        # choices on the page, so pressing Continue again later loses nothing.
+        web.database_lost(exc)
+        page = _render_step(screening, steps, current, values, unsaved=True)
+        return page, 503, {"Retry-After": "30"}
     answers = screenings.with_page(answers, current.key, clean)
     if request.args.get("return") == "review":
         return redirect(_next_url(screening, answers))
@@ -174,10 +181,11 @@ def _restore_from_form() -> Screening | None:
     return screening
 
 
-def _render_step(screening, steps, current, values, *, errors=None, expired=False):
+def _render_step(screening, steps, current, values, *, errors=None, expired=False, unsaved=False):
     return render_template(
         "patient/step.html",
         **presenters.step_page(screening, steps, current, values, errors or {}, expired),
+        unsaved=unsaved,
         resume_token=session.get("resume_token", ""),
     )
 
