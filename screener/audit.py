@@ -43,19 +43,20 @@ def record(
     detail: str | None = None,
     actor: str | None = None,
     role: str | None = None,
-    patient: bool = False,
+    anonymous_is_patient: bool = False,
 ) -> None:
     """Write one audit row now, in a separate transaction; raise if it cannot be written.
 
-    ``patient`` marks an action by an anonymous patient: their address is not kept, so
-    the trail does not tie a screening to where the patient was (data minimisation).
+    ``anonymous_is_patient``: when nobody is signed in, the visitor is a patient. The row
+    then names the actor ``patient`` and keeps no address, so the trail does not tie a
+    screening to where the patient was (data minimisation).
     """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user.email
         role = role or ",".join(sorted(current_user.roles))
     if not has_request_context():
         address = "cli"
-    elif patient and actor is None:
+    elif anonymous_is_patient and actor is None:
         address, actor = None, "patient"
     else:
         address = request.remote_addr

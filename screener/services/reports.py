@@ -12,7 +12,6 @@ import hashlib
 import logging
 
 from flask import Response, abort, current_app, make_response
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from screener import audit
@@ -81,7 +80,6 @@ def pdf_response(screening: Screening) -> Response:
     """
     from screener.web import error_page
 
-    patient = not current_user.is_authenticated
     if screening.status != "submitted":
         abort(404)
     code = format_code(screening.reference_code)
@@ -93,11 +91,18 @@ def pdf_response(screening: Screening) -> Response:
         db.session.rollback()
         # The exception's text may quote the document: log only its type.
         log.error("PDF summary %s could not be rendered (%s)", code, type(exc).__name__)
-        audit.record("report.download", reference=code, outcome="render_failed", patient=patient)
+        audit.record(
+            "report.download", reference=code, outcome="render_failed", anonymous_is_patient=True
+        )
         failed = make_response(error_page(503))
         failed.headers["Cache-Control"] = "no-store"
         return failed
-    audit.record("report.download", reference=code, detail=f"sha256 {sha256[:16]}", patient=patient)
+    audit.record(
+        "report.download",
+        reference=code,
+        detail=f"sha256 {sha256[:16]}",
+        anonymous_is_patient=True,
+    )
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{code}.pdf"'
     response.headers["Cache-Control"] = "no-store"
