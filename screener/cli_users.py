@@ -53,10 +53,10 @@ def create_user_command(email: str, roles: tuple[str, ...]) -> None:
 def roles_command(email: str, roles: tuple[str, ...]) -> None:
     """Replace an account's roles; they apply from its next request."""
     user = _existing(email, "user.roles")
-    email, new = user.email, sorted(set(roles))
-    _audit("user.roles", email, f"{','.join(sorted(user.roles))} -> {','.join(new)}")
-    _change("user.roles", email, lambda: accounts.set_roles(_existing(email, "user.roles"), new))
-    click.echo(f"{email} now has roles: {', '.join(new)}")
+    new = sorted(set(roles))
+    _audit("user.roles", user.email, f"{','.join(sorted(user.roles))} -> {','.join(new)}")
+    _change("user.roles", user.email, lambda: accounts.set_roles(user, new))
+    click.echo(f"{user.email} now has roles: {', '.join(new)}")
 
 
 @users.command("password")
@@ -64,14 +64,10 @@ def roles_command(email: str, roles: tuple[str, ...]) -> None:
 def password_command(email: str) -> None:
     """Set a new password (standard input or a prompt); every session of the account ends."""
     password = _read_password()
-    email = _existing(email, "user.password").email
-    _audit("user.password", email)
-    _change(
-        "user.password",
-        email,
-        lambda: accounts.set_password(_existing(email, "user.password"), password),
-    )
-    click.echo(f"Password of {email} changed; its sessions have ended.")
+    user = _existing(email, "user.password")
+    _audit("user.password", user.email)
+    _change("user.password", user.email, lambda: accounts.set_password(user, password))
+    click.echo(f"Password of {user.email} changed; its sessions have ended.")
 
 
 @users.command("deactivate")
@@ -96,14 +92,18 @@ def _set_active(email: str, active: bool) -> str:
         if active
         else ("user.deactivate", accounts.deactivate)
     )
-    email = _existing(email, action).email
-    _audit(action, email)
-    _change(action, email, lambda: change(_existing(email, action)))
-    return email
+    user = _existing(email, action)
+    _audit(action, user.email)
+    _change(action, user.email, lambda: change(user))
+    return user.email
 
 
 def _change(action: str, email: str, change: Callable[[], object]) -> None:
-    """Make one account change in a write transaction (after its audit row is written)."""
+    """Make one account change in a write transaction (after its audit row is written).
+
+    Taking the write lock ends the read transaction that found the account; its object
+    stays in the session and reloads inside the write transaction.
+    """
     begin_write()
     try:
         change()
@@ -121,7 +121,6 @@ def _read_password() -> str:
 def _existing(email: str, action: str) -> User:
     user = accounts.find_user(email)
     if user is None:
-        db.session.rollback()
         _refuse(action, accounts.normalise_email(email), "no account with that e-mail address")
     return user
 
