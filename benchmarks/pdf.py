@@ -110,10 +110,7 @@ def main() -> None:
             floor = floor_renderer(html)
 
             def layout():
-                css, fonts = render._stylesheet()
-                HTML(
-                    string=html, base_url=render.BASE_URL, url_fetcher=render.AssetFetcher()
-                ).render(stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1")
+                render.lay_out(html)
 
             ours(), baseline(), floor()  # warm all (module imports, first font load)
             ours_s, base_s, full_s, floor_s, layout_s = [], [], [], [], []

@@ -90,18 +90,26 @@ def html_to_pdf(
                 url_fetcher=fetcher,
             )
         )
-    css, fonts = _stylesheet()
     # A render allocates many short-lived boxes; pausing the cyclic collector for its
     # duration saves repeated full scans (the objects are freed by reference counting).
     with _lock, _collector_paused():
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-            stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1"
-        )
+        document = lay_out(html, fetcher)
         if len(document.pages) > max_pages:
             raise ReportTooLarge(
                 f"the summary would have {len(document.pages)} pages (at most {max_pages})"
             )
         return document.write_pdf(attachments=attachments, pdf_variant="pdf/ua-1")
+
+
+def lay_out(html: str, fetcher: AssetFetcher | None = None):
+    """``html`` laid out into pages with the report stylesheet, ready to write as PDF/UA-1.
+
+    Renders share the process's fonts: callers that may run concurrently hold ``_lock``.
+    """
+    css, fonts = _stylesheet()
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher or AssetFetcher()).render(
+        stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1"
+    )
 
 
 @contextmanager
