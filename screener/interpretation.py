@@ -1,12 +1,21 @@
-"""Turn scored results and iron flags into the explanation and referral a patient reads.
+"""Turn scored results and flags into the explanation and referral a patient reads.
 
-Plain data in, plain data out: the results page, the PDF and the API all call
+Plain data in, plain data out: the results page, the PDF and the clinician page all call
 ``interpret`` so that they can never disagree. The prose itself lives in
 ``questionnaires/texts.yaml``; this module only decides which paragraphs apply.
+
+The rules that keep a message from misleading (docs/clinical-content.md):
+- "both" only when both screens are consistent; "possible" has its own words;
+- a negative screen never reassures: when the answers hold a reason to see a clinician
+  anyway (medicine for the condition, pregnancy, a low iron test, shaded answers with no
+  cut-off), that reason is named whatever the screens say;
+- what was not asked is never reported as absent (``context_asked`` says whether any
+  context questions were asked at all).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,9 +24,12 @@ from screener.definitions.schema import Definition, TextsDocument
 from screener.scoring.results import Outcome, Result
 
 POSITIVE = {Outcome.CONSISTENT, Outcome.POSSIBLE}
-# Flags that describe iron risk (the rest are family history and the ferritin value).
-NOT_IRON_RISK = {"family_rls", "ferritin_75_or_below"}
 PROVIDER_KINDS = {"adhd": ("adhd",), "rls": ("sleep", "gp"), "none": ("gp",)}
+# Flags stored by definitions written before flags said what they mean (iron-context
+# 1.1): the two that were not iron risk factors. Every other old flag was one.
+LEGACY_MEANINGS = {"family_rls": ("family_history",), "ferritin_75_or_below": ("low_iron",)}
+# A blood test older than this is called old.
+OLD_AFTER_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -45,13 +57,24 @@ class Referral:
 
 @dataclass(frozen=True)
 class Interpretation:
-    positive: frozenset[str]
-    meanings: tuple[Passage, ...]
-    explanation: tuple[Passage, ...]
+    positive: frozenset[str]  # conditions whose screen is consistent or possible
+    meanings: tuple[Passage, ...]  # "not a diagnosis" first, then every outcome passage
+    explanation: tuple[Passage, ...]  # the ADHD/RLS link first, then iron and the rest
     referrals: tuple[Referral, ...]
     references: tuple[Citation, ...]
-    flags: tuple[Mapping[str, str], ...] = field(default=())
-    ferritin: float | None = None
+    flags: tuple[Mapping[str, Any], ...] = field(default=())
+    consistent: frozenset[str] = frozenset()
+    possible: frozenset[str] = frozenset()
+    # Condition -> the passages that say what its outcome means.
+    meaning_for: Mapping[str, tuple[Passage, ...]] = field(default_factory=dict)
+    context_asked: bool = False
+    measurements: tuple[Mapping[str, Any], ...] = ()
+    # Why to see a clinician whatever the screens say, as short lines, and the passage
+    # that introduces them (None when there is no such reason).
+    reasons: tuple[str, ...] = ()
+    see_anyway: Passage | None = None
+    # Shown to clinicians (their page and the PDF), not on the patient's results page.
+    clinician_notes: tuple[Passage, ...] = ()
 
 
 class _Citer:
@@ -62,15 +85,22 @@ class _Citer:
         self.order: list[str] = []
         self.texts = texts
 
-    def passage(self, key: str) -> Passage:
+    def passage(self, key: str, lead: str = "") -> Passage:
         paragraph = self.texts.paragraphs[key]
-        numbers = []
-        for ref_id in paragraph.cites:
-            if ref_id not in self.order:
-                self.order.append(ref_id)
-            numbers.append(self.order.index(ref_id) + 1)
+        numbers = [self.number(ref_id) for ref_id in paragraph.cites]
+        body = f"{lead} {paragraph.body}" if lead else paragraph.body
         # In ascending order, as readers expect "[8, 10]", whatever order the file lists.
-        return Passage(key, paragraph.title, paragraph.body, tuple(sorted(numbers)))
+        return Passage(key, paragraph.title, body, tuple(sorted(numbers)))
+
+    def first(self, *keys: str, lead: str = "") -> Passage | None:
+        """The first of ``keys`` the texts have (older texts lack newer paragraphs)."""
+        key = next((k for k in keys if k in self.texts.paragraphs), None)
+        return None if key is None else self.passage(key, lead)
+
+    def number(self, ref_id: str) -> int:
+        if ref_id not in self.order:
+            self.order.append(ref_id)
+        return self.order.index(ref_id) + 1
 
     def citations(self) -> tuple[Citation, ...]:
         return tuple(
@@ -93,28 +123,70 @@ def interpret(
     definitions: Mapping[str, Definition],
     texts: TextsDocument,
     providers: Sequence[Mapping[str, Any]] = (),
+    as_of: dt.date | None = None,
 ) -> Interpretation:
+    """Which passages apply to these results; ``as_of`` dates the screening (for old tests)."""
+    as_of = as_of or dt.date.today()
     citer = _Citer(texts)
     outcomes = conditions(results, definitions)
-    positive = frozenset(c for c, o in outcomes.items() if o in POSITIVE)
+    consistent = frozenset(c for c, o in outcomes.items() if o is Outcome.CONSISTENT)
+    possible = frozenset(c for c, o in outcomes.items() if o is Outcome.POSSIBLE)
+    positive = consistent | possible
+    flags, measurements, treated = _context(results, definitions)
+    meanings_of = {flag["id"]: _meanings(flag) for flag in flags}
+    meant = {meaning for values in meanings_of.values() for meaning in values}
+    in_play = positive | treated  # conditions the explanation may speak about
 
     meanings = [citer.passage("not_a_diagnosis")]
-    for condition, outcome in sorted(outcomes.items()):
-        key = f"{condition}_{outcome.value}"
-        if key in texts.paragraphs:
-            meanings.append(citer.passage(key))
+    meaning_for: dict[str, tuple[Passage, ...]] = {}
+    reasons: list[str] = []
+    for qid, result in sorted(results.items(), key=lambda pair: pair[0]):
+        definition = definitions[qid]
+        condition = definition.screens_for
+        if definition.kind != "screen" or not condition:
+            continue
+        passages = _outcome_passages(citer, condition, result)
+        cues = _cues(citer, condition, result)
+        passages += [passage for passage, _ in cues]
+        reasons += [line for _, line in cues]
+        meaning_for[condition] = tuple(passages)
+        meanings += passages
 
-    flags, ferritin = _context(results, definitions)
-    flag_ids = {flag["id"] for flag in flags}
-    explanation = [citer.passage(_link_key(positive))]
-    if flag_ids - NOT_IRON_RISK:
+    explanation = [citer.passage(_link_key(consistent, possible, texts))]
+    for condition in sorted(treated):
+        passage = citer.first(f"treated_{condition}")
+        if passage:
+            explanation.append(passage)
+    if "pregnancy" in meant:
+        passage = citer.first("pregnancy")
+        if passage:
+            explanation.append(passage)
+    if "iron_risk" in meant:
         explanation.append(citer.passage("iron_risk"))
-    if "ferritin_75_or_below" in flag_ids:
-        explanation.append(citer.passage("ferritin_low"))
-    if "adhd" in positive and flag_ids & ({"ferritin_75_or_below"} | (flag_ids - NOT_IRON_RISK)):
+    low = [m for m in measurements if m["flags"]]
+    if low:
+        lead = " ".join(_measurement_sentence(m) for m in low)
+        if any(_is_old(m, as_of) for m in low) and "old_iron_test" in texts.paragraphs:
+            lead += " " + texts.paragraphs["old_iron_test"].body
+        keys = ("low_iron_rls",) if "rls" in in_play else ("low_iron",)
+        passage = citer.first(*keys, "ferritin_low", lead=lead)
+        if passage:
+            explanation.append(passage)
+    if "adhd" in positive and meant & {"iron_risk", "low_iron"}:
         explanation.append(citer.passage("ferritin_children_note"))
 
-    kinds = [kind for kind in ("adhd", "rls") if kind in positive] or ["none"]
+    clinician_notes = []
+    if {"adhd", "rls"} <= positive:
+        note = citer.first("both_positive_overlap")
+        if note:
+            clinician_notes.append(note)
+
+    for flag in flags:
+        if set(meanings_of[flag["id"]]) & {"pregnancy", "low_iron", "treated"}:
+            reasons.append(flag["label"])
+    see_anyway = citer.first("see_anyway") if reasons else None
+
+    kinds = [kind for kind in ("adhd", "rls") if kind in in_play] or ["none"]
     referrals = tuple(
         Referral(
             kind,
@@ -124,34 +196,132 @@ def interpret(
         for kind in kinds
     )
     return Interpretation(
-        positive,
-        tuple(meanings),
-        tuple(explanation),
-        referrals,
-        citer.citations(),
-        tuple(flags),
-        ferritin,
+        positive=positive,
+        meanings=tuple(meanings),
+        explanation=tuple(explanation),
+        referrals=referrals,
+        references=citer.citations(),
+        flags=tuple(flags),
+        consistent=consistent,
+        possible=possible,
+        meaning_for=meaning_for,
+        context_asked=any(definitions[qid].kind == "context" for qid in results),
+        measurements=tuple(measurements),
+        reasons=tuple(dict.fromkeys(reasons)),
+        see_anyway=see_anyway,
+        clinician_notes=tuple(clinician_notes),
     )
 
 
-def _link_key(positive: frozenset[str]) -> str:
-    if positive >= {"adhd", "rls"}:
+def _outcome_passages(citer: _Citer, condition: str, result: Result) -> list[Passage]:
+    """What the outcome means; a "no" to a screening question has words of its own."""
+    keys = [f"{condition}_{result.outcome.value}"]
+    if result.main.details.get("screen") == "negative":
+        keys.insert(0, f"{condition}_screen_negative")
+    passage = citer.first(*keys)
+    return [passage] if passage else []
+
+
+def _cues(citer: _Citer, condition: str, result: Result) -> list[tuple[Passage, str]]:
+    """Reported counts with no cut-off (ASRS Part B) that hold answers in the shaded range.
+
+    Only for a screen that is not positive: a positive one already sends the person on.
+    A paragraph ``<condition>_<report>_cues`` in the texts says what such answers mean.
+    """
+    if result.outcome is not Outcome.NOT_CONSISTENT:
+        return []
+    cues = []
+    for report in result.reports:
+        counted = report.result
+        if counted.rule != "highlighted_count" or counted.threshold is not None:
+            continue
+        if not counted.score:
+            continue
+        passage = citer.first(f"{condition}_{report.name}_cues")
+        if passage:
+            line = f"{report.label}: {counted.score} of {counted.maximum}"
+            cues.append((passage, line))
+    return cues
+
+
+def _link_key(consistent: frozenset[str], possible: frozenset[str], texts) -> str:
+    if {"adhd", "rls"} <= consistent:
         return "link_both"
-    if "adhd" in positive:
+    if "adhd" in consistent and "rls" in possible:
+        # Older texts have no words for this; they must not say "both".
+        return (
+            "link_adhd_rls_possible"
+            if "link_adhd_rls_possible" in texts.paragraphs
+            else ("link_adhd_only")
+        )
+    if "adhd" in consistent:
         return "link_adhd_only"
-    if "rls" in positive:
+    if "rls" in consistent | possible:
         return "link_rls_only"
     return "link_neither"
 
 
+def _meanings(flag: Mapping[str, Any]) -> tuple[str, ...]:
+    if "means" in flag:
+        return tuple(flag["means"])
+    return LEGACY_MEANINGS.get(flag["id"], ("iron_risk",))
+
+
 def _context(results: Mapping[str, Result], definitions: Mapping[str, Definition]):
-    flags: list[Mapping[str, str]] = []
-    ferritin = None
+    """Raised flags and typed measurements, from context questionnaires and from any
+    ``flags`` rule reported beside a screen; and the conditions someone is treated for."""
+    flags: list[Mapping[str, Any]] = []
+    measurements: list[Mapping[str, Any]] = []
+    treated: set[str] = set()
     for qid, result in results.items():
-        if definitions[qid].kind != "context":
-            continue
-        flags.extend(result.main.details.get("flags", []))
-        for contribution in result.main.contributions:
-            if contribution.item_id == "ferritin" and contribution.answer is not None:
-                ferritin = contribution.answer
-    return flags, ferritin
+        definition = definitions[qid]
+        rules = [result.main] if definition.kind == "context" else []
+        rules += [report.result for report in result.reports if report.result.rule == "flags"]
+        for rule in rules:
+            raised = rule.details.get("flags", [])
+            flags.extend(raised)
+            measurements.extend(rule.details.get("measurements", []))
+            if definition.screens_for and any("treated" in _meanings(f) for f in raised):
+                treated.add(definition.screens_for)
+    return flags, measurements, frozenset(treated)
+
+
+def _measurement_sentence(measurement: Mapping[str, Any]) -> str:
+    value = _plain(measurement["value"])
+    unit = measurement.get("unit") or ""
+    amount = f"{value}{unit}" if unit == "%" else f"{value} {unit}".strip()
+    when = month_year(measurement)
+    dated = f", from a test in {when}" if when else ", with no date given"
+    return f"You entered a {measurement['measure']} result of {amount}{dated}."
+
+
+def month_year(measurement: Mapping[str, Any]) -> str:
+    year = measurement.get("year")
+    month = measurement.get("month")
+    if not year:
+        return ""
+    if isinstance(month, str) and month.startswith("m") and month[1:].isdigit():
+        number = int(month[1:])
+        if 1 <= number <= 12:
+            return f"{dt.date(2000, number, 1):%B} {year}"
+    return str(year)
+
+
+def _is_old(measurement: Mapping[str, Any], as_of: dt.date) -> bool:
+    """More than a year before the screening, even if taken on the last day of its month
+    (or of its year, when no month was given)."""
+    year = measurement.get("year")
+    if not year:
+        return False
+    month = measurement.get("month")
+    number = int(month[1:]) if isinstance(month, str) and month[1:].isdigit() else 12
+    number = min(max(number, 1), 12)
+    first_of_next = dt.date(int(year) + number // 12, number % 12 + 1, 1)
+    last_day = first_of_next - dt.timedelta(days=1)
+    return (as_of - last_day).days > OLD_AFTER_DAYS
+
+
+def _plain(number: Any) -> str:
+    if isinstance(number, float) and number == int(number):
+        return str(int(number))
+    return str(number)

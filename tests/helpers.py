@@ -29,7 +29,31 @@ def asrs(part_a: list[str], part_b: str | list[str] = "never") -> dict[str, str]
     return answers
 
 
+CAUSES = ("cramps", "position", "swelling", "new_medicine", "numbness")
+
+
 def rls(
+    gate="yes",
+    c1="yes",
+    c2="yes",
+    c3="yes",
+    c4="yes",
+    causes: dict[str, str] | None = None,
+    frequency="twice_weekly_or_more",
+    impact="yes",
+    medicine="no",
+) -> dict[str, str]:
+    """Answers to rls-irlssg 2.0; ``causes`` overrides "no" for named other causes."""
+    answers = {"gate": gate, "leg_medicine": medicine}
+    if gate == "yes":
+        answers.update(c1_urge=c1, c2_rest=c2, c3_movement=c3, c4_evening=c4)
+        chosen = {name: "no" for name in CAUSES} | (causes or {})
+        answers.update({f"cause_{name}": value for name, value in chosen.items()})
+        answers.update(frequency=frequency, impact=impact)
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+def rls_v11(
     gate="yes",
     c1="yes",
     c2="yes",
@@ -39,6 +63,7 @@ def rls(
     frequency="twice_weekly_or_more",
     impact="yes",
 ) -> dict[str, str]:
+    """Answers to the older rls-irlssg 1.1 (criterion 5 as one question)."""
     answers = {"gate": gate}
     if gate == "yes":
         answers.update(
@@ -51,6 +76,20 @@ def rls(
             impact=impact,
         )
     return {k: v for k, v in answers.items() if v is not None}
+
+
+LEGACY = QUESTIONNAIRES.parent / "tests" / "legacy"
+
+
+@cache
+def legacy(name: str):
+    """A definition or texts file as shipped before a later version replaced it."""
+    from screener.definitions.loading import load_definition_file, load_texts_text, read_source
+
+    path = LEGACY / name
+    if name.startswith("texts"):
+        return load_texts_text(read_source(path), str(path), stored=True)
+    return load_definition_file(path)
 
 
 def fill(screening, answers_by_key) -> None:

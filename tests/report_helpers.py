@@ -22,6 +22,7 @@ STANDARD: dict[str, dict[str, Any]] = {
         "ferritin": 42,
         "ferritin_month": "m03",
         "ferritin_year": 2026,
+        "tsat": 24,
     },
 }
 

@@ -77,7 +77,7 @@ def test_score_prints_json_per_questionnaire(tmp_path):
         tmp_path,
         {
             "asrs-v1.1": asrs(["sometimes", "sometimes", "sometimes", "often", "never", "never"]),
-            "rls-irlssg": rls(c5="unsure"),
+            "rls-irlssg": rls(causes={"cramps": "unsure"}),
         },
     )
     assert result.returncode == 0, result.stderr
@@ -88,7 +88,19 @@ def test_score_prints_json_per_questionnaire(tmp_path):
     assert output["asrs-v1.1"]["version"] == "1.1"
     assert output["asrs-v1.1"]["reports"]["part_b"]["score"] == 0
     assert output["rls-irlssg"]["outcome"] == "possible"
-    assert output["rls-irlssg"]["reports"]["course"]["details"]["category"] == "chronic_persistent"
+    assert output["rls-irlssg"]["reports"]["course"]["details"] == {
+        "category": "twice_weekly_or_more",
+        "label": "2 or more times a week on average",
+    }
+    assert output["rls-irlssg"]["details"]["other_causes_unsure"] == ["cause_cramps"]
+
+
+def test_score_never_prints_intermittent_for_a_course_under_twice_a_week(tmp_path):
+    result = _score(tmp_path, {"rls-irlssg": rls(frequency="monthly")})
+    assert result.returncode == 0, result.stderr
+    assert "intermittent" not in result.stdout
+    course = json.loads(result.stdout)["rls-irlssg"]["reports"]["course"]["details"]
+    assert course["label"] == "Less than twice a week on average"
 
 
 def test_score_boundary_three_highlighted(tmp_path):

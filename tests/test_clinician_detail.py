@@ -43,7 +43,9 @@ def test_detail_shows_outcomes_interpretation_and_every_answer(app, clinician):
     assert html.count("answer-highlight") >= 6  # Part A "often" is in the shaded boxes
     assert "Consistent" in html and "Not consistent" in html
     # The RLS criteria were hidden by the gate question: "not asked", never blank or "no".
-    assert html.count('class="not-asked">Not asked<') == len(definition("rls-irlssg").items()) - 1
+    assert html.count('class="not-asked">Not asked<') == len(definition("rls-irlssg").items()) - 2
+    assert "Not asked (the screening question was answered no)" in html
+    assert "0 of 4" not in html and "0 of 6" not in html
     assert 'id="ref-1"' in html and "Download the PDF summary" in html
     event = _events(app, "screening.view")[-1]
     assert (event.reference, event.actor, event.role) == (

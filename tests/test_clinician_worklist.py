@@ -75,7 +75,9 @@ def test_filter_by_outcome(app, clinician, outcome, expected):
     made = {
         "adhd": submitted_screening(app, adhd="often"),
         "rls": submitted_screening(app, adhd="never", rls_answers=rls()),
-        "possible": submitted_screening(app, adhd=None, rls_answers=rls(c5="unsure")),
+        "possible": submitted_screening(
+            app, adhd=None, rls_answers=rls(causes={"cramps": "unsure"})
+        ),
         "both": submitted_screening(app, adhd="often", rls_answers=rls()),
         "none": submitted_screening(app, adhd="never", rls_answers=rls(gate="no")),
     }
@@ -209,7 +211,7 @@ def test_an_empty_search_says_what_to_do(clinician):
 
 
 def test_export_is_csv_of_outcomes_only_and_audited(app, clinician):
-    adhd = submitted_screening(app, adhd="often", rls_answers=rls(c5="unsure"))
+    adhd = submitted_screening(app, adhd="often", rls_answers=rls(causes={"cramps": "unsure"}))
     submitted_screening(app, adhd="never")
     with app.app_context():
         db.session.execute(

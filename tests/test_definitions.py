@@ -37,13 +37,14 @@ def test_shipped_definitions_are_valid_and_complete():
     ]
     assert "World Health Organization" in asrs.terms
     rls = catalog.definitions["rls-irlssg"][0]
-    assert [i.id for i in rls.items()][:6] == [
+    assert [i.id for i in rls.items()][:7] == [
         "gate",
+        "leg_medicine",
         "c1_urge",
         "c2_rest",
         "c3_movement",
         "c4_evening",
-        "c5_explained",
+        "cause_cramps",
     ]
     assert catalog.texts is not None
 
@@ -61,7 +62,8 @@ def test_asrs_wording_is_the_published_wording():
 def test_yes_and_no_stay_text_not_booleans():
     rls = load_directory(QUESTIONNAIRES).definitions["rls-irlssg"][0]
     assert rls.sections[1].show_if.in_ == ["yes"]
-    assert rls.scoring.params["met"]["c5_explained"] == ["no"]
+    assert rls.scoring.params["exclusions"]["cause_cramps"] == ["yes"]
+    assert rls.item("cause_cramps").choices()[1].value == "no"
 
 
 def test_typo_in_a_key_names_the_line_and_suggests_the_fix():

@@ -228,7 +228,7 @@ def test_the_id_in_the_text_must_match_the_definition_edited(app):
         with pytest.raises(DefinitionError) as error:
             editing.save_draft(ASRS, hijack, based_on=live.revision)
         problem = error.value.problems[0]
-        assert "rls-irlssg" in problem.message and problem.line == 5
+        assert "rls-irlssg" in problem.message and problem.line == 7
         texts = content.live_version("texts")
         with pytest.raises(DefinitionError):
             editing.save_draft("texts", live.source_text, based_on=texts.revision)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import textstat
 
@@ -34,12 +36,16 @@ def run(adhd=None, rls_answers=None, iron=None, providers=PROVIDERS):
     ("adhd", "rls_answers", "link", "referrals"),
     [
         (ADHD_YES, rls(), "link_both", ["adhd", "rls"]),
-        (ADHD_YES, rls(c5="unsure"), "link_both", ["adhd", "rls"]),
+        # "Both" only when both are consistent: a possible RLS has its own words.
+        (ADHD_YES, rls(causes={"cramps": "unsure"}), "link_adhd_rls_possible", ["adhd", "rls"]),
+        (ADHD_YES, rls(causes={"swelling": "yes"}), "link_adhd_rls_possible", ["adhd", "rls"]),
         (ADHD_YES, rls(gate="no"), "link_adhd_only", ["adhd"]),
         (ADHD_NO, rls(), "link_rls_only", ["rls"]),
         (ADHD_NO, rls(gate="no"), "link_neither", ["none"]),
         (ADHD_YES, None, "link_adhd_only", ["adhd"]),
         (None, rls(gate="no"), "link_neither", ["none"]),
+        # On medicine for the legs: the RLS next step whatever the screen says.
+        (ADHD_NO, rls(gate="no", medicine="yes"), "link_neither", ["rls"]),
     ],
 )
 def test_explanation_and_referral_follow_the_outcomes(adhd, rls_answers, link, referrals):
@@ -59,16 +65,66 @@ def test_iron_flags_and_low_ferritin_add_their_paragraphs():
     iron = {"risk_factors": ["heavy_periods"], "family_rls": "no", "ferritin": 40}
     result = run(ADHD_NO, rls(), iron)
     keys = [p.key for p in result.explanation]
-    assert keys == ["link_rls_only", "iron_risk", "ferritin_low"]
-    assert result.ferritin == 40
-    assert {f["id"] for f in result.flags} == {"heavy_periods", "ferritin_75_or_below"}
+    assert keys == ["link_rls_only", "iron_risk", "low_iron_rls"]
+    assert [m["value"] for m in result.measurements] == [40]
+    assert {f["id"] for f in result.flags} == {"heavy_periods", "low_ferritin"}
 
 
-@pytest.mark.parametrize(("ferritin", "low"), [(75, True), (75.5, False), (76, False), (12, True)])
-def test_ferritin_threshold_is_75_or_below(ferritin, low):
-    iron = {"risk_factors": ["none"], "family_rls": "no", "ferritin": ferritin}
-    keys = [p.key for p in run(ADHD_NO, rls(), iron).explanation]
-    assert ("ferritin_low" in keys) is low
+@pytest.mark.parametrize(
+    ("ferritin", "tsat", "low"),
+    [
+        (75, None, True),
+        (75.5, None, False),
+        (76, None, False),
+        (12, None, True),
+        (120, 19.9, True),
+        (120, 20, False),
+        (None, 15, True),
+        (None, None, False),
+    ],
+)
+def test_iron_is_low_at_ferritin_75_or_below_or_tsat_below_20(ferritin, tsat, low):
+    """AASM 2024: ferritin at most 75 ng/mL or transferrin saturation below 20%."""
+    iron = {"risk_factors": ["none"], "family_rls": "no", "ferritin": ferritin, "tsat": tsat}
+    result = run(ADHD_NO, rls(), {k: v for k, v in iron.items() if v is not None})
+    keys = [p.key for p in result.explanation]
+    assert ("low_iron_rls" in keys) is low
+    assert bool(result.reasons) is low
+
+
+def test_the_low_iron_paragraph_speaks_of_restless_legs_only_when_they_are_in_play():
+    iron = {"risk_factors": ["none"], "family_rls": "no", "ferritin": 30}
+    no_rls = run(ADHD_NO, rls(gate="no"), iron)
+    assert "low_iron" in [p.key for p in no_rls.explanation]
+    assert "restless legs" not in next(p for p in no_rls.explanation if p.key == "low_iron").body
+    treated = run(ADHD_NO, rls(gate="no", medicine="yes"), iron)
+    assert "low_iron_rls" in [p.key for p in treated.explanation]
+
+
+@pytest.mark.parametrize(
+    ("month", "year", "as_of", "old"),
+    [
+        ("m11", 2025, dt.date(2026, 12, 1), True),  # November 30 2025 is over a year ago
+        ("m12", 2025, dt.date(2026, 12, 1), False),
+        (None, 2025, dt.date(2026, 12, 1), False),  # a year alone counts from its end
+        (None, 2024, dt.date(2026, 1, 1), True),
+        (None, None, dt.date(2026, 1, 1), False),
+    ],
+)
+def test_the_ferritin_sentence_shows_the_value_and_date_typed_and_calls_an_old_test_old(
+    month, year, as_of, old
+):
+    iron = {"risk_factors": ["none"], "family_rls": "no", "ferritin": 32.5}
+    iron |= {k: v for k, v in {"ferritin_month": month, "ferritin_year": year}.items() if v}
+    results = {"iron-context": score(definition("iron-context"), iron)}
+    body = interpret(results, DEFINITIONS, texts(), as_of=as_of).explanation[-1].body
+    assert "You entered a ferritin result of 32.5 µg/L" in body
+    assert "75 µg/L" not in body.split(".")[0]
+    if year and month:
+        assert f"from a test in {dt.date(2000, int(month[1:]), 1):%B} {year}" in body
+    elif not year:
+        assert "with no date given" in body
+    assert ("more than a year old" in body) is old
 
 
 def test_no_risk_factor_means_no_iron_paragraph():
@@ -77,17 +133,72 @@ def test_no_risk_factor_means_no_iron_paragraph():
     assert keys == ["link_rls_only"]
 
 
+def test_pregnancy_medicine_and_part_b_cues_are_reasons_to_see_a_clinician_anyway():
+    iron = {"risk_factors": ["pregnancy"], "family_rls": "no"}
+    part_b = asrs(["never"] * 6, ["very_often"] * 12)
+    result = run(part_b, rls(gate="no", medicine="yes"), iron)
+    assert result.positive == frozenset()
+    keys = [p.key for p in result.explanation]
+    assert {"pregnancy", "treated_rls", "iron_risk"} <= set(keys)
+    assert result.see_anyway is not None
+    assert result.reasons == (
+        "Part B shaded answers (no cut-off): 12 of 12",
+        "Takes medicine for restless legs now",
+        "Pregnant or breastfeeding",
+    )
+    assert [p.key for p in result.meaning_for["adhd"]] == [
+        "adhd_not_consistent",
+        "adhd_part_b_cues",
+    ]
+    assert [p.key for p in result.meaning_for["rls"]] == ["rls_screen_negative"]
+
+
+def test_a_negative_screen_without_reasons_still_names_when_to_see_a_clinician():
+    result = run(ADHD_NO, rls(gate="no"), {"risk_factors": ["none"], "family_rls": "no"})
+    assert result.reasons == () and result.see_anyway is None
+    body = result.referrals[0].passage.body
+    assert "do not need" not in body.lower()
+    assert "get worse" in body and "daily life" in body
+
+
+def test_clinicians_are_told_restless_legs_can_raise_asrs_items_5_12_and_13():
+    both = run(ADHD_YES, rls())
+    assert [p.key for p in both.clinician_notes] == ["both_positive_overlap"]
+    assert "5" in both.clinician_notes[0].body and "13" in both.clinician_notes[0].body
+    assert run(ADHD_YES, rls(gate="no")).clinician_notes == ()
+
+
 def test_every_citation_is_numbered_and_listed():
     iron = {"risk_factors": ["pregnancy"], "family_rls": "no", "ferritin": 30}
-    result = run(ADHD_YES, rls(), iron)
-    numbers = {n for p in (*result.meanings, *result.explanation) for n in p.cites}
-    numbers |= {n for r in result.referrals for n in r.passage.cites}
+    result = run(ADHD_YES, rls(medicine="yes"), iron)
+    passages = [
+        *result.meanings,
+        *result.explanation,
+        *result.clinician_notes,
+        *(r.passage for r in result.referrals),
+    ]
+    numbers = {n for p in passages for n in p.cites}
     assert numbers == {c.number for c in result.references}
     assert [c.number for c in result.references] == list(range(1, len(result.references) + 1))
-    passages = [*result.meanings, *result.explanation, *(r.passage for r in result.referrals)]
     assert any(len(p.cites) > 1 for p in passages)
     for passage in passages:
         assert list(passage.cites) == sorted(passage.cites), passage.key  # "[8, 10]"
+
+
+def test_every_passage_about_low_iron_says_not_to_start_iron_alone():
+    for key, paragraph in texts().paragraphs.items():
+        if "iron" in paragraph.body.lower() and (
+            "low iron" in paragraph.body.lower() or key.startswith(("low_iron", "iron_"))
+        ):
+            body = paragraph.body.lower()
+            assert "without advice" in body or "on your own" in body, key
+
+
+def test_no_paragraph_reassures_falsely():
+    for key, paragraph in texts().paragraphs.items():
+        body = paragraph.body.lower()
+        assert "do not need to do anything" not in body, key
+        assert "nothing to worry" not in body, key
 
 
 @pytest.mark.parametrize("key", sorted(texts().paragraphs))
@@ -99,5 +210,5 @@ def test_every_explanatory_paragraph_reads_at_grade_8_or_below(key):
 
 def test_every_factual_paragraph_cites_a_source():
     for key, paragraph in texts().paragraphs.items():
-        if key.startswith(("link_", "iron_", "ferritin_", "adhd_", "rls_")):
+        if key.startswith(("link_", "iron_", "low_iron", "ferritin_", "adhd_", "rls_")):
             assert paragraph.cites, key

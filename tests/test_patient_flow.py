@@ -83,7 +83,7 @@ def test_missing_and_unknown_answers_keep_the_chosen_ones(client, app):
 
 def test_a_number_out_of_range_or_hostile_gives_a_clear_message(client, app):
     token = start(client, screeners=("rls",))
-    post_step(client, 1, {"gate": "no"}, token)
+    post_step(client, 1, {"gate": "no", "leg_medicine": "no"}, token)
     for value, message in [
         ("5001", "from 1 to 5000"),
         ("abc", "digits only"),
@@ -114,7 +114,7 @@ HOSTILE = [
 @pytest.mark.parametrize("field", ["ferritin", "family_rls", "risk_factors"])
 def test_hostile_values_in_any_field_get_a_message_and_save_nothing(client, app, field, value):
     token = start(client, screeners=("rls",))
-    post_step(client, 1, {"gate": "no"}, token)
+    post_step(client, 1, {"gate": "no", "leg_medicine": "no"}, token)
     before = saved(app)
     answers = {"risk_factors": "none", "family_rls": "no", "ferritin": "40", field: value}
     response = post_step(client, 2, answers, token)
@@ -127,7 +127,7 @@ def test_hostile_values_in_any_field_get_a_message_and_save_nothing(client, app,
 
 def test_the_none_box_cannot_be_ticked_with_others(client):
     token = start(client, screeners=("rls",))
-    post_step(client, 1, {"gate": "no"}, token)
+    post_step(client, 1, {"gate": "no", "leg_medicine": "no"}, token)
     response = post_step(
         client, 2, {"risk_factors": ["none", "coeliac"], "family_rls": "no"}, token
     )
@@ -261,16 +261,14 @@ def test_results_agree_with_the_scoring_engine(client):
     adhd = asrs(["sometimes", "sometimes", "sometimes", "sometimes", "often", "often"])
     post_step(client, 1, {k: adhd[k] for k in PART_A}, token)
     post_step(client, 2, PART_B, token)
-    legs = rls(c5="yes")
-    post_step(client, 3, {"gate": "yes"}, token)
+    legs = rls(c2="no", causes={"cramps": "yes"})
+    post_step(client, 3, {"gate": "yes", "leg_medicine": "no"}, token)
     post_step(
-        client,
-        4,
-        {k: legs[k] for k in ("c1_urge", "c2_rest", "c3_movement", "c4_evening", "c5_explained")},
-        token,
+        client, 4, {k: legs[k] for k in ("c1_urge", "c2_rest", "c3_movement", "c4_evening")}, token
     )
-    post_step(client, 5, {"frequency": "weekly", "impact": "no"}, token)
-    post_step(client, 6, {"risk_factors": "none", "family_rls": "yes"}, token)
+    post_step(client, 5, {k: v for k, v in legs.items() if k.startswith("cause_")}, token)
+    post_step(client, 6, {"frequency": "weekly", "impact": "no"}, token)
+    post_step(client, 7, {"risk_factors": "none", "family_rls": "yes"}, token)
     client.post("/screen/submit", data={"csrf_token": token})
     body = client.get("/screen/results").get_data(as_text=True)
     assert "Consistent with adult ADHD" in body  # 3 + 2 = 5 highlighted
@@ -343,7 +341,7 @@ def test_patient_pages_are_never_cached(client):
 
 def test_long_option_lists_are_a_drop_down_and_still_checked(client, app):
     token = start(client, screeners=("rls",))
-    post_step(client, 1, {"gate": "no"}, token)
+    post_step(client, 1, {"gate": "no", "leg_medicine": "no"}, token)
     page = client.get("/screen/step/2").get_data(as_text=True)
     assert '<select name="ferritin_month"' in page
     base = {"risk_factors": "none", "family_rls": "no", "ferritin": "30", "ferritin_year": "2026"}
@@ -403,7 +401,7 @@ def test_typed_answers_are_never_kept_in_the_page_cache(client):
     from screener.patient import presenters
 
     token = start(client, screeners=("rls",))
-    post_step(client, 1, {"gate": "no"}, token)
+    post_step(client, 1, {"gate": "no", "leg_medicine": "no"}, token)
     post_step(client, 2, {"risk_factors": "none", "family_rls": "no", "ferritin": "4321"}, token)
     client.get("/screen/step/2")
     assert not any("4321" in html for html in presenters._fragments.values())

@@ -63,7 +63,7 @@ def test_every_asked_item_appears_with_its_wording_and_answer(standard):
             # Table cells are drawn row by row: the wording, then the patient's answer.
             assert squash(item.text) + squash(expected_answer(item, value)) in text, item.id
             checked += 1
-    assert checked == 18 + 8 + 5
+    assert checked == 18 + 13 + 6
     assert squash("Often (shaded)") in text and squash("Rarely (shaded)") not in text
 
 
@@ -77,12 +77,13 @@ def test_page_one_gives_the_results_at_a_glance(standard):
         "version 1.1, revision 1",
         "5 of 6 answers in the shaded boxes (cut-off: 4 or more)",
         "Consistent with restless legs syndrome (RLS)",
-        "6 of 6 criteria met",
+        "4 of 4 main features (all 4 are needed); no other cause reported",
         "Why ADHD and restless legs often go together",
         "Heavy periods or fibroids",
         "Regular blood donation",
         "Family history of RLS",
-        "Last ferritin result: 42 µg/L",
+        "Ferritin: 42 µg/L (March 2026)",
+        "Transferrin saturation: 24% (March 2026)",
         "Ask for an assessment for ADHD",
         "Dr Ada Quill, adult ADHD service · 020 7946 0101",
         "Sleep clinic · https://sleep.example/refer",
@@ -101,14 +102,33 @@ def test_every_page_has_the_footer_and_every_claim_its_reference(standard):
         assert squash(f"Page {number} of {len(pages)}") in squash(text)
         assert squash(f"Reference {code} · asrs-v1.1 1.1 (rev. 1)") in squash(text)
     everything = squash(" ".join(pages))
+    listed = everything.split(squash("References"))[-1]
+    texts = {reference.id: reference for reference in summary.texts.references}
     citations = [c.citation for c in summary.interpretation.references]
-    citations += [i.definition.source.citation for i in summary.instruments]
     assert len(citations) >= 10
     for n, citation in enumerate(citations, start=1):
         assert squash(f"[{n}] {citation}") in everything
+    # Each reference once, in the list and in the citation numbers: an instrument's source
+    # that the explanations cite keeps their number.
+    numbers = re.findall(r"\[(\d+)\]", listed)
+    assert numbers == [str(n) for n in range(1, len(numbers) + 1)]
+    for reference in summary.texts.references:
+        assert listed.count(squash(reference.citation)) <= 1, reference.id
     for instrument in summary.instruments:
         assert squash(instrument.definition.terms) in everything
+        source = instrument.definition.source
+        assert source.references, instrument.key  # every shipped source is a listed reference
+        numbers = [
+            next(c.number for c in _all_references(summary) if c.citation == texts[ref].citation)
+            for ref in source.references
+        ]
+        assert squash(f"Source [{', '.join(map(str, sorted(numbers)))}].") in everything
     assert squash("© World Health Organization 2003") in everything
+
+
+def _all_references(summary):
+    """The PDF's numbered list, as the report builds it."""
+    return data.build(summary).references
 
 
 def test_each_instrument_title_starts_on_the_page_of_its_first_question(standard):
@@ -123,17 +143,19 @@ def test_each_instrument_title_starts_on_the_page_of_its_first_question(standard
 
 
 def test_a_question_skipped_by_a_condition_says_not_asked(app):
-    answers = {**STANDARD, "rls-irlssg": {"gate": "no"}}
+    answers = {**STANDARD, "rls-irlssg": {"gate": "no", "leg_medicine": "no"}}
     with app.app_context():
         screening = submit(answers)
         summary = screenings.summary(screening)
         text = squash(" ".join(page_texts(reports.render_pdf(screening))))
     rls = next(i for i in summary.instruments if i.key == "rls-irlssg")
     assert "Not consistent with restless legs syndrome (RLS)".replace(" ", "") in text
-    for item in rls.definition.items()[1:]:
+    for item in rls.definition.items()[2:]:
         assert squash(item.text) + "Notasked" in text, item.id
-    # The clinical course and significance were not asked either: never "no answer".
-    assert squash("Clinical course: Not asked") in text
+    # Never "0 of 4": the criteria read "not asked", and so do the course and significance.
+    assert squash("Criteria: Not asked (the screening question was answered no)") in text
+    assert not re.search(r"0of\d+(criteria|mainfeatures)", text)
+    assert squash("How often (past year): Not asked") in text
     assert squash("Distress or impairment: Not asked") in text
     assert squash(data.NO_ANSWER) not in text.split(squash("The answers"))[0]
 
@@ -143,21 +165,19 @@ def test_a_course_under_twice_a_week_is_not_called_intermittent_outright(app):
     with app.app_context():
         screening = submit({**STANDARD, "rls-irlssg": rls(frequency="weekly")})
         first = squash(page_texts(reports.render_pdf(screening))[0])
-    assert (
-        squash(
-            "Clinical course: Less than twice a week (intermittent if 5 or more episodes in a "
-            "lifetime; not asked)"
-        )
-        in first
-    )
+        everything = squash(" ".join(page_texts(reports.render_pdf(screening))))
+    assert squash("How often (past year): Less than twice a week on average") in first
+    assert "intermittent" not in everything.lower()
 
 
 def test_an_optional_question_left_empty_says_so(app):
-    iron = {k: v for k, v in STANDARD["iron-context"].items() if not k.startswith("ferritin")}
+    iron = {
+        k: v for k, v in STANDARD["iron-context"].items() if not k.startswith(("ferritin", "tsat"))
+    }
     with app.app_context():
         screening = submit({**STANDARD, "iron-context": iron})
         text = squash(" ".join(page_texts(reports.render_pdf(screening))))
-    assert "Lastferritinresult:notgiven" in text
+    assert squash("Iron test result: not given") in text
     assert squash("enter it here.") + squash(data.NO_ANSWER) in text
 
 
@@ -167,13 +187,18 @@ def test_results_are_attached_as_json_pinned_to_versions(standard):
     assert list(attachments) == ["results.json"]
     payload = json.loads(attachments["results.json"][0])
     assert payload["reference_code"] == format_code(screening.reference_code)
-    assert payload["positive"] == ["adhd", "rls"]
+    assert payload["format_version"] == 2
+    assert (payload["consistent"], payload["possible"]) == (["adhd", "rls"], [])
     by_key = {i["questionnaire"]: i for i in payload["instruments"]}
     assert by_key["asrs-v1.1"]["version"] == "1.1"
     assert by_key["asrs-v1.1"]["revision"] == 1
     assert by_key["asrs-v1.1"]["result"]["score"] == 5
     assert by_key["rls-irlssg"]["result"]["outcome"] == "consistent"
-    assert payload["ferritin"] == 42
+    assert [(m["measure"], m["value"], m["month"], m["year"]) for m in payload["measurements"]] == [
+        ("ferritin", 42, "m03", 2026),
+        ("transferrin saturation", 24, "m03", 2026),
+    ]
+    assert "intermittent" not in attachments["results.json"][0].decode()
     assert {f["id"] for f in payload["flags"]} >= {"heavy_periods", "blood_donation"}
 
 

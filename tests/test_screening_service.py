@@ -37,10 +37,12 @@ def test_gate_no_skips_criteria_pages(app):
     with app.app_context():
         screening, _ = screenings.start(["rls-irlssg"])
         assert [s.section.id for s in screenings.steps(screening)] == ["screen"]
-        assert screenings.save_section(screening, "rls-irlssg", "screen", {"gate": "yes"}) == {}
+        answers = {"gate": "yes", "leg_medicine": "no"}
+        assert screenings.save_section(screening, "rls-irlssg", "screen", answers) == {}
         assert [s.section.id for s in screenings.steps(screening)] == [
             "screen",
             "criteria",
+            "other_causes",
             "course",
         ]
 
@@ -61,7 +63,10 @@ def test_submit_is_idempotent_and_requires_every_step(app):
         screening, _ = screenings.start(["asrs-v1.1", "rls-irlssg"])
         with pytest.raises(ScreeningError):
             screenings.submit(screening)
-        fill(screening, {"asrs-v1.1": asrs(["often"] * 6), "rls-irlssg": rls(c5="unsure")})
+        fill(
+            screening,
+            {"asrs-v1.1": asrs(["often"] * 6), "rls-irlssg": rls(causes={"cramps": "unsure"})},
+        )
         assert screenings.submit(screening) is True
         assert screenings.submit(screening) is False
         db.session.commit()
@@ -70,7 +75,7 @@ def test_submit_is_idempotent_and_requires_every_step(app):
         summary = screenings.summary(screening)
         outcomes = {i.key: i.result.outcome.value for i in summary.instruments}
         assert outcomes == {"asrs-v1.1": "consistent", "rls-irlssg": "possible"}
-        assert summary.interpretation.explanation[0].key == "link_both"
+        assert summary.interpretation.explanation[0].key == "link_adhd_rls_possible"
         with pytest.raises(ScreeningError):
             screenings.save_section(screening, "asrs-v1.1", "part_a", {})
 

@@ -136,7 +136,7 @@ def test_invalid_text_is_shown_with_line_numbers_and_not_stored(app):
     response = client.post(EDIT, data={"csrf_token": csrf, "based_on": based_on, "source": broken})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Line 10, column 1:" in page and "unknown key" in page and "did you mean" in page
+    assert "Line 12, column 1:" in page and "unknown key" in page and "did you mean" in page
     assert textarea(page, "source") == broken
     assert len(stored_texts(app)) == 1
 

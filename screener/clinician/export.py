@@ -41,8 +41,8 @@ def to_csv(rows: Iterable[Row]) -> str:
             for cell in (
                 format_code(row.reference_code),
                 row.submitted_at.isoformat(timespec="seconds"),
-                row.outcomes.get(ADHD_KEY, "not_answered"),
-                row.outcomes.get(RLS_KEY, "not_answered"),
+                row.outcomes.get(ADHD_KEY, "not_asked"),
+                row.outcomes.get(RLS_KEY, "not_asked"),
                 "yes" if row.reviewed_at else "no",
                 row.reviewed_at.isoformat(timespec="seconds") if row.reviewed_at else "",
             )

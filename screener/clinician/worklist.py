@@ -24,7 +24,7 @@ OUTCOME_FILTERS = {
     "": "Any outcome",
     "adhd": "ADHD consistent",
     "rls": "RLS consistent or possible",
-    "both": "Both",
+    "both": "Both (RLS incl. possible)",
     "neither": "Neither",
 }
 REVIEW_FILTERS = {"": "Reviewed or not", "no": "Not reviewed", "yes": "Reviewed"}

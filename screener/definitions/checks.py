@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from screener.definitions.schema import (
     REQUIRED_PARAGRAPHS,
+    REQUIRED_PARAGRAPHS_2,
     Definition,
     NumberItem,
     TextsDocument,
@@ -201,7 +202,8 @@ def check_texts(texts: TextsDocument) -> list[Problem]:
                     "give every reference its own id",
                 )
             )
-    for key in REQUIRED_PARAGRAPHS:
+    required = REQUIRED_PARAGRAPHS if texts.format_version == 1 else REQUIRED_PARAGRAPHS_2
+    for key in required:
         if key not in texts.paragraphs:
             problems.append(
                 (

@@ -131,10 +131,27 @@ def load_definition_text(raw: bytes | str, file: str = "<definition>") -> schema
     return definition
 
 
-def load_texts_text(raw: bytes | str, file: str = "<texts>") -> schema.TextsDocument:
+def load_texts_text(
+    raw: bytes | str, file: str = "<texts>", *, stored: bool = False
+) -> schema.TextsDocument:
+    """Parse and validate the explanatory texts.
+
+    ``stored`` texts were accepted earlier and keep loading in their own format, so a
+    past screening shows what it showed; anything new must be the current format.
+    """
     parsed = _parse(raw, file)
     texts = _validate(schema.TextsDocument, parsed, file)
-    _raise(check_texts(texts), parsed, file)
+    problems = check_texts(texts)
+    if not stored and texts.format_version < schema.TEXTS_FORMAT:
+        problems.append(
+            (
+                ("format_version",),
+                f"texts in format version {texts.format_version} are no longer accepted",
+                f"use format_version: {schema.TEXTS_FORMAT} and add the paragraphs it needs "
+                "(see questionnaires/texts.yaml)",
+            )
+        )
+    _raise(problems, parsed, file)
     return texts
 
 

@@ -7,6 +7,7 @@ parameters) live in ``checks`` so that each problem can name its own line.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
@@ -138,6 +139,8 @@ class NumberItem(_ItemBase):
     min: float
     max: float
     integer: bool = True
+    # For the year of a past event (a blood test): a year after this one is refused.
+    not_in_future: bool = False
 
     def check(self, value: Any) -> int | float:
         if isinstance(value, bool):
@@ -156,6 +159,8 @@ class NumberItem(_ItemBase):
             raise AnswerError(
                 f"Enter a number from {self.bound(self.min)} to {self.bound(self.max)}."
             )
+        if self.not_in_future and value > dt.date.today().year:
+            raise AnswerError("That year is in the future. Enter the year the test was done.")
         return int(value) if self.integer else float(value)
 
     @staticmethod
@@ -197,6 +202,9 @@ class Section(Strict):
 class Source(Strict):
     citation: Prose
     url: Line | None = None
+    # Ids of the texts' references that this citation names, so that the PDF lists each
+    # source once and cites it by the same number as the explanations do.
+    references: Annotated[list[Slug], Field(max_length=10)] = []
 
 
 class RuleSpec(Strict):
@@ -228,6 +236,8 @@ class Definition(Strict):
     source: Source
     terms: Prose
     instructions: Prose
+    # A sentence the form ends with (shown after the last page and in the PDF).
+    closing: Prose | None = None
     recall_period: Line | None = None
     option_sets: dict[Slug, Annotated[list[Option], Field(min_length=2, max_length=30)]] = {}
     sections: Annotated[list[Section], Field(min_length=1, max_length=40)]
@@ -277,10 +287,29 @@ REQUIRED_PARAGRAPHS = (
 )
 
 
+# Format 2 adds the paragraphs that keep a negative or partial result from reassuring
+# falsely. Format 1 texts still load, so that screenings stored with them keep their
+# wording, but new texts must be format 2.
+REQUIRED_PARAGRAPHS_2 = (
+    *(key for key in REQUIRED_PARAGRAPHS if key != "ferritin_low"),
+    "rls_screen_negative",
+    "adhd_part_b_cues",
+    "link_adhd_rls_possible",
+    "low_iron_rls",
+    "low_iron",
+    "old_iron_test",
+    "pregnancy",
+    "treated_rls",
+    "both_positive_overlap",
+    "see_anyway",
+)
+TEXTS_FORMAT = 2
+
+
 class TextsDocument(Strict):
     """The explanatory texts and references that sit beside the definitions."""
 
-    format_version: Literal[1]
+    format_version: Literal[1, 2]
     id: Literal["texts"]
     version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")]
     references: Annotated[list[Reference], Field(min_length=1, max_length=200)]

@@ -16,6 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from screener import codes
 from screener.patient.questions import macro_for
+from screener.report.data import screen_not_asked
 from screener.services import clinic, screenings
 
 OUTCOME_WORDS = {
@@ -29,6 +30,13 @@ GAUGE_TEXT = {
     "highlighted_count": "{score} of the first {maximum} answers were in the range that counts. "
     "{threshold} or more is consistent with adult ADHD.",
     "criteria": "{score} of {maximum} criteria were met. All {threshold} are needed.",
+}
+# Criteria asked with questions about other causes (rls-irlssg 2.0 and later).
+FEATURES_TEXT = "Your answers fit {score} of the {maximum} main features. All {maximum} are needed."
+OTHER_CAUSE_TEXT = {
+    "reported": " You told us about another possible cause.",
+    "unsure": " You were not sure about another possible cause.",
+    "none": " You did not report another cause.",
 }
 
 
@@ -190,15 +198,24 @@ def _gauge(result) -> dict[str, Any] | None:
     main = result.main
     if main.rule not in GAUGE_TEXT or main.score is None or not main.maximum:
         return None
+    if screen_not_asked(main):
+        return None
+    numbers = {"score": main.score, "maximum": main.maximum, "threshold": main.threshold}
+    if main.rule == "criteria" and "other_causes" in main.details:
+        if main.details["other_causes"]:
+            other = "reported"
+        elif main.details.get("other_causes_unsure"):
+            other = "unsure"
+        else:
+            other = "none"
+        text = FEATURES_TEXT.format(**numbers) + OTHER_CAUSE_TEXT[other]
+    else:
+        text = GAUGE_TEXT[main.rule].format(**numbers)
     return {
-        "score": main.score,
-        "maximum": main.maximum,
-        "threshold": main.threshold,
+        **numbers,
         "fill": round(300 * main.score / main.maximum),
         "mark": round(300 * main.threshold / main.maximum) if main.threshold else None,
-        "text": GAUGE_TEXT[main.rule].format(
-            score=main.score, maximum=main.maximum, threshold=main.threshold
-        ),
+        "text": text,
     }
 
 
@@ -216,14 +233,7 @@ def results_page(screening) -> dict[str, Any]:
                 "outcome": outcome,
                 "words": OUTCOME_WORDS.get((definition.screens_for, outcome), outcome),
                 "gauge": _gauge(instrument.result),
-                "meaning": next(
-                    (
-                        m
-                        for m in summary.interpretation.meanings
-                        if m.key == f"{definition.screens_for}_{outcome}"
-                    ),
-                    None,
-                ),
+                "meanings": summary.interpretation.meaning_for.get(definition.screens_for, ()),
             }
         )
     return {

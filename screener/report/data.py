@@ -14,7 +14,7 @@ from typing import Any
 
 from screener.codes import format_code
 from screener.definitions.schema import Definition, NumberItem
-from screener.interpretation import Passage
+from screener.interpretation import Interpretation, month_year
 from screener.report.types import (
     Gauge,
     InstrumentReport,
@@ -44,17 +44,17 @@ OUTCOME_WORDS = {
     Outcome.INCOMPLETE: "Incomplete: not scored",
     Outcome.INFORMATIONAL: "For context (not a screen)",
 }
+# Category words for definitions written before categories carried their own labels
+# (rls-irlssg 1.1). IRLSSG "intermittent" also needs five lifetime episodes, which were
+# never asked, and an "upsets you" answer is a report, not clinical significance.
 CATEGORY_WORDS = {
-    "chronic_persistent": "Chronic-persistent (2 or more times a week)",
-    # IRLSSG: intermittent also needs at least five episodes in a lifetime, which the
-    # questionnaire does not ask; the clinician is told so rather than shown a label.
-    "intermittent": (
-        "Less than twice a week (intermittent if 5 or more episodes in a lifetime; not asked)"
-    ),
-    "clinically_significant": "Clinically significant",
-    "not_significant": "Not clinically significant",
+    "chronic_persistent": "2 or more times a week on average",
+    "intermittent": "Less than twice a week on average",
+    "clinically_significant": "Distress or impairment reported",
+    "not_significant": "None reported",
 }
 NOT_ASKED = "Not asked"
+SCREEN_NOT_ASKED = "Not asked (the screening question was answered no)"
 NO_ANSWER = "No answer given"
 
 
@@ -76,14 +76,29 @@ def _reference(number: int, citation: str, url: str | None) -> ReferenceEntry:
 def build(summary) -> ReportData:
     """Plain report data from ``screener.services.screenings.Summary``."""
     interpretation = summary.interpretation
-    meanings = {p.key: p for p in interpretation.meanings}
     references = [_reference(c.number, c.citation, c.url) for c in interpretation.references]
+    numbers = {c.id: c.number for c in interpretation.references}
+    known = {reference.id: reference for reference in summary.texts.references}
     instruments = []
     for instrument in summary.instruments:
-        number = len(references) + 1
         source = instrument.definition.source
-        references.append(_reference(number, source.citation, source.url))
-        instruments.append(_instrument(instrument, meanings, number))
+        cited = [ref_id for ref_id in source.references if ref_id in known]
+        if cited:
+            # Listed once: a source the explanations cite keeps its number.
+            for ref_id in cited:
+                if ref_id not in numbers:
+                    numbers[ref_id] = len(references) + 1
+                    reference = known[ref_id]
+                    references.append(
+                        _reference(numbers[ref_id], reference.citation, reference.url)
+                    )
+            source_numbers = sorted(numbers[ref_id] for ref_id in cited)
+        else:
+            source_numbers = [len(references) + 1]
+            references.append(_reference(source_numbers[0], source.citation, source.url))
+        instruments.append(
+            _instrument(instrument, interpretation, ", ".join(map(str, source_numbers)))
+        )
     when = summary.submitted_at or summary.created_at
     clinic = summary.clinic or {}
     code = format_code(summary.reference_code)
@@ -95,28 +110,53 @@ def build(summary) -> ReportData:
         reference_code=code,
         submitted_on=_date(when),
         submitted_iso=_utc(when).isoformat(timespec="seconds") if when else "",
-        not_a_diagnosis=meanings["not_a_diagnosis"],
+        not_a_diagnosis=interpretation.meanings[0],
         instruments=tuple(instruments),
         link=interpretation.explanation[0],
         more_on_iron=interpretation.explanation[1:],
-        iron_flags=tuple(clip(flag["label"]) for flag in interpretation.flags),
-        ferritin=_number(interpretation.ferritin, "µg/L"),
+        iron_asked=interpretation.context_asked,
+        # Flags on a typed value are shown beside that value (``iron_tests``).
+        iron_flags=tuple(
+            clip(flag["label"])
+            for flag in interpretation.flags
+            if tuple(flag.get("means", ())) != ("treated",)
+            and flag["id"] not in {f for m in interpretation.measurements for f in m["flags"]}
+        ),
+        iron_tests=tuple(_test_line(m, interpretation.flags) for m in interpretation.measurements),
         referrals=tuple(_referral(r) for r in interpretation.referrals),
         references=tuple(references),
         versions=" · ".join(
             f"{i.key} {i.version_label} (rev. {i.revision})" for i in summary.instruments
         ),
         results_json=_results_json(summary, code, when),
+        reasons=tuple(clip(reason) for reason in interpretation.reasons),
+        see_anyway=interpretation.see_anyway,
+        clinician_notes=interpretation.clinician_notes,
     )
 
 
-def _instrument(instrument, meanings: Mapping[str, Passage], source_number: int):
+def _test_line(measurement: Mapping[str, Any], flags) -> Line:
+    """A typed test result with its date, as "Ferritin: 32 µg/L (March 2026)"."""
+    unit = measurement.get("unit") or ""
+    value = _plain(measurement["value"])
+    amount = f"{value}{unit}" if unit == "%" else f"{value} {unit}".strip()
+    when = month_year(measurement)
+    value = f"{amount} ({when or 'no date given'})"
+    if measurement["flags"]:
+        labels = {flag["id"]: flag["label"] for flag in flags}
+        value += " · " + "; ".join(labels.get(f, f) for f in measurement["flags"])
+    return Line(clip(measurement["measure"]).capitalize(), clip(value))
+
+
+def _instrument(instrument, interpretation: Interpretation, source_cites: str):
     definition: Definition = instrument.definition
     result = instrument.result
     condition = definition.screens_for
     name = CONDITION_NAMES.get(condition or "", definition.short_title)
     outcome = result.outcome
     details = tuple(Line(report.label, _report_value(report.result)) for report in result.reports)
+    if screen_not_asked(result.main):
+        details = (Line("Criteria", SCREEN_NOT_ASKED), *details)
     return InstrumentReport(
         key=instrument.key,
         title=definition.title,
@@ -127,23 +167,24 @@ def _instrument(instrument, meanings: Mapping[str, Passage], source_number: int)
         outcome_class=outcome.value,
         gauge=_gauge(result.main) if definition.kind == "screen" else None,
         details=details,
-        meaning=meanings.get(f"{condition}_{outcome.value}"),
+        meanings=interpretation.meaning_for.get(condition or "", ()),
         instructions=definition.instructions,
         recall_period=definition.recall_period or "",
         sections=_rows(definition, instrument.answers),
         source=definition.source.citation,
-        source_number=source_number,
+        source_cites=source_cites,
         terms=definition.terms,
+        closing=definition.closing or "",
     )
 
 
 def _gauge(main: RuleResult) -> Gauge | None:
-    if main.score is None or not main.maximum:
+    if main.score is None or not main.maximum or screen_not_asked(main):
         return None
     score, maximum = int(main.score), int(main.maximum)
     threshold = None if main.threshold is None else int(main.threshold)
     if main.rule == "criteria":
-        caption = f"{score} of {maximum} criteria met (all {maximum} are needed)"
+        caption = criteria_caption(main)
     elif main.rule == "highlighted_count":
         caption = f"{score} of {maximum} answers in the shaded boxes"
         if threshold is not None:
@@ -152,15 +193,55 @@ def _gauge(main: RuleResult) -> Gauge | None:
         caption = f"Score {score} of {maximum}"
         if threshold is not None:
             caption += f" (cut-off: {threshold})"
+        if main.details.get("band"):
+            caption += f": {main.details['band']}"
     return Gauge(score, maximum, threshold, caption)
+
+
+def criteria_caption(main: RuleResult) -> str:
+    """What a criteria count means, counting exactly what the rule counts."""
+    score, maximum = int(main.score or 0), int(main.maximum or 0)
+    if "other_causes" not in main.details:
+        return f"{score} of {maximum} criteria met (all {maximum} are needed)"
+    caption = f"{score} of {maximum} main features (all {maximum} are needed)"
+    reported = len(main.details.get("other_causes", []))
+    unsure = len(main.details.get("other_causes_unsure", []))
+    if reported:
+        caption += f"; another cause reported ({reported})"
+    elif unsure:
+        caption += f"; not sure about another cause ({unsure})"
+    else:
+        caption += "; no other cause reported"
+    return caption
+
+
+def screen_not_asked(main: RuleResult) -> bool:
+    """The criteria were skipped because the screening question was answered no.
+
+    Older definitions (rls-irlssg 1.1) counted the screening question as the first
+    criterion; there, a "no" to it with every other criterion unasked means the same.
+    """
+    if main.rule != "criteria":
+        return False
+    if main.details.get("screen") == "negative":
+        return True
+    first, *rest = main.contributions or (None,)
+    return bool(rest) and first.asked and not first.counts and not any(c.asked for c in rest)
 
 
 def _report_value(result: RuleResult) -> str:
     if result.rule == "category":
         if not all(c.asked for c in result.contributions):
             return NOT_ASKED
+        if "label" in result.details:
+            return result.details["label"]
         category = result.details.get("category")
         return CATEGORY_WORDS.get(category, category or NO_ANSWER)
+    if result.rule == "flags":
+        if not all(c.asked for c in result.contributions):
+            return NOT_ASKED
+        raised = result.details.get("flags", [])
+        return "; ".join(flag["label"] for flag in raised) if raised else "No"
     if result.score is None:
         return "Incomplete"
     if result.maximum:
@@ -215,7 +296,7 @@ def _results_json(summary, code: str, when) -> str:
     """The machine-readable results attached to the PDF, pinned to the exact versions."""
     payload = {
         "format": "screener-results",
-        "format_version": 1,
+        "format_version": 2,
         "reference_code": code,
         "submitted_at": _utc(when).isoformat() if when else None,
         "texts_revision": summary.texts_revision,
@@ -228,9 +309,12 @@ def _results_json(summary, code: str, when) -> str:
             }
             for i in summary.instruments
         ],
-        "positive": sorted(summary.interpretation.positive),
+        "consistent": sorted(summary.interpretation.consistent),
+        "possible": sorted(summary.interpretation.possible),
         "flags": [dict(flag) for flag in summary.interpretation.flags],
-        "ferritin": summary.interpretation.ferritin,
+        "iron_questions_asked": summary.interpretation.context_asked,
+        "measurements": [dict(m) for m in summary.interpretation.measurements],
+        "see_a_clinician_anyway": list(summary.interpretation.reasons),
     }
     return json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True, default=str)
 

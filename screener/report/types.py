@@ -71,13 +71,14 @@ class InstrumentReport:
     outcome_class: str
     gauge: Gauge | None
     details: tuple[Line, ...]
-    meaning: Passage | None
+    meanings: tuple[Passage, ...]
     instructions: str
     recall_period: str
     sections: tuple[SectionRows, ...]
     source: str
-    source_number: int
+    source_cites: str  # "2, 3": the reference numbers of the instrument's source
     terms: str
+    closing: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,12 +116,17 @@ class ReportData:
     instruments: tuple[InstrumentReport, ...]
     link: Passage  # the combined dopamine/iron paragraph that applies
     more_on_iron: tuple[Passage, ...]
+    iron_asked: bool  # False: the iron questions were not chosen, so nothing is "absent"
     iron_flags: tuple[str, ...]
-    ferritin: str
+    iron_tests: tuple[Line, ...]  # each typed test result, with its date
     referrals: tuple[ReferralReport, ...]
     references: tuple[ReferenceEntry, ...]
     versions: str
     results_json: str
+    # Reasons to see a clinician whatever the screens say, and the passage before them.
+    reasons: tuple[str, ...] = ()
+    see_anyway: Passage | None = None
+    clinician_notes: tuple[Passage, ...] = ()
 
     @property
     def screens(self) -> tuple[InstrumentReport, ...]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from screener.definitions.schema import Definition, MultipleChoiceItem, NumberItem, Slug
 from screener.scoring.results import Contribution, Outcome, RuleResult
@@ -194,19 +194,36 @@ def option_score_sum(definition: Definition, params: ScoreSum, answers: Answers)
 
 
 class Criteria(Params):
+    """``met``: the criteria (item -> accepted answers).
+
+    Optional: ``screen``, a screening question counted apart from the criteria (a "no"
+    there means the criteria were not asked, never that they were not met);
+    ``exclusions``, questions about other causes (item -> answers that report one): a
+    reported cause makes the outcome possible, because only a clinician can tell whether
+    it explains the symptoms; ``unsure``: answers (of criteria or exclusions) that make
+    the outcome possible rather than not consistent.
+    """
+
     met: dict[Slug, list[str]] = Field(min_length=1, max_length=50)
     unsure: dict[Slug, list[str]] = {}
+    screen: dict[Slug, list[str]] = Field(default={}, max_length=1)
+    exclusions: dict[Slug, list[str]] = Field(default={}, max_length=20)
 
 
 def _check_criteria(definition: Definition, params: Criteria) -> list[Problem]:
-    problems = _unknown_items(definition, params.met, ("met",))
-    problems += _unknown_items(definition, params.unsure, ("unsure",))
-    for key in ("met", "unsure"):
-        for item_id, values in getattr(params, key).items():
+    problems: list[Problem] = []
+    for key in ("met", "unsure", "screen", "exclusions"):
+        mapping = getattr(params, key)
+        problems += _unknown_items(definition, mapping, (key,))
+        for item_id, values in mapping.items():
             problems += _unknown_values(definition, item_id, values, (key, item_id))
     for item_id in params.unsure:
-        if item_id not in params.met:
+        if item_id not in params.met and item_id not in params.exclusions:
             problems.append((("unsure", item_id), f"{item_id!r} is not one of the criteria"))
+    overlap = (set(params.screen) | set(params.exclusions)) & set(params.met)
+    overlap |= set(params.screen) & set(params.exclusions)
+    for item_id in sorted(overlap):
+        problems.append(((), f"{item_id!r} is listed twice among screen, met and exclusions"))
     return problems
 
 
@@ -214,7 +231,8 @@ def _check_criteria(definition: Definition, params: Criteria) -> list[Problem]:
 def criteria(definition: Definition, params: Criteria, answers: Answers):
     """Every criterion met: consistent; none failed but some unsure: possible.
 
-    A criterion that was not asked (its condition did not hold) is not met.
+    A criterion that was not asked (its condition did not hold) is not met. The score
+    counts the ``met`` criteria only, so a caption can say what it counts.
     """
     contributions = []
     for item_id, accepted in params.met.items():
@@ -223,17 +241,43 @@ def criteria(definition: Definition, params: Criteria, answers: Answers):
         counts = None if asked and answer is None else answer in accepted
         contributions.append(Contribution(item_id, answer, asked, counts))
     met = sum(1 for c in contributions if c.counts)
-    if answers.missing(params.met):
+    details: dict[str, Any] = {}
+    screen_negative = False
+    for item_id, accepted in params.screen.items():
+        answer = answers.values.get(item_id)
+        if answer is not None:
+            screen_negative = answer not in accepted
+            details["screen"] = "negative" if screen_negative else "positive"
+    reported, unsure_causes = [], []
+    for item_id, values in params.exclusions.items():
+        answer = answers.values.get(item_id)
+        if answer in values:
+            reported.append(item_id)
+        elif answer in params.unsure.get(item_id, ()):
+            unsure_causes.append(item_id)
+    if params.exclusions:
+        details["other_causes"] = reported
+        details["other_causes_unsure"] = unsure_causes
+    needed = [*params.screen, *params.met, *params.exclusions]
+    if answers.missing(needed):
         outcome = Outcome.INCOMPLETE
-    elif met == len(contributions):
-        outcome = Outcome.CONSISTENT
-    elif all(c.counts or c.answer in params.unsure.get(c.item_id, ()) for c in contributions):
+    elif screen_negative or not all(
+        c.counts or c.answer in params.unsure.get(c.item_id, ()) for c in contributions
+    ):
+        outcome = Outcome.NOT_CONSISTENT
+    elif met < len(contributions) or reported or unsure_causes:
         outcome = Outcome.POSSIBLE
     else:
-        outcome = Outcome.NOT_CONSISTENT
-    score = None if outcome is Outcome.INCOMPLETE else met
+        outcome = Outcome.CONSISTENT
+    score = None if outcome is Outcome.INCOMPLETE or screen_negative else met
     return RuleResult(
-        "criteria", outcome, score, len(contributions), len(contributions), tuple(contributions)
+        "criteria",
+        outcome,
+        score,
+        len(contributions),
+        len(contributions),
+        tuple(contributions),
+        details,
     )
 
 
@@ -243,12 +287,17 @@ def criteria(definition: Definition, params: Criteria, answers: Answers):
 class Category(Params):
     item: Slug
     categories: dict[Slug, list[str]] = Field(min_length=1, max_length=20)
+    # What each category is called on screen and in the PDF, in plain words.
+    labels: dict[Slug, Annotated[str, StringConstraints(min_length=1, max_length=200)]] = {}
 
 
 def _check_category(definition: Definition, params: Category) -> list[Problem]:
     problems = _unknown_items(definition, [params.item], ("item",))
     for name, values in params.categories.items():
         problems += _unknown_values(definition, params.item, values, ("categories", name))
+    for name in params.labels:
+        if name not in params.categories:
+            problems.append((("labels", name), f"there is no category {name!r}"))
     return problems
 
 
@@ -259,10 +308,25 @@ def category(definition: Definition, params: Category, answers: Answers):
     name = next((n for n, values in params.categories.items() if answer in values), None)
     contribution = Contribution(params.item, answer, params.item in answers.asked, name is not None)
     outcome = Outcome.INCOMPLETE if answers.missing([params.item]) else Outcome.INFORMATIONAL
-    return RuleResult("category", outcome, None, None, None, (contribution,), {"category": name})
+    details: dict[str, Any] = {"category": name}
+    if name in params.labels:
+        details["label"] = params.labels[name]
+    return RuleResult("category", outcome, None, None, None, (contribution,), details)
 
 
 # --- flags (context questionnaires) ---------------------------------------------------------
+
+
+# What a raised flag means for the explanation a patient reads; the texts that each
+# meaning brings in are chosen by ``screener.interpretation``.
+Meaning = Literal["iron_risk", "low_iron", "family_history", "pregnancy", "treated"]
+
+
+class DatedBy(Params):
+    """The month and year items that say when a measured value was taken."""
+
+    month: Slug
+    year: Slug
 
 
 class Flag(Params):
@@ -271,6 +335,11 @@ class Flag(Params):
     item: Slug
     in_: list[str] | None = Field(default=None, alias="in")
     at_most: float | None = None
+    below: float | None = None
+    means: list[Meaning] = Field(default=[], max_length=5)
+    # For a measured value: what it is called in a sentence ("ferritin") and its date.
+    measure: str | None = Field(default=None, min_length=1, max_length=60)
+    dated_by: DatedBy | None = None
 
 
 class Flags(Params):
@@ -282,20 +351,32 @@ def _check_flags(definition: Definition, params: Flags) -> list[Problem]:
     for index, flag in enumerate(params.flags):
         path = ("flags", index)
         problems += _unknown_items(definition, [flag.item], (*path, "item"))
-        if (flag.in_ is None) == (flag.at_most is None):
-            problems.append((path, "give exactly one of 'in' or 'at_most'"))
+        given = [key for key in ("in_", "at_most", "below") if getattr(flag, key) is not None]
+        if len(given) != 1:
+            problems.append((path, "give exactly one of 'in', 'at_most' or 'below'"))
         if flag.in_ is not None:
             problems += _unknown_values(definition, flag.item, flag.in_, (*path, "in"))
-        if flag.at_most is not None and not isinstance(definition.item(flag.item), NumberItem):
-            problems.append(((*path, "at_most"), "'at_most' needs a number item"))
+        is_number = isinstance(definition.item(flag.item), NumberItem)
+        for key in ("at_most", "below"):
+            if getattr(flag, key) is not None and not is_number:
+                problems.append(((*path, key), f"'{key}' needs a number item"))
+        if flag.dated_by is not None:
+            dates = [flag.dated_by.month, flag.dated_by.year]
+            problems += _unknown_items(definition, dates, (*path, "dated_by"))
     return problems
 
 
 @rule("flags", Flags, _check_flags)
 def flags(definition: Definition, params: Flags, answers: Answers):
-    """Raise a flag for each answer that matches; a context, never a verdict."""
+    """Raise a flag for each answer that matches; a context, never a verdict.
+
+    Flags on a number (``at_most``, ``below``) also report the value as a measurement,
+    raised or not, with its date when ``dated_by`` names the month and year items, so an
+    explanation can say what was typed rather than only which side of a line it fell.
+    """
     raised = []
     contributions = []
+    measurements: dict[str, dict[str, Any]] = {}
     for flag in params.flags:
         answer = answers.values.get(flag.item)
         if answer is None:
@@ -305,11 +386,22 @@ def flags(definition: Definition, params: Flags, answers: Answers):
                 answer if isinstance(definition.item(flag.item), MultipleChoiceItem) else [answer]
             )
             hit = any(value in flag.in_ for value in chosen)
-        else:
+        elif flag.at_most is not None:
             hit = answer <= flag.at_most
+        else:
+            hit = answer < flag.below
         if hit:
-            raised.append({"id": flag.id, "label": flag.label})
+            raised.append(_raised(flag))
+        if flag.in_ is None and answer is not None:
+            measurement = measurements.get(flag.item)
+            if measurement is None:
+                measurement = measurements[flag.item] = _measurement(definition, flag, answers)
+            if hit:
+                measurement["flags"].append(flag.id)
         contributions.append(Contribution(flag.item, answer, flag.item in answers.asked, hit))
+    details: dict[str, Any] = {"flags": raised}
+    if measurements:
+        details["measurements"] = list(measurements.values())
     return RuleResult(
         "flags",
         Outcome.INFORMATIONAL,
@@ -317,5 +409,28 @@ def flags(definition: Definition, params: Flags, answers: Answers):
         None,
         len(params.flags),
         tuple(contributions),
-        {"flags": raised},
+        details,
     )
+
+
+def _raised(flag: Flag) -> dict[str, Any]:
+    raised: dict[str, Any] = {"id": flag.id, "label": flag.label}
+    if flag.means:
+        raised["means"] = list(flag.means)
+    return raised
+
+
+def _measurement(definition: Definition, flag: Flag, answers: Answers) -> dict[str, Any]:
+    """A typed value, what it is called, its unit and (when asked) its month and year."""
+    item = definition.item(flag.item)
+    measurement: dict[str, Any] = {
+        "item": flag.item,
+        "measure": flag.measure or flag.item,
+        "value": answers.values.get(flag.item),
+        "unit": getattr(item, "unit", None) or "",
+        "flags": [],
+    }
+    if flag.dated_by is not None:
+        measurement["month"] = answers.values.get(flag.dated_by.month)
+        measurement["year"] = answers.values.get(flag.dated_by.year)
+    return measurement

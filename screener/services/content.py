@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -145,4 +146,4 @@ def definition_of(version: ContentVersion | VersionRef) -> Definition:
 
 
 def texts_of(version: ContentVersion) -> TextsDocument:
-    return _parse(version, load_texts_text)
+    return _parse(version, partial(load_texts_text, stored=True))

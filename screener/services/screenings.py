@@ -441,7 +441,13 @@ def summary(screening: Screening) -> Summary:
             )
             for p in instruments
         ),
-        interpretation=interpret(results, definitions, texts, clinic_data.get("providers", [])),
+        interpretation=interpret(
+            results,
+            definitions,
+            texts,
+            clinic_data.get("providers", []),
+            as_of=(screening.submitted_at or utcnow()).date(),
+        ),
         texts=texts,
         texts_revision=texts_row.revision,
     )

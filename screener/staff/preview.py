@@ -46,7 +46,7 @@ class PreviewPage:
 def preview_pages(row: ContentVersion) -> list[PreviewPage]:
     # Parsed from the row's own text: a draft is previewed exactly as stored.
     if row.kind == "texts":
-        texts = load_texts_text(row.source_text, f"revision {row.revision}")
+        texts = load_texts_text(row.source_text, f"revision {row.revision}", stored=True)
         return [PreviewPage(title="Explanatory texts and references", texts=texts)]
     definition = load_definition_text(row.source_text, f"revision {row.revision}")
     return [

@@ -36,7 +36,7 @@ def test_both_screeners_end_to_end_agree_with_the_cli(request, live_server, view
     assert_accessible(page, "landing")
     start(page, live_server)
     adhd = asrs(["sometimes", "sometimes", "sometimes", "often", "never", "rarely"], "often")
-    legs = rls(c5="unsure", frequency="weekly")
+    legs = rls(causes={"cramps": "unsure"}, frequency="weekly")
     assert_accessible(page, "step-asrs-part-a")
     answer_asrs(page, adhd, ASRS)
     answer_rls(page, legs, RLS)
@@ -62,7 +62,8 @@ def test_both_screeners_end_to_end_agree_with_the_cli(request, live_server, view
     assert "4 of the first 6 answers were in the range that counts" in body
     assert "Possibly consistent with restless legs syndrome" in body
     assert "Why ADHD and restless legs often go together" in body
-    assert "Your ferritin result" in body
+    assert "Your iron test result" in body
+    assert "You entered a ferritin result of 42 µg/L" in body
     assert "Things that can lower iron" in body
 
 
@@ -89,8 +90,11 @@ def test_rls_only_gate_no_skips_the_criteria(phone, live_server):
 def test_gate_yes_adds_the_criteria_pages(phone, live_server):
     start(phone, live_server, adhd=False, iron=False)
     phone.get_by_role("group", name=re.compile("When you try to relax")).get_by_label("Yes").check()
+    phone.get_by_role("group", name=re.compile("medicine for restless legs")).get_by_label(
+        "No"
+    ).check()
     phone.get_by_role("button", name="Continue").click()
-    assert "Step 2 of 3" in phone.locator("main").inner_text()
+    assert "Step 2 of 4" in phone.locator("main").inner_text()
 
 
 def test_resume_after_closing_the_browser(browser, live_server):
@@ -186,10 +190,11 @@ def test_keyboard_only_completion_on_a_phone(phone, live_server):
 
     answer_page(3)  # ASRS Part A: "Often" on every item
     answer_page(0)  # Part B: "Never"
-    answer_page(0)  # RLS gate: "Yes"
+    answer_page(0)  # RLS gate and medicine for the legs: "Yes"
     answer_page(1)  # the criteria: "No" to each
+    answer_page(1)  # other causes: "No" to each
     answer_page(1)  # how often ("1 to 3 times a month") and impact ("No")
-    assert "Step 6 of 6" in page.locator("main").inner_text()
+    assert "Step 7 of 7" in page.locator("main").inner_text()
     # The iron page: tick "None of these", answer family history, skip ferritin.
     tab_to(page, "input[value=none]")
     page.keyboard.press("Space")
