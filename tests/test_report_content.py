@@ -50,7 +50,10 @@ def expected_answer(item, value) -> str:
         return "; ".join(labels[v] for v in value)
     if value in labels:
         return labels[value]
-    return f"{value} {getattr(item, 'unit', None) or ''}".strip()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 42.0 was typed as 42
+    unit = getattr(item, "unit", None) or ""
+    return f"{value}{unit}" if unit == "%" else f"{value} {unit}".strip()
 
 
 def test_every_asked_item_appears_with_its_wording_and_answer(standard):

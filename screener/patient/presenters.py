@@ -176,7 +176,11 @@ def _answer_text(item, value) -> str:
     option = item.option(value)
     if option is not None:
         return option.label
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # stored as 42.0, typed as 42
     unit = getattr(item, "unit", None)
+    if unit == "%":
+        return f"{value}%"
     return f"{value} {unit}" if unit else str(value)
 
 

@@ -137,9 +137,7 @@ def build(summary) -> ReportData:
 
 def _test_line(measurement: Mapping[str, Any], flags) -> Line:
     """A typed test result with its date, as "Ferritin: 32 µg/L (March 2026)"."""
-    unit = measurement.get("unit") or ""
-    value = _plain(measurement["value"])
-    amount = f"{value}{unit}" if unit == "%" else f"{value} {unit}".strip()
+    amount = _number(measurement["value"], measurement.get("unit") or "")
     when = month_year(measurement)
     value = f"{amount} ({when or 'no date given'})"
     if measurement["flags"]:
@@ -334,4 +332,4 @@ def _plain(number: Any) -> str:
 def _number(value: Any, unit: str) -> str:
     if value is None:
         return ""
-    return f"{_plain(value)} {unit}".strip()
+    return f"{_plain(value)}{unit}" if unit == "%" else f"{_plain(value)} {unit}".strip()
