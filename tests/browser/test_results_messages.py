@@ -1,0 +1,74 @@
+"""The results page for a negative, a possible and a both-positive screening, as a phone
+shows them: accessible, no sideways scrolling, and the words that matter visible."""
+
+from __future__ import annotations
+
+import pytest
+
+from screener.extensions import db
+from screener.services import screenings
+from tests.browser.conftest import assert_accessible
+from tests.helpers import asrs, fill, rls
+
+CASES = {
+    "negative": (
+        {
+            "asrs-v1.1": asrs(["never"] * 6, "often"),
+            "rls-irlssg": rls(gate="no", medicine="yes"),
+            "iron-context": {
+                "risk_factors": ["pregnancy"],
+                "family_rls": "no",
+                "ferritin": 32.5,
+                "ferritin_month": "m02",
+                "ferritin_year": 2025,
+            },
+        },
+        [
+            "Not consistent with adult ADHD",
+            "Talk to a clinician about what you told us",
+            "Takes medicine for restless legs now",
+            "You entered a ferritin result of 32.5 µg/L, from a test in February 2025.",
+        ],
+    ),
+    "possible": (
+        {
+            "asrs-v1.1": asrs(["often"] * 6),
+            "rls-irlssg": rls(causes={"cramps": "yes"}),
+            "iron-context": {"risk_factors": ["none"], "family_rls": "unsure", "tsat": 15},
+        },
+        [
+            "Possibly consistent with restless legs syndrome",
+            "consistent with adult ADHD, and possibly with restless legs",
+            "You told us about another possible cause.",
+        ],
+    ),
+    "both": (
+        {
+            "asrs-v1.1": asrs(["often"] * 6),
+            "rls-irlssg": rls(),
+            "iron-context": {"risk_factors": ["heavy_periods"], "family_rls": "yes"},
+        },
+        ["consistent with both ADHD and restless legs", "Things that can lower iron"],
+    ),
+}
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_results_page_words_at_phone_and_desktop_width(
+    request, live_app, live_server, name, viewport
+):
+    answers, expected = CASES[name]
+    with live_app.app_context():
+        screening, token = screenings.start(list(answers))
+        fill(screening, answers)
+        assert screenings.submit(screening)
+        db.session.commit()
+    page = request.getfixturevalue(viewport)
+    page.goto(f"{live_server}/screen/resume/{token}")
+    assert page.get_by_role("heading", name="Your results", exact=True).is_visible()
+    body = page.locator("main").inner_text()
+    for words in expected:
+        assert words in body, words
+    assert "do not need to do anything" not in body.lower()
+    assert_accessible(page, f"results-{name}")
