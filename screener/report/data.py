@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from screener import urgent_help
 from screener.codes import format_code
 from screener.definitions.schema import Definition, NumberItem
 from screener.interpretation import Passage
@@ -92,6 +93,7 @@ def build(summary) -> ReportData:
         language="en",
         clinic_name=clip(clinic.get("name")) or "Clinic",
         clinic_contact=clip(clinic.get("contact"), 500),
+        urgent_help=clip(urgent_help.of_clinic(clinic), urgent_help.MAX_LENGTH),
         reference_code=code,
         submitted_on=_date(when),
         submitted_iso=_utc(when).isoformat(timespec="seconds") if when else "",
