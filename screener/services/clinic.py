@@ -23,7 +23,7 @@ def ensure_settings() -> ClinicSettings:
             id=1,
             name=config["CLINIC_NAME"],
             contact=config["CLINIC_CONTACT"],
-            urgent_help=config.get("CLINIC_URGENT_HELP", "").strip(),
+            urgent_help=check_urgent_help(config.get("CLINIC_URGENT_HELP", "")),
             retention_days=config["RETENTION_DAYS"],
             providers=[],
         )
