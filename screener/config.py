@@ -30,6 +30,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("SCREENER_RATELIMIT_STORAGE_URL", "memory://"),
         "CLINIC_NAME": env.get("SCREENER_CLINIC_NAME", "Your clinic"),
         "CLINIC_CONTACT": env.get("SCREENER_CLINIC_CONTACT", ""),
+        "CLINIC_URGENT_HELP": env.get("SCREENER_CLINIC_URGENT_HELP", ""),
         "RETENTION_DAYS": int(env.get("SCREENER_RETENTION_DAYS", "365")),
         # Host names the app answers to; a request for any other gets 400, so a forged
         # Host header cannot steer links (such as the private resume link) elsewhere.

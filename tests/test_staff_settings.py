@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from screener import urgent_help
 from screener.extensions import db
-from screener.models import AuditEvent
+from screener.models import AuditEvent, ClinicSettings
 from screener.services import clinic
 from tests.staff_pages import hidden, staff_client, textarea
 
@@ -18,6 +20,7 @@ def form_data(page: str, **changes) -> dict:
         "lock_version": hidden(page, "lock_version"),
         "name": hidden(page, "name"),
         "contact": textarea(page, "contact"),
+        "urgent_help": textarea(page, "urgent_help"),
         "retention_days": hidden(page, "retention_days"),
         "draft_retention_days": hidden(page, "draft_retention_days"),
     }
@@ -55,6 +58,7 @@ def test_staff_save_the_clinic_details_and_providers(app):
     assert current(app) == {
         "name": "Riverside Clinic",
         "contact": "Call 020 7946 0999",
+        "urgent_help": urgent_help.DEFAULT,
         "retention_days": 90,
         "providers": [
             {
@@ -158,3 +162,79 @@ def test_settings_need_a_csrf_token(app):
     del data["csrf_token"]
     assert client.post(SETTINGS, data=data).status_code == 400
     assert current(app)["name"] != "Changed"
+
+
+CRISIS = "In crisis? Call the Riverside crisis line on 0800 000 111, day or night, or call 999."
+
+
+def _audit_details(app) -> list[str]:
+    with app.app_context():
+        return db.session.scalars(
+            select(AuditEvent.detail)
+            .where(AuditEvent.action == "settings.update")
+            .order_by(AuditEvent.id)
+        ).all()
+
+
+def test_the_urgent_help_line_is_the_default_until_staff_word_it(app):
+    client = staff_client(app)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    # The field starts empty, and its hint shows the default that applies meanwhile.
+    assert "Urgent help line" in page
+    assert textarea(page, "urgent_help") == ""
+    assert urgent_help.DEFAULT in page
+    assert current(app)["urgent_help"] == urgent_help.DEFAULT
+    # Line breaks typed in the box become spaces: it is shown as one line.
+    wording = CRISIS.replace("line on", "line\r\non")
+    response = client.post(SETTINGS, data=form_data(page, urgent_help="  " + wording + "\n"))
+    assert response.status_code == 302
+    assert current(app)["urgent_help"] == CRISIS
+    assert _audit_details(app) == ["changed: urgent_help"]
+    page = client.get(SETTINGS).get_data(as_text=True)
+    assert textarea(page, "urgent_help") == CRISIS
+    # Emptying the box goes back to the default.
+    assert client.post(SETTINGS, data=form_data(page, urgent_help="   ")).status_code == 302
+    assert current(app)["urgent_help"] == urgent_help.DEFAULT
+    with app.app_context():
+        assert db.session.get(ClinicSettings, 1).urgent_help == ""
+
+
+@pytest.mark.parametrize(
+    ("wording", "message"),
+    [
+        ("x" * 501, "at most 500 characters (it has 501)"),
+        ("Call us\x00 now", "cannot contain hidden control characters (such as NUL)."),
+        ("Call us\x07 now", "cannot contain hidden control characters (such as NUL)."),
+    ],
+    ids=["too-long", "nul", "bell"],
+)
+def test_a_bad_urgent_help_line_is_refused_and_nothing_is_lost(app, wording, message):
+    client = staff_client(app)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    assert client.post(SETTINGS, data=form_data(page, urgent_help=CRISIS, **PROVIDER)).status_code
+    before = current(app)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    response = client.post(
+        SETTINGS, data=form_data(page, name="Renamed Clinic", urgent_help=wording, **PROVIDER)
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in text
+    assert 'href="#field-urgent_help"' in text  # the error summary links to the box
+    # Nothing was saved, and what the staff member typed is still in the form.
+    assert current(app) == before
+    assert hidden(text, "name") == "Renamed Clinic"
+    assert hidden(text, "providers-0-name") == PROVIDER["providers-0-name"]
+    assert _audit_details(app) == ["changed: urgent_help, providers"]
+
+
+def test_the_environment_gives_the_first_urgent_help_line(make_app):
+    app = make_app(CLINIC_URGENT_HELP=" " + CRISIS + " ")
+    with app.app_context():
+        db.session.delete(db.session.get(ClinicSettings, 1))
+        db.session.commit()
+        assert clinic.current()["urgent_help"] == CRISIS  # before the row exists
+        clinic.ensure_settings()
+        db.session.commit()
+        assert db.session.get(ClinicSettings, 1).urgent_help == CRISIS
+        assert clinic.current()["urgent_help"] == CRISIS

@@ -23,6 +23,8 @@ class ClinicSettings(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     name: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str] = mapped_column(String(500), default="")
+    # Where to turn if the person feels unsafe: the clinic's own wording, "" for the default.
+    urgent_help: Mapped[str] = mapped_column(String(500), default="", server_default="")
     retention_days: Mapped[int] = mapped_column(default=365)
     # Unfinished screenings are purged sooner: nobody reviews them.
     draft_retention_days: Mapped[int] = mapped_column(default=7, server_default="7")

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from screener import urgent_help
 from screener.codes import format_code
 from screener.definitions.schema import Definition, NumberItem
 from screener.interpretation import Interpretation, month_year
@@ -107,6 +108,7 @@ def build(summary) -> ReportData:
         language="en",
         clinic_name=clip(clinic.get("name")) or "Clinic",
         clinic_contact=clip(clinic.get("contact"), 500),
+        urgent_help=clip(urgent_help.of_clinic(clinic), urgent_help.MAX_LENGTH),
         reference_code=code,
         submitted_on=_date(when),
         submitted_iso=_utc(when).isoformat(timespec="seconds") if when else "",
@@ -152,7 +154,13 @@ def _instrument(instrument, interpretation: Interpretation, source_cites: str):
     condition = definition.screens_for
     name = CONDITION_NAMES.get(condition or "", definition.short_title)
     outcome = result.outcome
-    details = tuple(Line(report.label, _report_value(report.result)) for report in result.reports)
+    # A flag beside a screen (medicine for the legs) is a line only when raised: page 1
+    # names what needs saying, and the answers pages show every answer.
+    details = tuple(
+        Line(report.label, _report_value(report.result))
+        for report in result.reports
+        if report.result.rule != "flags" or report.result.details.get("flags")
+    )
     if screen_not_asked(result.main):
         details = (Line("Criteria", SCREEN_NOT_ASKED), *details)
     return InstrumentReport(

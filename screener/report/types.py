@@ -109,6 +109,7 @@ class ReportData:
     language: str
     clinic_name: str
     clinic_contact: str
+    urgent_help: str  # where to turn if the person feels unsafe: always set
     reference_code: str
     submitted_on: str
     submitted_iso: str

@@ -10,6 +10,8 @@ from sqlalchemy import select, update
 from screener.database import begin_write, utcnow
 from screener.extensions import db
 from screener.models import ClinicSettings
+from screener.urgent_help import MAX_LENGTH as URGENT_HELP_MAX
+from screener.urgent_help import resolve as resolve_urgent_help
 
 
 def ensure_settings() -> ClinicSettings:
@@ -21,6 +23,7 @@ def ensure_settings() -> ClinicSettings:
             id=1,
             name=config["CLINIC_NAME"],
             contact=config["CLINIC_CONTACT"],
+            urgent_help=check_urgent_help(config.get("CLINIC_URGENT_HELP", "")),
             retention_days=config["RETENTION_DAYS"],
             providers=[],
         )
@@ -32,6 +35,7 @@ def ensure_settings() -> ClinicSettings:
 _CURRENT = select(
     ClinicSettings.name,
     ClinicSettings.contact,
+    ClinicSettings.urgent_help,
     ClinicSettings.retention_days,
     ClinicSettings.providers,
 ).where(ClinicSettings.id == 1)
@@ -41,6 +45,7 @@ def current() -> dict:
     """Plain data for templates and reports.
 
     Read with a prebuilt column query (no ORM object): every patient page calls this.
+    ``urgent_help`` is the text to show: the clinic's wording, or the default.
     """
     row = db.session.connection().execute(_CURRENT).first()
     if row is None:
@@ -48,12 +53,14 @@ def current() -> dict:
         return {
             "name": config["CLINIC_NAME"],
             "contact": config["CLINIC_CONTACT"],
+            "urgent_help": resolve_urgent_help(config.get("CLINIC_URGENT_HELP")),
             "retention_days": config["RETENTION_DAYS"],
             "providers": [],
         }
     return {
         "name": row.name,
         "contact": row.contact,
+        "urgent_help": resolve_urgent_help(row.urgent_help),
         "retention_days": row.retention_days,
         "providers": list(row.providers or []),
     }
@@ -83,10 +90,30 @@ def check_web_address(url: str) -> str:
     return url
 
 
+def check_urgent_help(wording: str) -> str:
+    """The clinic's urgent-help wording as one line; "" keeps the default.
+
+    Line breaks and runs of spaces become single spaces: it is shown as one sentence
+    or two. Other control characters (a NUL, which PostgreSQL cannot store) are refused.
+    """
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in wording) or "\x7f" in wording:
+        raise SettingsError(
+            "the urgent-help line cannot contain hidden control characters (such as NUL)"
+        )
+    wording = " ".join(wording.split())
+    if len(wording) > URGENT_HELP_MAX:
+        raise SettingsError(
+            f"the urgent-help line can be at most {URGENT_HELP_MAX} characters"
+            f" (it has {len(wording)})"
+        )
+    return wording
+
+
 def update_settings(
     *,
     name: str,
     contact: str,
+    urgent_help: str,
     retention_days: int,
     draft_retention_days: int,
     providers: list[dict],
@@ -99,6 +126,7 @@ def update_settings(
     the saved row and the names of the fields that changed (for the audit trail).
     """
     clean = [_clean_provider(provider) for provider in providers]
+    urgent_help = check_urgent_help(urgent_help)
     if not 1 <= retention_days <= 3650 or not 1 <= draft_retention_days <= 3650:
         raise SettingsError("retention periods must be from 1 to 3650 days")
     if not name.strip():
@@ -109,6 +137,7 @@ def update_settings(
     values = {
         "name": name.strip(),
         "contact": contact.strip(),
+        "urgent_help": urgent_help,
         "retention_days": retention_days,
         "draft_retention_days": draft_retention_days,
         "providers": clean,

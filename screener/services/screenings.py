@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 
-from screener import codes
+from screener import codes, urgent_help
 from screener.database import utcnow
 from screener.definitions.catalog import TEXTS_KEY
 from screener.definitions.schema import Definition, Section, TextsDocument
@@ -422,7 +422,9 @@ def summary(screening: Screening) -> Summary:
     results = results_of(screening, answers)
     texts_row = db.session.get(ContentVersion, screening.texts_version_id)
     texts = content.texts_of(texts_row)
-    clinic_data = screening.clinic_snapshot or clinic.current()
+    clinic_data = dict(screening.clinic_snapshot or clinic.current())
+    # Snapshots taken before the clinic could set the line have none: they get the default.
+    clinic_data["urgent_help"] = urgent_help.of_clinic(clinic_data)
     definitions = {p.key: p.definition for p in instruments}
     return Summary(
         reference_code=screening.reference_code,

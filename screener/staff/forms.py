@@ -19,7 +19,12 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from screener.services.clinic import ASSESSES, SettingsError, check_web_address
+from screener.services.clinic import (
+    ASSESSES,
+    SettingsError,
+    check_urgent_help,
+    check_web_address,
+)
 
 PROVIDER_ROWS_FREE = 2
 PROVIDERS_MAX = 20
@@ -100,6 +105,11 @@ class SettingsForm(FlaskForm):
     contact = TextAreaField(
         "How patients contact the clinic", validators=[Optional(), Length(max=500)]
     )
+    urgent_help = TextAreaField(
+        "Urgent help line (where to turn if someone feels unsafe or in crisis)",
+        # Length and control characters are checked by validate_urgent_help, once.
+        validators=[Optional()],
+    )
     retention_days = IntegerField(
         "Keep submitted screenings for (days)",
         validators=[
@@ -131,6 +141,13 @@ class SettingsForm(FlaskForm):
             for row in self.providers
             if not row.form.remove.data and not row.form.is_blank()
         ]
+
+    def validate_urgent_help(self, field) -> None:
+        try:
+            field.data = check_urgent_help(field.data or "")
+        except SettingsError as exc:
+            message = str(exc)  # keeps "NUL" in capitals, unlike str.capitalize
+            raise ValidationError(message[:1].upper() + message[1:] + ".") from None
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -1,4 +1,4 @@
-"""Clinic settings: name, contact, referral providers and retention periods."""
+"""Clinic settings: name, contact, urgent-help line, referral providers and retention periods."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from screener.extensions import db
 from screener.services import clinic
 from screener.staff import blueprint
 from screener.staff.forms import PROVIDER_ROWS_FREE, settings_form_class
+from screener.urgent_help import DEFAULT as URGENT_HELP_DEFAULT
+from screener.urgent_help import MAX_LENGTH as URGENT_HELP_MAX
 
 
 @blueprint.route("/settings", methods=["GET", "POST"])
@@ -22,16 +24,17 @@ def settings():
             data={
                 "name": saved.name,
                 "contact": saved.contact,
+                "urgent_help": saved.urgent_help,
                 "retention_days": saved.retention_days,
                 "draft_retention_days": saved.draft_retention_days,
                 "providers": list(saved.providers or []),
                 "lock_version": str(saved.lock_version),
             }
         )
-        return render_template("staff/settings.html", form=form)
+        return _render(form=form)
     form = settings_form_class(0)()
     if not form.validate():
-        return render_template("staff/settings.html", form=form), 400
+        return _render(form=form), 400
     try:
         lock_version = int(form.lock_version.data or "")
     except ValueError:
@@ -40,6 +43,7 @@ def settings():
         updated, fields = clinic.update_settings(
             name=form.name.data,
             contact=form.contact.data or "",
+            urgent_help=form.urgent_help.data or "",
             retention_days=form.retention_days.data,
             draft_retention_days=form.draft_retention_days.data,
             providers=form.kept_providers(),
@@ -48,11 +52,11 @@ def settings():
     except clinic.SettingsConflict:
         db.session.rollback()
         audit.record("settings.update", outcome="conflict")
-        return render_template("staff/settings.html", form=form, conflict=True), 409
+        return _render(form=form, conflict=True), 409
     except clinic.SettingsError as exc:
         db.session.rollback()
         form.name.errors = [*form.name.errors, str(exc).capitalize() + "."]
-        return render_template("staff/settings.html", form=form), 400
+        return _render(form=form), 400
     version = updated.lock_version
     db.session.commit()
     audit.record(
@@ -62,3 +66,13 @@ def settings():
     )
     flash("The clinic settings are saved. New screenings use them.", "success")
     return redirect(url_for("staff.settings"))
+
+
+def _render(**context) -> str:
+    """The settings page; the urgent-help hint shows the default the clinic can replace."""
+    return render_template(
+        "staff/settings.html",
+        urgent_help_default=URGENT_HELP_DEFAULT,
+        urgent_help_max=URGENT_HELP_MAX,
+        **context,
+    )

@@ -1,0 +1,23 @@
+"""The urgent-help line on a phone: visible, calm, accessible, before the next steps."""
+
+from __future__ import annotations
+
+from screener import urgent_help
+from tests.browser.conftest import assert_accessible
+from tests.browser.flow import answer_asrs, start
+from tests.helpers import asrs, definition
+
+
+def test_the_urgent_help_line_reads_well_on_a_phone(phone, live_server):
+    start(phone, live_server, rls_=False, iron=False)
+    answer_asrs(phone, asrs(["often"] * 6), definition("asrs-v1.1"))
+    phone.get_by_role("button", name="Submit and see my results").click()
+    line = phone.locator("p.urgent-help")
+    assert line.is_visible()
+    assert line.inner_text().split() == ("Need help now? " + urgent_help.DEFAULT).split()
+    # Just above the next steps, and within the 360-pixel screen.
+    box = line.bounding_box()
+    heading = phone.get_by_role("heading", name="What to do next").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert box["y"] + box["height"] <= heading["y"]
+    assert_accessible(phone, "results-urgent-help")
