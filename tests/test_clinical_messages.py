@@ -198,3 +198,6 @@ def _holds_the_rules(case: Case, surface: str, text: str) -> None:
     if both_flagged and surface != "results page":
         assert "restless legs can raise answers to asrs items 5" in lower, where
     assert "intermittent" not in lower, where
+    # Where to turn in a crisis: on every results page and PDF.
+    if surface != "clinician page":
+        assert "need help now? if you feel unsafe" in lower, where
