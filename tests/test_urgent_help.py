@@ -68,8 +68,8 @@ def clinician_page(app, client, screening_id: int) -> str:
 def test_results_page_and_pdf_carry_the_default_line(app):
     _, page, pdf = patient_results(app)
     assert shown_line(page) == "Need help now? " + urgent_help.DEFAULT
-    # It comes just before the next steps, where someone deciding what to do will read it.
-    assert re.search(r'<p class="urgent-help">.*?</p>\s*<h2>What to do next</h2>', page, re.S)
+    # It comes first under "What to do next", where someone deciding what to do will read it.
+    assert re.search(r'<h2>What to do next</h2>\s*<p class="urgent-help">.*?</p>', page, re.S)
     first_page = squash(page_texts(pdf)[0])
     assert squash("Need help now? " + urgent_help.DEFAULT) in first_page
 

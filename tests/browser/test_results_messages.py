@@ -72,3 +72,31 @@ def test_results_page_words_at_phone_and_desktop_width(
         assert words in body, words
     assert "do not need to do anything" not in body.lower()
     assert_accessible(page, f"results-{name}")
+
+
+def test_what_to_do_next_and_the_pdf_come_first_on_a_phone_and_print_without_buttons(
+    live_app, live_server, phone
+):
+    """Within a screen and a half at 360 px; references folded; printing drops the buttons."""
+    answers, _ = CASES["negative"]
+    with live_app.app_context():
+        screening, token = screenings.start(list(answers))
+        fill(screening, answers)
+        assert screenings.submit(screening)
+        db.session.commit()
+    phone.goto(f"{live_server}/screen/resume/{token}")
+    screen = phone.viewport_size["height"]
+    button = phone.get_by_role("link", name="Download PDF summary").bounding_box()
+    next_step = phone.get_by_role("heading", name="What to do next").bounding_box()
+    assert button["y"] + button["height"] <= 1.5 * screen, button
+    assert next_step["y"] <= 1.5 * screen, next_step
+    assert phone.locator("details.references-list").get_attribute("open") is None
+    phone.emulate_media(media="print")
+    assert not phone.get_by_role("link", name="Download PDF summary").is_visible()
+    assert not phone.get_by_role("button", name="Finish and close on this device").is_visible()
+    pdf = phone.pdf(width="360px", height="740px")
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    phone.emulate_media(media="screen")
+    page_height = phone.evaluate("document.documentElement.scrollHeight")
+    # Printing makes no extra, empty page beyond what the content needs.
+    assert pages <= -(-page_height // 740) + 1
