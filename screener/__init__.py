@@ -45,6 +45,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             PREFERRED_URL_SCHEME="https",
         )
 
+    from screener import edge
+
+    edge.init_app(app)  # before any route: it bounds the ids routes accept
     _init_extensions(app)
     _register_blueprints(app)
 
