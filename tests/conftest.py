@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ from sqlalchemy import create_engine, text
 
 from screener import create_app
 from screener.config import PROJECT_ROOT, normalise_database_url
+
+# Never the developer's instance folder (``./scripts/start`` keeps a secret key and a
+# database there): every app the tests build, in this process or a child, uses its own.
+os.environ["SCREENER_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="screener-instance-")
 
 POSTGRES_URL = os.environ.get("SCREENER_TEST_POSTGRES_URL")
 QUESTIONNAIRES = PROJECT_ROOT / "questionnaires"

@@ -6,11 +6,12 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from screener import create_app
-from screener.config import ConfigError, from_environment
+from screener.config import DEV_SECRET_PREFIX, PROJECT_ROOT, ConfigError, from_environment
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():
@@ -24,7 +25,11 @@ def test_production_refuses_to_start_without_a_real_secret_key():
 
 
 def test_wsgi_entry_point_refuses_production_without_key(tmp_path):
-    env = {"SCREENER_ENV": "production", "PATH": "/usr/bin:/bin"}
+    env = {
+        "SCREENER_ENV": "production",
+        "PATH": "/usr/bin:/bin",
+        "SCREENER_INSTANCE_PATH": str(tmp_path),
+    }
     result = subprocess.run(
         [sys.executable, "-c", "import screener.wsgi"],
         env=env,
@@ -72,6 +77,7 @@ def test_init_keeps_one_secret_key_for_the_installation(tmp_path):
     env = {
         "PATH": os.environ["PATH"],
         "SCREENER_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "SCREENER_INSTANCE_PATH": str(tmp_path),
     }
     code = (
         "import sys; from screener import create_app; "
@@ -91,6 +97,14 @@ def test_init_keeps_one_secret_key_for_the_installation(tmp_path):
     assert from_environment(str(tmp_path))["SECRET_KEY"] == key
     app = create_app({"ENV_NAME": "production", "SECRET_KEY": key})
     assert app.config["SECRET_KEY"] == key
+
+
+def test_tests_never_read_the_developers_instance_folder(monkeypatch):
+    """``./scripts/start`` stores a secret key in ./instance; no test may pick it up."""
+    monkeypatch.delenv("SCREENER_SECRET_KEY", raising=False)
+    app = create_app()
+    assert not Path(app.instance_path).is_relative_to(PROJECT_ROOT)
+    assert app.config["SECRET_KEY"].startswith(DEV_SECRET_PREFIX)
 
 
 def test_session_cookie_flags_as_the_browser_receives_them(make_app):
