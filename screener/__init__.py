@@ -49,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             PREFERRED_URL_SCHEME="https",
         )
 
-    from screener import edge
+    from screener import edge, report  # noqa: F401  (report refuses an unsafe WeasyPrint)
 
     edge.init_app(app)  # before any route: it bounds the ids routes accept
     _init_extensions(app)
