@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from screener.config import PROJECT_ROOT, normalise_database_url
 # Never the developer's instance folder (``./scripts/start`` keeps a secret key and a
 # database there): every app the tests build, in this process or a child, uses its own.
 os.environ["SCREENER_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="screener-instance-")
+atexit.register(shutil.rmtree, os.environ["SCREENER_INSTANCE_PATH"], ignore_errors=True)
 
 GIVEN_POSTGRES_URL = os.environ.get("SCREENER_TEST_POSTGRES_URL")
 # pytest-xdist runs tests in several processes at once; each gets its own PostgreSQL
@@ -92,12 +94,22 @@ def postgres_ready():
 
 
 def _truncate_postgres(app) -> None:
+    """Empty every table and restart the id sequences, as TRUNCATE ... RESTART IDENTITY
+    would; DELETE is several times faster on tables this small. Triggers (the audit
+    table's append-only guard, foreign keys) are off for this transaction only."""
     from screener.extensions import db
 
     with app.app_context():
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
+        session = db.session
+        session.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(db.metadata.sorted_tables):
+            session.execute(table.delete())
+        sequences = session.scalars(
+            text("SELECT sequence_name FROM information_schema.sequences")
+        ).all()
+        for sequence in sequences:
+            session.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+        session.commit()
 
 
 # Password hashing at the production cost (argon2id, 64 MiB, t = 3) takes a tenth of a
