@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` overrides the environment (tests pass their own)."""
     app = Flask(
         __name__,
+        # SCREENER_INSTANCE_PATH moves the folder with the stored secret key and the default
+        # SQLite file (the tests point it away from the developer's own).
+        instance_path=os.environ.get("SCREENER_INSTANCE_PATH") or None,
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
@@ -45,6 +49,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             PREFERRED_URL_SCHEME="https",
         )
 
+    from screener import edge, report  # noqa: F401  (report refuses an unsafe WeasyPrint)
+
+    edge.init_app(app)  # before any route: it bounds the ids routes accept
     _init_extensions(app)
     _register_blueprints(app)
 

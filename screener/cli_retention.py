@@ -15,6 +15,11 @@ from screener import audit, codes
 from screener.extensions import db
 from screener.services import retention, screenings
 
+FULL_HELP = (
+    "PostgreSQL: rewrite the tables that held the deleted data into new files "
+    "(VACUUM FULL; locks them meanwhile). A plain VACUUM always runs."
+)
+
 
 @click.command("purge")
 @click.option(
@@ -23,8 +28,9 @@ from screener.services import retention, screenings
     help="Delete unfinished screenings idle this many days (default: the clinic setting).",
 )
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+@click.option("--vacuum-full", is_flag=True, help=FULL_HELP)
 @with_appcontext
-def purge_command(drafts_days: int | None, dry_run: bool) -> None:
+def purge_command(drafts_days: int | None, dry_run: bool, vacuum_full: bool) -> None:
     """Delete screenings past the clinic's retention period, stored PDFs included."""
     counts = retention.purge(draft_days=drafts_days, dry_run=dry_run)
     if dry_run:
@@ -32,7 +38,7 @@ def purge_command(drafts_days: int | None, dry_run: bool) -> None:
         click.echo(f"Dry run: would delete {counts.describe()}.")
         return
     db.session.commit()
-    retention.finish()
+    retention.finish(full=vacuum_full)
     audit.record(
         "retention.purge", detail=f"deleted {counts.describe()}", actor="cli", role="operator"
     )
@@ -42,8 +48,9 @@ def purge_command(drafts_days: int | None, dry_run: bool) -> None:
 @click.command("erase")
 @click.argument("reference_code")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--vacuum-full", is_flag=True, help=FULL_HELP)
 @with_appcontext
-def erase_command(reference_code: str, yes: bool) -> None:
+def erase_command(reference_code: str, yes: bool, vacuum_full: bool) -> None:
     """Erase one screening (answers, results, stored PDF) by its reference code."""
     screening = screenings.by_code(reference_code)
     if screening is None:
@@ -55,7 +62,7 @@ def erase_command(reference_code: str, yes: bool) -> None:
     code = screening.reference_code
     reports = retention.erase(screening)
     db.session.commit()
-    retention.finish()
+    retention.finish(full=vacuum_full)
     audit.record(
         "screening.erase",
         reference=code,

@@ -93,8 +93,14 @@ DEFAULTS = {
 def engine_options(url: str) -> dict:
     """A server database may drop connections (restart, failover): test each one before
     use so the app recovers without a restart. A SQLite file cannot, so it skips the
-    extra round trip on every request."""
-    return {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    extra round trip on every request.
+
+    ``hide_parameters`` keeps the values bound to a statement (an e-mail address, answers)
+    out of the messages of database errors, and so out of logged tracebacks."""
+    options: dict = {"hide_parameters": True}
+    if not url.startswith("sqlite"):
+        options["pool_pre_ping"] = True
+    return options
 
 
 def check_production(config: dict) -> None:

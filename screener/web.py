@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import re
 
 from flask import Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
 
@@ -30,7 +33,9 @@ ERROR_TEXT = {
 
 def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
+    app.logger.addFilter(QuietDatabaseErrors())
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(500, _server_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(InterfaceError, _database_unavailable)
@@ -51,9 +56,47 @@ def _security_headers(response):
     return response
 
 
-def error_page(code: int):
-    title, text = ERROR_TEXT.get(code, ERROR_TEXT[400 if code < 500 else 500])
-    return render_template("error.html", code=code, title=title, text=text), code
+FALLBACK_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{title}</title></head>
+<body><main><h1>{title}</h1><p>{text}</p><p><a href="/">Go to the start page</a></p></main>
+</body>
+</html>
+"""
+
+
+def error_page(code: int, title: str | None = None, text: str | None = None):
+    """The calm error page; it cannot fail.
+
+    A server error may leave the session in a failed transaction (PostgreSQL refuses every
+    statement until a rollback), so 5xx pages roll back and keep off the database. If the
+    template still fails, a plain page goes out instead: the response, and so the security
+    headers, always come from the app rather than from the server's bare 500.
+    """
+    default_title, default_text = ERROR_TEXT.get(code, ERROR_TEXT[400 if code < 500 else 500])
+    title, text = title or default_title, text or default_text
+    if code >= 500:
+        _keep_off_database()
+    try:
+        return render_template("error.html", code=code, title=title, text=text), code
+    except Exception as exc:  # the error page must not fail in turn
+        current_app.logger.error("error page could not be rendered (%s)", type(exc).__name__)
+        _keep_off_database()
+    try:
+        return render_template("error.html", code=code, title=title, text=text), code
+    except Exception:
+        page = FALLBACK_PAGE.format(title=escape(title), text=escape(text))
+        return Response(page, code, mimetype="text/html")
+
+
+def _keep_off_database() -> None:
+    g.database_unavailable = True
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+
+
+def _server_error(exc):
+    return error_page(500)
 
 
 def _http_error(exc: HTTPException):
@@ -88,3 +131,22 @@ def database_lost(exc: SQLAlchemyError) -> None:
     g.database_unavailable = True
     with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()
+
+
+_PARAMETERS = re.compile(r"\[parameters: .*?(?=\n\(Background on this error|\Z)", re.S)
+_DETAIL = re.compile(r"^(\s*DETAIL:).*$", re.M)
+
+
+class QuietDatabaseErrors(logging.Filter):
+    """Keep the values of SQL statements out of logged tracebacks.
+
+    The engine runs with ``hide_parameters``; this also covers what the database itself
+    quotes back (PostgreSQL's ``DETAIL: Key (email)=(...)``) and any other engine.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            text = logging.Formatter().formatException(record.exc_info)
+            text = _PARAMETERS.sub("[parameters hidden]", text)
+            record.exc_text = _DETAIL.sub(r"\1 (hidden)", text)
+        return True

@@ -6,11 +6,13 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from screener import create_app
-from screener.config import ConfigError, from_environment
+from screener.config import DEV_SECRET_PREFIX, PROJECT_ROOT, ConfigError, from_environment
+from screener.report import UnsafeDependency, require_weasyprint
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():
@@ -24,7 +26,11 @@ def test_production_refuses_to_start_without_a_real_secret_key():
 
 
 def test_wsgi_entry_point_refuses_production_without_key(tmp_path):
-    env = {"SCREENER_ENV": "production", "PATH": "/usr/bin:/bin"}
+    env = {
+        "SCREENER_ENV": "production",
+        "PATH": "/usr/bin:/bin",
+        "SCREENER_INSTANCE_PATH": str(tmp_path),
+    }
     result = subprocess.run(
         [sys.executable, "-c", "import screener.wsgi"],
         env=env,
@@ -72,6 +78,7 @@ def test_init_keeps_one_secret_key_for_the_installation(tmp_path):
     env = {
         "PATH": os.environ["PATH"],
         "SCREENER_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "SCREENER_INSTANCE_PATH": str(tmp_path),
     }
     code = (
         "import sys; from screener import create_app; "
@@ -91,6 +98,14 @@ def test_init_keeps_one_secret_key_for_the_installation(tmp_path):
     assert from_environment(str(tmp_path))["SECRET_KEY"] == key
     app = create_app({"ENV_NAME": "production", "SECRET_KEY": key})
     assert app.config["SECRET_KEY"] == key
+
+
+def test_tests_never_read_the_developers_instance_folder(monkeypatch):
+    """``./scripts/start`` stores a secret key in ./instance; no test may pick it up."""
+    monkeypatch.delenv("SCREENER_SECRET_KEY", raising=False)
+    app = create_app()
+    assert not Path(app.instance_path).is_relative_to(PROJECT_ROOT)
+    assert app.config["SECRET_KEY"].startswith(DEV_SECRET_PREFIX)
 
 
 def test_session_cookie_flags_as_the_browser_receives_them(make_app):
@@ -127,3 +142,34 @@ def test_requests_for_an_untrusted_host_are_refused(make_app, monkeypatch):
     assert client.get("/", base_url="http://screening.clinic.example").status_code == 200
     refused = client.get("/", base_url="http://evil.example")
     assert refused.status_code == 400 and b"unknown host" in refused.data
+
+
+@pytest.mark.parametrize("old", ["67.0", "68.1", "69.0", "69.9rc1", "9.0"])
+def test_an_older_weasyprint_is_refused(old):
+    with pytest.raises(UnsafeDependency, match="needs 70 or later"):
+        require_weasyprint(old)
+
+
+@pytest.mark.parametrize("new", ["70.0", "70.1", "71.0b1", "100.0"])
+def test_weasyprint_70_or_later_is_accepted(new):
+    require_weasyprint(new)
+
+
+def test_the_app_does_not_import_with_weasyprint_69(tmp_path):
+    """A real import in a fresh interpreter, with an installed WeasyPrint that says 69.0."""
+    fake = tmp_path / "weasyprint-69.0.dist-info"
+    fake.mkdir()
+    (fake / "METADATA").write_text("Metadata-Version: 2.1\nName: weasyprint\nVersion: 69.0\n")
+    code = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r}); "
+        "from screener import create_app; create_app()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "SCREENER_INSTANCE_PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "UnsafeDependency" in result.stderr and "WeasyPrint 69.0" in result.stderr

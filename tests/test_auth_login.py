@@ -106,6 +106,7 @@ def test_unknown_account_wrong_password_and_deactivated_look_the_same(app, clien
         assert failed[0].actor is None  # a mistyped password in the e-mail field is not kept
 
 
+@pytest.mark.real_password_hashing
 def test_unknown_account_and_wrong_password_take_similar_time(app, client):
     make_user(app, "ana@clinic.example", "clinician")
     app.config["LOGIN_LIMIT_PER_ACCOUNT"] = app.config["LOGIN_LIMIT_PER_ADDRESS"] = "100/minute"
@@ -120,6 +121,7 @@ def test_unknown_account_and_wrong_password_take_similar_time(app, client):
     assert 0.5 < unknown / wrong < 2, (unknown, wrong)
 
 
+@pytest.mark.real_password_hashing
 def test_an_outdated_hash_is_replaced_at_the_next_sign_in(app, client):
     make_user(app, "ana@clinic.example", "clinician")
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from werkzeug.exceptions import NotFound
 from screener.codes import format_code
 from screener.extensions import db
 from screener.models import AuditEvent, ScreeningResult, StoredReport
+from screener.report import render
 from screener.services import content, reports, screenings
 from tests.conftest import QUESTIONNAIRES
 from tests.report_helpers import ALL, submit
@@ -120,3 +122,38 @@ def test_a_later_definition_edit_never_changes_an_existing_pdf(app, tmp_path):
     _, _, served = download(app, screening_id)
     assert served == stored
     assert newer != again
+
+
+def test_a_summary_too_large_fails_before_layout_and_only_once(make_app, monkeypatch, caplog):
+    """Past the size bound nothing is laid out; past the page bound the layout runs once and
+    later downloads fail at once; staff get one clear log line; a raised bound renders."""
+    layouts = []
+    real_lay_out = render.lay_out
+
+    def counting_lay_out(html, fetcher=None):
+        layouts.append(len(html))
+        return real_lay_out(html, fetcher)
+
+    monkeypatch.setattr(render, "lay_out", counting_lay_out)
+    too_many_characters = make_app(REPORT_MAX_HTML_CHARS=5_000)
+    with too_many_characters.app_context():
+        screening = submit()
+        screening_id, code = screening.id, format_code(screening.reference_code)
+    caplog.set_level(logging.INFO)
+    for _ in range(2):
+        status, _, body = download(too_many_characters, screening_id)
+        assert status == 503 and b"Your saved answers are safe" in body
+    assert layouts == []
+    assert caplog.text.count("is too large") == 1
+    assert code in caplog.text and "REPORT_MAX_HTML_CHARS" in caplog.text
+
+    too_many_pages = make_app(REPORT_MAX_PAGES=1)
+    for _ in range(3):
+        assert download(too_many_pages, screening_id)[0] == 503
+    assert len(layouts) == 1  # the page bound is known only after layout: once, not again
+    assert audit_rows(too_many_pages) == [("report.download", code, "render_failed")] * 5
+
+    working = make_app()  # the bounds as shipped
+    status, _, body = download(working, screening_id)
+    assert status == 200 and body.startswith(b"%PDF-")
+    assert len(layouts) == 2

@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from screener.database import utcnow
 from screener.extensions import db
@@ -178,3 +178,81 @@ def test_erase_command_keeps_the_event_without_health_data(app):
         ).one()
         assert event.reference == code and event.outcome == "ok"
         assert "often" not in (event.detail or "") and "consistent" not in (event.detail or "")
+
+
+VACUUM_STATS = text(
+    "SELECT relname, last_vacuum, n_dead_tup FROM pg_stat_user_tables WHERE relname = ANY(:names)"
+)
+
+
+def vacuum_stats(names: list[str]) -> dict[str, tuple]:
+    """Fresh statistics (outside any cached snapshot) per table: last VACUUM, dead rows."""
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+        rows = connection.execute(VACUUM_STATS, {"names": names}).all()
+        connection.rollback()
+    return {name: (last, dead) for name, last, dead in rows}
+
+
+@pytest.mark.parametrize("how", ["purge", "erase", "erase in full"])
+def test_postgresql_vacuums_the_tables_that_held_the_deleted_rows(app, backend, how):
+    """A DELETE leaves dead rows in PostgreSQL's table files until VACUUM: after a purge or
+    an erasure every table with health data is vacuumed and holds no dead rows."""
+    if backend != "postgres":
+        pytest.skip("PostgreSQL's VACUUM; SQLite is covered by the file test above")
+    with app.app_context():
+        names = retention.health_tables()
+        assert {"screenings", "answers", "screening_results", "stored_reports"} <= set(names)
+        set_retention(30)
+        _, code, _ = submitted_screening(31)
+        started = db.session.scalar(text("SELECT clock_timestamp()"))
+        files_before = files_of(names)
+        db.session.commit()
+        if how == "purge":
+            assert retention.purge().submitted == 1
+        else:
+            retention.erase(screenings.by_code(code))
+        db.session.commit()
+        retention.finish(full=how == "erase in full")
+        stats = vacuum_stats(names)
+        files_after = files_of(names)
+    assert set(stats) == set(names)
+    if how == "erase in full":  # new files; the old ones, with the dead rows, are gone
+        assert all(files_after[name] != files_before[name] for name in names)
+        return
+    for name, (last_vacuum, dead) in stats.items():
+        assert last_vacuum is not None and last_vacuum >= started, name
+        assert dead == 0, name
+
+
+def files_of(names: list[str]) -> dict[str, int]:
+    rows = db.session.execute(
+        text("SELECT relname, relfilenode FROM pg_class WHERE relname = ANY(:names)"),
+        {"names": names},
+    )
+    return dict(rows.all())
+
+
+def test_the_cli_vacuums_after_purge_and_erase(app, backend):
+    if backend != "postgres":
+        pytest.skip("PostgreSQL's VACUUM")
+    runner = app.test_cli_runner()
+    with app.app_context():
+        set_retention(30)
+        submitted_screening(31)
+        _, other, _ = submitted_screening(1)
+        started = db.session.scalar(text("SELECT clock_timestamp()"))
+        db.session.commit()
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert all(last >= started for last, _ in vacuum_stats(["answers"]).values())
+        started = db.session.scalar(text("SELECT clock_timestamp()"))
+        db.session.commit()
+    with app.app_context():
+        before = files_of(["answers"])
+        db.session.commit()
+    result = runner.invoke(args=["erase", other, "--yes", "--vacuum-full"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert files_of(["answers"]) != before

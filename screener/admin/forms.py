@@ -12,9 +12,10 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from screener.date_ranges import OUT_OF_RANGE, in_range
 from screener.models import ROLES
 from screener.passwords import MAX_LENGTH
 
@@ -61,6 +62,17 @@ class AuditFilterForm(FlaskForm):
     outcome = StringField("Outcome", validators=[Optional(), Length(max=30)])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
+
+    def validate_date_from(self, field) -> None:
+        _check_day(field)
+
+    def validate_date_to(self, field) -> None:
+        _check_day(field)
+
+
+def _check_day(field) -> None:
+    if field.data and not in_range(field.data):
+        raise ValidationError(OUT_OF_RANGE[0].upper() + OUT_OF_RANGE[1:])
 
 
 class FindEventsForm(FlaskForm):

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, select
 
-from screener.date_ranges import within_days
+from screener.date_ranges import OUT_OF_RANGE, in_range, within_days
 from screener.extensions import db
 from screener.models import Screening, ScreeningResult
 
@@ -76,6 +76,9 @@ def parse_filters(args: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
             dates[name] = dt.date.fromisoformat(raw) if raw else None
         except ValueError:
             errors[name] = f"{label} date: enter a date like 2026-03-31."
+            dates[name] = None
+        if dates[name] and not in_range(dates[name]):
+            errors[name] = f"{label} date: {OUT_OF_RANGE}"
             dates[name] = None
     if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         errors["to"] = "To date: enter a date on or after the From date."

@@ -11,12 +11,39 @@ from screener.definitions.schema import (
     REQUIRED_PARAGRAPHS,
     REQUIRED_PARAGRAPHS_2,
     Definition,
+    MultipleChoiceItem,
     NumberItem,
+    TextItem,
     TextsDocument,
 )
 from screener.scoring.rules import RULES
 
 Problem = tuple[tuple[str | int, ...], str, str]  # path, what is wrong, how to fix it
+
+# What one definition may put into the PDF summary at most (item texts, the longest
+# possible answers, section titles), in characters: about ten pages. The summary as a
+# whole is bounded again before layout (``screener.report.render.MAX_HTML_CHARS``).
+MAX_REPORT_CHARS = 40_000
+NUMBER_ANSWER_CHARS = 20
+
+
+def report_chars(definition: Definition) -> int:
+    """The most characters of question and answer text this definition can put in a PDF."""
+    total = 0
+    for section in definition.sections:
+        total += len(section.title) + len(section.intro or "")
+        for item in section.items:
+            total += len(item.text) + len(item.help or "")
+            labels = [len(option.label) for option in item.choices()]
+            if isinstance(item, TextItem):
+                total += item.max_length
+            elif isinstance(item, NumberItem):
+                total += NUMBER_ANSWER_CHARS + len(item.unit or "")
+            elif isinstance(item, MultipleChoiceItem):
+                total += sum(labels)
+            elif labels:
+                total += max(labels)
+    return total
 
 
 def resolve_option_sets(data: Any) -> list[Problem]:
@@ -110,6 +137,16 @@ def check_definition(definition: Definition) -> list[Problem]:
             section_items[item.id] = item
         earlier.update(section_items)
     problems += _check_scoring(definition)
+    size = report_chars(definition)
+    if size > MAX_REPORT_CHARS:
+        problems.append(
+            (
+                ("sections",),
+                f"the questions and longest possible answers come to {size:,} characters "
+                f"in the PDF summary (at most {MAX_REPORT_CHARS:,})",
+                "lower max_length of free-text items, or shorten or remove items",
+            )
+        )
     return problems
 
 

@@ -88,7 +88,10 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
         return f"{name}: {error['input']!r} is not allowed here", (
             "ids use lower-case letters, digits and underscores, starting with a letter"
         )
-    return f"{name}: {error['msg']}" if name else error["msg"], ""
+    message = error["msg"]
+    if kind == "value_error" and "error" in error.get("ctx", {}):
+        message = str(error["ctx"]["error"])  # our own validator's words, without a prefix
+    return f"{name}: {message}" if name else message, ""
 
 
 def _validate(model: type[Model], parsed: Parsed, file: str) -> Model:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 FORMAT_VERSION = 1
 
@@ -20,6 +21,21 @@ DefinitionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9.\-]{1,39
 Line = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 Prose = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
 Choice = str | int | bool
+Bound = Annotated[float, Field(allow_inf_nan=False)]
+
+
+def _web_address(value: str) -> str:
+    """Only a web address may become a link: ``javascript:``, ``data:`` and the rest run
+    or load something when clicked."""
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("https", "http") or not parts.netloc:
+        raise ValueError("only web addresses starting with https:// (or http://) are allowed")
+    if any(character.isspace() or ord(character) < 32 for character in value):
+        raise ValueError("a web address cannot contain spaces or control characters")
+    return value
+
+
+WebUrl = Annotated[Line, AfterValidator(_web_address)]
 
 
 class AnswerError(ValueError):
@@ -136,8 +152,8 @@ class MultipleChoiceItem(_ItemBase):
 class NumberItem(_ItemBase):
     type: Literal["number"]
     unit: Line | None = None
-    min: float
-    max: float
+    min: Bound
+    max: Bound
     integer: bool = True
     # For the year of a past event (a blood test): a year after this one is refused.
     not_in_future: bool = False
@@ -201,7 +217,7 @@ class Section(Strict):
 
 class Source(Strict):
     citation: Prose
-    url: Line | None = None
+    url: WebUrl | None = None
     # Ids of the texts' references that this citation names, so that the PDF lists each
     # source once and cites it by the same number as the explanations do.
     references: Annotated[list[Slug], Field(max_length=10)] = []
@@ -255,7 +271,7 @@ class Reference(Strict):
 
     id: Slug
     citation: Prose
-    url: Line | None = None
+    url: WebUrl | None = None
 
 
 class Paragraph(Strict):

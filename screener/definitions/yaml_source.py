@@ -9,6 +9,7 @@ the exact line a staff member has to fix.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -17,6 +18,10 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MAX_BYTES = 256 * 1024
+# A definition nests about ten levels deep; far deeper input would exhaust Python's stack.
+MAX_DEPTH = 32
+# Digits in a number: ample for any bound, far below Python's int() limit of 4,300.
+MAX_NUMBER_CHARS = 30
 
 Path = tuple[str | int, ...]
 
@@ -84,8 +89,16 @@ class _Composer(yaml.SafeLoader):
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
+    depth = 0
+
     def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
         event = self.peek_event()
+        if self.depth >= MAX_DEPTH:
+            raise SourceError(
+                f"the text is nested more than {MAX_DEPTH} levels deep",
+                Mark(event.start_mark.line + 1, event.start_mark.column + 1),
+                "a definition needs about ten levels; check the brackets and indentation",
+            )
         if isinstance(event, yaml.AliasEvent):
             raise SourceError(
                 "aliases (*name) are not allowed",
@@ -99,7 +112,11 @@ class _Composer(yaml.SafeLoader):
                 Mark(event.start_mark.line + 1, event.start_mark.column + 1),
                 "remove the anchor and write each value out in full",
             )
-        return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _Composer.add_implicit_resolver(
@@ -120,7 +137,10 @@ def _to_python(node: Node, path: Path, marks: dict[Path, Mark], loader: _Compose
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode) or key_node.tag not in _PLAIN_TAGS:
                 raise SourceError("keys must be plain words", _mark(key_node))
-            key = loader.construct_object(key_node)
+            if key_node.tag in _NUMBER_TAGS:
+                key = _number(key_node, loader)
+            else:
+                key = loader.construct_object(key_node)
             if not isinstance(key, str):
                 key = str(key)
             if key in result:
@@ -138,7 +158,31 @@ def _to_python(node: Node, path: Path, marks: dict[Path, Mark], loader: _Compose
             _to_python(value, (*path, index), marks, loader)
             for index, value in enumerate(node.value)
         ]
+    if node.tag in _NUMBER_TAGS:
+        return _number(node, loader)
     return loader.construct_object(node)
+
+
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+def _number(node: ScalarNode, loader: _Composer) -> int | float:
+    """A number a definition can use: short, and finite (no ``.nan`` or ``.inf``)."""
+    if len(node.value) > MAX_NUMBER_CHARS:
+        raise SourceError(
+            f"the number starting {node.value[:12]!r} has {len(node.value):,} characters "
+            f"(at most {MAX_NUMBER_CHARS})",
+            _mark(node),
+            "write a number of ordinary size",
+        )
+    value = loader.construct_object(node)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SourceError(
+            f"{node.value!r} is not a finite number",
+            _mark(node),
+            "write a finite number such as 0 or 100",
+        )
+    return value
 
 
 def parse(raw: bytes | str) -> Parsed:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from screener import codes, web
 from screener.database import begin_write
+from screener.edge import handles_nul
 from screener.extensions import csrf, db, limiter
 from screener.models import Screening
 from screener.patient import presenters
@@ -123,6 +124,7 @@ def _next_url(screening: Screening, answers=None) -> str:
 
 
 @blueprint.route("/step/<int:number>", methods=["GET", "POST"])
+@handles_nul  # each field says what is wrong, and the patient's other answers stay
 def step(number: int):
     """One section of one questionnaire. POST saves it and moves on."""
     screening = _open_screening(light=True)

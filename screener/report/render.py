@@ -24,6 +24,9 @@ from screener.report.types import ReportData
 
 TEMPLATES = PROJECT_ROOT / "templates" / "report"
 MAX_PAGES = 30
+# The HTML a summary may have before layout: the standard summary is about 22,000
+# characters for 4 pages. Checked before layout, which costs CPU in proportion to it.
+MAX_HTML_CHARS = 150_000
 ATTACHMENT_NAME = "results.json"
 # A private base URL: relative links resolve to it, and the fetcher refuses it.
 BASE_URL = "screener-report:/"
@@ -32,7 +35,9 @@ _lock = threading.Lock()
 
 
 class ReportTooLarge(ValueError):
-    """The laid-out PDF has more pages than allowed; nothing is stored."""
+    """The summary is larger than allowed (before or after layout); nothing is stored.
+
+    The message holds sizes only, never the document's text."""
 
 
 @cache
@@ -68,13 +73,20 @@ def html_to_pdf(
     attachment: str | None = None,
     when: dt.datetime | None = None,
     max_pages: int = MAX_PAGES,
+    max_chars: int = MAX_HTML_CHARS,
     fetcher: AssetFetcher | None = None,
 ) -> bytes:
     """Lay out ``html`` with the report stylesheet and return a tagged PDF (PDF/UA-1).
 
     ``attachment`` is embedded as ``results.json``. ``when`` dates the attachment, so the
-    same screening always gives the same bytes. Raises ReportTooLarge past ``max_pages``.
+    same screening always gives the same bytes. Raises ReportTooLarge past ``max_chars``
+    of HTML (before any layout) or past ``max_pages``.
     """
+    if len(html) > max_chars:
+        raise ReportTooLarge(
+            f"the summary has {len(html):,} characters of HTML (at most {max_chars:,}); "
+            "it was not laid out"
+        )
     fetcher = fetcher or AssetFetcher()
     when = when or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     attachments = []
@@ -123,9 +135,15 @@ def _collector_paused():
             gc.enable()
 
 
-def render_pdf(data: ReportData, max_pages: int = MAX_PAGES) -> bytes:
+def render_pdf(
+    data: ReportData, max_pages: int = MAX_PAGES, max_chars: int = MAX_HTML_CHARS
+) -> bytes:
     """The PDF summary for ``data``."""
     when = dt.datetime.fromisoformat(data.submitted_iso) if data.submitted_iso else None
     return html_to_pdf(
-        render_html(data), attachment=data.results_json, when=when, max_pages=max_pages
+        render_html(data),
+        attachment=data.results_json,
+        when=when,
+        max_pages=max_pages,
+        max_chars=max_chars,
     )

@@ -25,13 +25,45 @@ from screener.services.screenings import ScreeningError
 
 log = logging.getLogger(__name__)
 
+# Screenings whose summary was too large under the bounds of the time, in this process:
+# the same pinned data under the same bounds fails the same way, so it is not rendered
+# again (a layout can cost seconds of CPU). Raising a bound renders it afresh.
+_too_large: dict[str, tuple[int, int]] = {}  # by reference code
+
+
+def _bounds() -> tuple[int, int]:
+    config = current_app.config
+    return (
+        config.get("REPORT_MAX_PAGES", render.MAX_PAGES),
+        config.get("REPORT_MAX_HTML_CHARS", render.MAX_HTML_CHARS),
+    )
+
 
 def render_pdf(screening: Screening) -> bytes:
-    """Render the summary from the versions the screening is pinned to (nothing stored)."""
+    """Render the summary from the versions the screening is pinned to (nothing stored).
+
+    Raises ``render.ReportTooLarge`` past the bounds; once per process and screening: a
+    second attempt under the same (or lower) bounds fails at once without rendering.
+    """
     if screening.status != "submitted":
         raise ScreeningError("only a submitted screening has a summary")
-    max_pages = current_app.config.get("REPORT_MAX_PAGES", render.MAX_PAGES)
-    return render.render_pdf(data.build(screenings.summary(screening)), max_pages=max_pages)
+    max_pages, max_chars = _bounds()
+    failed_under = _too_large.get(screening.reference_code)
+    if failed_under and max_pages <= failed_under[0] and max_chars <= failed_under[1]:
+        raise render.ReportTooLarge("the summary was too large before; not rendered again")
+    try:
+        return render.render_pdf(
+            data.build(screenings.summary(screening)), max_pages=max_pages, max_chars=max_chars
+        )
+    except render.ReportTooLarge as exc:
+        _too_large[screening.reference_code] = (max_pages, max_chars)
+        log.error(
+            "PDF summary %s is too large: %s. Staff: lower max_length of free-text items or "
+            "shorten the definitions; or raise REPORT_MAX_PAGES / REPORT_MAX_HTML_CHARS",
+            format_code(screening.reference_code),
+            exc,
+        )
+        raise
 
 
 def stored(screening: Screening) -> StoredReport | None:
@@ -90,7 +122,8 @@ def pdf_response(screening: Screening) -> Response:
     except Exception as exc:
         db.session.rollback()
         # The exception's text may quote the document: log only its type.
-        log.error("PDF summary %s could not be rendered (%s)", code, type(exc).__name__)
+        if not isinstance(exc, render.ReportTooLarge):  # logged with its sizes already
+            log.error("PDF summary %s could not be rendered (%s)", code, type(exc).__name__)
         audit.record(
             "report.download", reference=code, outcome="render_failed", anonymous_is_patient=True
         )

@@ -102,11 +102,35 @@ def erase(screening: Screening) -> int:
     return reports
 
 
-def finish() -> None:
-    """After the commit: push deleted pages out of SQLite's write-ahead log."""
-    if db.engine.dialect.name == "sqlite":
+def finish(full: bool = False) -> None:
+    """After the commit: make the deletion real in the database's own files.
+
+    SQLite: push the deleted pages (overwritten with zeros by ``secure_delete``) out of
+    its write-ahead log. PostgreSQL: a DELETE only marks rows dead; they stay in the table
+    files until VACUUM, so vacuum every table that holds health data (outside a
+    transaction, as VACUUM requires). ``full`` rewrites those tables into new files
+    (VACUUM FULL), which locks them meanwhile: for a maintenance window. What stays in
+    PostgreSQL's WAL and in backups is described in docs/operations.md.
+    """
+    dialect = db.engine.dialect.name
+    if dialect == "sqlite":
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    elif dialect == "postgresql":
+        verb = "VACUUM (FULL)" if full else "VACUUM"
+        quote = db.engine.dialect.identifier_preparer.quote
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in health_tables():
+                connection.exec_driver_sql(f"{verb} {quote(table)}")
+
+
+def health_tables() -> list[str]:
+    """``screenings`` and every table that refers to it, directly or through another."""
+    names = [Screening.__tablename__]
+    for table in db.metadata.sorted_tables:  # parents come before the tables that refer
+        if any(fk.column.table.name in names for fk in table.foreign_keys):
+            names.append(table.name)
+    return names
 
 
 def _delete(ids: list[int]) -> None:

@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from screener.edge import parse_id
 from screener.services.clinic import (
     ASSESSES,
     SettingsError,
@@ -42,10 +43,7 @@ class DefinitionForm(FlaskForm):
     based_on = HiddenField()
 
     def based_on_revision(self) -> int | None:
-        try:
-            return int(self.based_on.data or "")
-        except ValueError:
-            return None
+        return parse_id(self.based_on.data)
 
 
 class PublishForm(FlaskForm):

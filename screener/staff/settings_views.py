@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from screener import audit
+from screener.edge import parse_id
 from screener.extensions import db
 from screener.services import clinic
 from screener.staff import blueprint
@@ -35,10 +36,9 @@ def settings():
     form = settings_form_class(0)()
     if not form.validate():
         return _render(form=form), 400
-    try:
-        lock_version = int(form.lock_version.data or "")
-    except ValueError:
-        lock_version = -1
+    lock_version = parse_id(form.lock_version.data)
+    if lock_version is None:
+        lock_version = -1  # matches no saved copy: a conflict, with the typed values kept
     try:
         updated, fields = clinic.update_settings(
             name=form.name.data,
