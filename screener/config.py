@@ -97,7 +97,11 @@ def engine_options(url: str) -> dict:
 
 
 def check_production(config: dict) -> None:
-    """Production refuses to start without a real secret key."""
+    """Production refuses to start without a real secret key and its own host names.
+
+    Without ``TRUSTED_HOSTS`` the app answers any Host header, and links it builds
+    (the private resume link shown to a patient) would follow a forged one.
+    """
     if config.get("ENV_NAME") != "production":
         return
     key = config.get("SECRET_KEY") or ""
@@ -105,4 +109,10 @@ def check_production(config: dict) -> None:
         raise ConfigError(
             "SCREENER_SECRET_KEY must be set to a random value of at least 32 characters "
             "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if not config.get("TRUSTED_HOSTS"):
+        raise ConfigError(
+            "SCREENER_TRUSTED_HOSTS must name the host names the clinic serves in production, "
+            "comma-separated (for example: SCREENER_TRUSTED_HOSTS=screening.clinic.example); "
+            "without it links such as the private resume link follow the request's Host header"
         )
