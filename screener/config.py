@@ -85,6 +85,15 @@ DEFAULTS = {
     "SESSION_REFRESH_EACH_REQUEST": False,
     "WTF_CSRF_TIME_LIMIT": 3600,
     "SCREENINGS_PER_ADDRESS": "30 per 10 minutes",
+    # The rate-limit store (Redis) unreachable: count in this process's memory instead,
+    # with a logged warning, and go back to the store once it answers again. Sign-in
+    # and new screenings keep working; limits then hold per worker, not across workers.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # An error in the rare moment the store fails between two calls of one request is
+    # logged and the request goes on (fail open) rather than answering 500.
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    # A store that does not answer must not hold a request for long.
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     "TEMPLATES_AUTO_RELOAD": False,
 }
 
