@@ -31,6 +31,7 @@ def from_environment(instance_path: str) -> dict:
         "CLINIC_NAME": env.get("SCREENER_CLINIC_NAME", "Your clinic"),
         "CLINIC_CONTACT": env.get("SCREENER_CLINIC_CONTACT", ""),
         "RETENTION_DAYS": int(env.get("SCREENER_RETENTION_DAYS", "365")),
+        "SCREENINGS_PER_ADDRESS": int(env.get("SCREENER_SCREENINGS_PER_ADDRESS", "30")),
         # Host names the app answers to; a request for any other gets 400, so a forged
         # Host header cannot steer links (such as the private resume link) elsewhere.
         "TRUSTED_HOSTS": _host_list(env.get("SCREENER_TRUSTED_HOSTS", "")),
@@ -84,7 +85,6 @@ DEFAULTS = {
     # Re-sign the cookie only when the session changes, not on every page view.
     "SESSION_REFRESH_EACH_REQUEST": False,
     "WTF_CSRF_TIME_LIMIT": 3600,
-    "SCREENINGS_PER_ADDRESS": "30 per 10 minutes",
     # The rate-limit store (Redis) unreachable: count in this process's memory instead,
     # with a logged warning, and go back to the store once it answers again. Sign-in
     # and new screenings keep working; limits then hold per worker, not across workers.

@@ -385,7 +385,12 @@ def test_pdf_summary_downloads_through_the_patients_own_session(client, app):
 
 
 def test_starting_screenings_is_limited_per_address(make_app):
-    app = make_app(SCREENINGS_PER_ADDRESS="3 per minute")
+    from screener.models import ClinicSettings
+
+    app = make_app()
+    with app.app_context():
+        db.session.get(ClinicSettings, 1).screenings_per_address = 3
+        db.session.commit()
     client = app.test_client()
     for _ in range(3):
         start(client)

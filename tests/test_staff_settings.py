@@ -20,6 +20,7 @@ def form_data(page: str, **changes) -> dict:
         "contact": textarea(page, "contact"),
         "retention_days": hidden(page, "retention_days"),
         "draft_retention_days": hidden(page, "draft_retention_days"),
+        "screenings_per_address": hidden(page, "screenings_per_address"),
     }
     data.update(changes)
     return data

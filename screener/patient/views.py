@@ -26,7 +26,7 @@ from screener.extensions import csrf, db, limiter
 from screener.models import Screening
 from screener.patient import presenters
 from screener.patient.questions import StepForm, build_form, submitted_values
-from screener.services import screenings
+from screener.services import clinic, screenings
 from screener.services.screenings import ScreeningError
 
 blueprint = Blueprint("patient", __name__, url_prefix="/screen")
@@ -73,12 +73,13 @@ def _require_open() -> Screening:
 
 
 @blueprint.post("/start")
-@limiter.limit(lambda: current_app.config["SCREENINGS_PER_ADDRESS"], scope="screening-start")
+@limiter.limit(clinic.screenings_limit, scope="screening-start")
 def start():
     """Consent and the choice of screeners → a new draft screening.
 
-    Limited per address so a script cannot fill the database with drafts; the limit is
-    generous because a waiting room or library may share one address.
+    Limited per address so a script cannot fill the database with drafts; the limit is a
+    clinic setting (generous by default) because a waiting room or library may share
+    one address.
     """
     form = presenters.StartForm()
     if not form.validate_on_submit():
@@ -262,8 +263,6 @@ def ended():
 
 @blueprint.app_context_processor
 def _clinic():
-    from screener.services import clinic
-
     if g.get("database_unavailable"):
         return {"clinic_name": current_app.config["CLINIC_NAME"], "debug": current_app.debug}
     return {"clinic_name": clinic.current()["name"], "debug": current_app.debug}
