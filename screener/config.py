@@ -85,6 +85,9 @@ DEFAULTS = {
     # Re-sign the cookie only when the session changes, not on every page view.
     "SESSION_REFRESH_EACH_REQUEST": False,
     "WTF_CSRF_TIME_LIMIT": 3600,
+    # A patient's open screening ends after this long without a request (a shared or
+    # library computer); the private resume link reopens it.
+    "PATIENT_IDLE_SECONDS": 2 * 60 * 60,
     # The rate-limit store (Redis) unreachable: count in this process's memory instead,
     # with a logged warning, and go back to the store once it answers again. Sign-in
     # and new screenings keep working; limits then hold per worker, not across workers.

@@ -62,6 +62,20 @@ class StartForm(FlaskForm):
             raise ValidationError("Choose from the sets of questions shown.")
 
 
+class ResumeForm(FlaskForm):
+    """The button behind the private link; consent again for a screening not yet begun."""
+
+    consent = BooleanField(StartForm.consent.args[0])
+
+    def __init__(self, *args, needs_consent: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_consent = needs_consent
+
+    def validate_consent(self, field) -> None:
+        if self.needs_consent and not field.data:
+            raise ValidationError("Tick the box to say you agree before you start.")
+
+
 def landing() -> dict[str, Any]:
     settings = clinic.current()
     return {"retention_days": settings["retention_days"], "clinic": settings}

@@ -194,6 +194,16 @@ def pinned(screening: Screening) -> tuple[Pinned, ...]:
     return result
 
 
+_ANY_ANSWER = (
+    select(Answer.screening_id).where(Answer.screening_id == bindparam("screening_id")).limit(1)
+)
+
+
+def has_answers(screening: Screening | ScreeningRow) -> bool:
+    """True once the patient has saved at least one answer."""
+    return _rows(_ANY_ANSWER, screening_id=screening.id).first() is not None
+
+
 def answers_of(screening: Screening) -> dict[str, dict[str, Any]]:
     answers: dict[str, dict[str, Any]] = {p.key: {} for p in pinned(screening)}
     for key, item_id, value in _rows(_ANSWERS, screening_id=screening.id):
