@@ -30,12 +30,18 @@ KEYS = ("screening_id", "resume", "patient_seen")
 
 
 def _fernet() -> Fernet:
+    """The app's cipher, derived from its secret key once (kept with the app)."""
     secret = current_app.secret_key
-    secret = secret.encode() if isinstance(secret, str) else secret
+    kept = current_app.extensions.get("patient_sessions")
+    if kept is not None and kept[0] == secret:
+        return kept[1]
+    raw = secret.encode() if isinstance(secret, str) else secret
     key = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"screener patient resume token"
-    ).derive(secret)
-    return Fernet(base64.urlsafe_b64encode(key))
+    ).derive(raw)
+    fernet = Fernet(base64.urlsafe_b64encode(key))
+    current_app.extensions["patient_sessions"] = (secret, fernet)
+    return fernet
 
 
 def seal(token: str) -> str:
