@@ -49,16 +49,14 @@ def seal(token: str) -> str:
     return _fernet().encrypt(token.encode()).decode("ascii")
 
 
-def unseal(sealed: str) -> str | None:
-    """The token inside ``sealed`` if it is ours and younger than the idle limit."""
-    if not sealed or len(sealed) > 500:
+def unseal(sealed: object, *, any_age: bool = False) -> str | None:
+    """The token inside ``sealed`` if we sealed it, and (unless ``any_age``) within the
+    idle limit. The cookie's token passes ``any_age``: its age is the idle clock's."""
+    if not isinstance(sealed, str) or not sealed or len(sealed) > 500:
         return None
+    ttl = None if any_age else current_app.config["PATIENT_IDLE_SECONDS"]
     try:
-        return (
-            _fernet()
-            .decrypt(sealed.encode("ascii"), ttl=current_app.config["PATIENT_IDLE_SECONDS"])
-            .decode()
-        )
+        return _fernet().decrypt(sealed.encode("ascii"), ttl=ttl).decode()
     except (InvalidToken, UnicodeError, ValueError):
         return None
 
@@ -93,21 +91,13 @@ def current() -> tuple[int, str] | None:
     if now - seen > current_app.config["PATIENT_IDLE_SECONDS"]:
         forget()
         return None
-    token = _unseal_any_age(session.get("resume", ""))
+    token = unseal(session.get("resume"), any_age=True)
     if token is None:
         forget()
         return None
     if now - seen >= min(RENEW_AFTER_SECONDS, current_app.config["PATIENT_IDLE_SECONDS"] // 4):
         session["patient_seen"] = now
     return screening_id, token
-
-
-def _unseal_any_age(sealed: str) -> str | None:
-    """The cookie's token: its age is the idle clock's business, not the seal's."""
-    try:
-        return _fernet().decrypt(sealed.encode("ascii")).decode()
-    except (InvalidToken, UnicodeError, ValueError, AttributeError):
-        return None
 
 
 def same_site_post() -> bool:
