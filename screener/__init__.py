@@ -75,6 +75,11 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    # One Limiter serves every app of the process (tests build many), and it keeps
+    # "the store is down" across init_app: a new app starts with its own store alive,
+    # whatever an earlier app's store did.
+    if hasattr(limiter, "_storage_dead"):
+        limiter._storage_dead = False
     with app.app_context():
         configure_engine(db.engine)
 

@@ -32,6 +32,7 @@ def from_environment(instance_path: str) -> dict:
         "CLINIC_CONTACT": env.get("SCREENER_CLINIC_CONTACT", ""),
         "CLINIC_URGENT_HELP": env.get("SCREENER_CLINIC_URGENT_HELP", ""),
         "RETENTION_DAYS": int(env.get("SCREENER_RETENTION_DAYS", "365")),
+        "SCREENINGS_PER_ADDRESS": int(env.get("SCREENER_SCREENINGS_PER_ADDRESS", "30")),
         # Host names the app answers to; a request for any other gets 400, so a forged
         # Host header cannot steer links (such as the private resume link) elsewhere.
         "TRUSTED_HOSTS": _host_list(env.get("SCREENER_TRUSTED_HOSTS", "")),
@@ -85,7 +86,18 @@ DEFAULTS = {
     # Re-sign the cookie only when the session changes, not on every page view.
     "SESSION_REFRESH_EACH_REQUEST": False,
     "WTF_CSRF_TIME_LIMIT": 3600,
-    "SCREENINGS_PER_ADDRESS": "30 per 10 minutes",
+    # A patient's open screening ends after this long without a request (a shared or
+    # library computer); the private resume link reopens it.
+    "PATIENT_IDLE_SECONDS": 2 * 60 * 60,
+    # The rate-limit store (Redis) unreachable: count in this process's memory instead,
+    # with a logged warning, and go back to the store once it answers again. Sign-in
+    # and new screenings keep working; limits then hold per worker, not across workers.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # An error in the rare moment the store fails between two calls of one request is
+    # logged and the request goes on (fail open) rather than answering 500.
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    # A store that does not answer must not hold a request for long.
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     "TEMPLATES_AUTO_RELOAD": False,
 }
 
@@ -104,7 +116,11 @@ def engine_options(url: str) -> dict:
 
 
 def check_production(config: dict) -> None:
-    """Production refuses to start without a real secret key."""
+    """Production refuses to start without a real secret key and its own host names.
+
+    Without ``TRUSTED_HOSTS`` the app answers any Host header, and links it builds
+    (the private resume link shown to a patient) would follow a forged one.
+    """
     if config.get("ENV_NAME") != "production":
         return
     key = config.get("SECRET_KEY") or ""
@@ -112,4 +128,10 @@ def check_production(config: dict) -> None:
         raise ConfigError(
             "SCREENER_SECRET_KEY must be set to a random value of at least 32 characters "
             "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if not config.get("TRUSTED_HOSTS"):
+        raise ConfigError(
+            "SCREENER_TRUSTED_HOSTS must name the host names the clinic serves in production, "
+            "comma-separated (for example: SCREENER_TRUSTED_HOSTS=screening.clinic.example); "
+            "without it links such as the private resume link follow the request's Host header"
         )

@@ -22,6 +22,16 @@ def start(client, screeners=("adhd", "rls"), iron=True):
     return csrf_token(client.get("/screen/step/1"))
 
 
+def resume(client, link: str, consent: bool = False):
+    """Open the private link and press its button, as a patient does; returns the POST."""
+    page = client.get(link)
+    assert page.status_code == 200, page.status_code
+    data = {"csrf_token": csrf_token(page)}
+    if consent:
+        data["consent"] = "y"
+    return client.post(link, data=data)
+
+
 def post_step(client, number: int, answers: dict, token: str | None = None, **extra):
     if token is None:
         token = csrf_token(client.get(f"/screen/step/{number}"))

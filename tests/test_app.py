@@ -14,13 +14,15 @@ from screener import create_app
 from screener.config import DEV_SECRET_PREFIX, PROJECT_ROOT, ConfigError, from_environment
 from screener.report import UnsafeDependency, require_weasyprint
 
+PRODUCTION = {"ENV_NAME": "production", "TRUSTED_HOSTS": ["localhost"]}
+
 
 def test_production_refuses_to_start_without_a_real_secret_key():
     with pytest.raises(ConfigError, match="SCREENER_SECRET_KEY"):
-        create_app({"ENV_NAME": "production", "SECRET_KEY": "dev-123"})
+        create_app({**PRODUCTION, "SECRET_KEY": "dev-123"})
     with pytest.raises(ConfigError):
-        create_app({"ENV_NAME": "production", "SECRET_KEY": "short"})
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 64})
+        create_app({**PRODUCTION, "SECRET_KEY": "short"})
+    app = create_app({**PRODUCTION, "SECRET_KEY": "k" * 64})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
 
@@ -96,7 +98,7 @@ def test_init_keeps_one_secret_key_for_the_installation(tmp_path):
     key = key_file.read_text().strip()
     assert len(key) == 64
     assert from_environment(str(tmp_path))["SECRET_KEY"] == key
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": key})
+    app = create_app({**PRODUCTION, "SECRET_KEY": key})
     assert app.config["SECRET_KEY"] == key
 
 
@@ -112,7 +114,7 @@ def test_session_cookie_flags_as_the_browser_receives_them(make_app):
     development = make_app().test_client().get("/")
     cookie = development.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    production = make_app(ENV_NAME="production", SECRET_KEY="k" * 64).test_client()
+    production = make_app(**PRODUCTION, SECRET_KEY="k" * 64).test_client()
     cookie = production.get("/", base_url="https://localhost").headers["Set-Cookie"]
     assert cookie.startswith("__Host-session=")
     for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
@@ -121,7 +123,7 @@ def test_session_cookie_flags_as_the_browser_receives_them(make_app):
 
 
 def test_an_unexpected_error_is_a_calm_500_page_without_internals(make_app):
-    app = make_app(TESTING=False, ENV_NAME="production", SECRET_KEY="k" * 64)
+    app = make_app(TESTING=False, **PRODUCTION, SECRET_KEY="k" * 64)
     assert app.debug is False
 
     @app.get("/boom-for-test")
@@ -134,6 +136,32 @@ def test_an_unexpected_error_is_a_calm_500_page_without_internals(make_app):
     assert '<html lang="en">' in body
     for leak in ("Traceback", "RuntimeError", "secret internal detail", "/srv/", "werkzeug"):
         assert leak not in body
+
+
+def test_production_refuses_to_start_without_trusted_hosts(monkeypatch):
+    monkeypatch.delenv("SCREENER_TRUSTED_HOSTS", raising=False)
+    with pytest.raises(ConfigError, match="SCREENER_TRUSTED_HOSTS") as refused:
+        create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 64})
+    assert "Host header" in str(refused.value)
+    monkeypatch.setenv("SCREENER_TRUSTED_HOSTS", " , ")  # only separators: still none
+    with pytest.raises(ConfigError, match="SCREENER_TRUSTED_HOSTS"):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 64})
+    monkeypatch.setenv("SCREENER_TRUSTED_HOSTS", "screening.clinic.example")
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 64})
+    assert app.config["TRUSTED_HOSTS"] == ["screening.clinic.example"]
+
+
+def test_wsgi_entry_point_refuses_production_without_trusted_hosts():
+    env = {"SCREENER_ENV": "production", "PATH": "/usr/bin:/bin", "SCREENER_SECRET_KEY": "k" * 64}
+    result = subprocess.run(
+        [sys.executable, "-c", "import screener.wsgi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SCREENER_TRUSTED_HOSTS" in result.stderr
 
 
 def test_requests_for_an_untrusted_host_are_refused(make_app, monkeypatch):

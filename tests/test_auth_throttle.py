@@ -60,3 +60,50 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(make_app):
         )
     assert _fail(client, "g@x.example", **{"X-Forwarded-For": "10.0.0.1"}).status_code == 429
     assert _fail(client, "g@x.example", **{"X-Forwarded-For": "10.0.0.2"}).status_code == 200
+
+
+def _throttled_rows(app) -> list[tuple[str | None, str | None, str]]:
+    from sqlalchemy import select
+
+    from screener.extensions import db
+    from screener.models import AuditEvent
+
+    with app.app_context():
+        return [
+            tuple(row)
+            for row in db.session.execute(
+                select(AuditEvent.actor, AuditEvent.address, AuditEvent.detail)
+                .where(AuditEvent.action == "auth.sign_in", AuditEvent.outcome == "throttled")
+                .order_by(AuditEvent.id)
+            )
+        ]
+
+
+def test_a_throttled_sign_in_is_audited_once_per_account_and_window(app, client):
+    make_user(app, "ana@clinic.example", "clinician")
+    for _ in range(5):
+        _fail(client, "ana@clinic.example")
+    for _ in range(10):  # a script keeps trying: every attempt is refused
+        assert _fail(client, "ana@clinic.example").status_code == 429
+    assert login(client, "ana@clinic.example", PASSWORD).status_code == 429
+    rows = _throttled_rows(app)
+    assert len(rows) == 1
+    actor, address, detail = rows[0]
+    assert actor == "ana@clinic.example" and address == "127.0.0.1"
+    assert "per account" in detail
+    # Another throttled account gets its own row; an unknown one is not named.
+    for _ in range(6):
+        _fail(client, "nobody@clinic.example")
+    rows = _throttled_rows(app)
+    assert len(rows) == 2 and rows[1][0] is None
+
+
+def test_a_throttled_address_is_audited_once_per_window(make_app):
+    app = make_app(LOGIN_LIMIT_PER_ADDRESS="3 per 15 minutes")
+    client = app.test_client()
+    for n in range(3):
+        assert _fail(client, f"guess{n}@clinic.example").status_code == 200
+    for n in range(3, 20):
+        assert _fail(client, f"guess{n}@clinic.example").status_code == 429
+    rows = _throttled_rows(app)
+    assert len(rows) == 1 and "per address" in rows[0][2]

@@ -12,7 +12,7 @@ from screener.extensions import db
 from screener.models import Answer, Screening, ScreeningResult
 from screener.services import screenings
 from tests.helpers import asrs, rls
-from tests.patient_helpers import csrf_token, post_step, start
+from tests.patient_helpers import csrf_token, post_step, resume, start
 
 PART_A = {f"q{n}": "often" for n in range(1, 7)}
 PART_B = {f"q{n}": "rarely" for n in range(7, 19)}
@@ -176,15 +176,23 @@ def test_a_token_that_really_timed_out_reshows_the_step_with_the_choices(make_ap
 def test_lost_session_is_restored_from_the_pages_own_token(client, app):
     token = start(client)
     page = client.get("/screen/step/1").get_data(as_text=True)
-    resume = re.search(r'name="resume_token" value="([^"]+)"', page).group(1)
+    sealed = re.search(r'name="resume" value="([^"]+)"', page).group(1)
     client.delete_cookie("session")
+    ours = {"Origin": "http://localhost"}  # a browser names the page's site
     response = client.post(
-        "/screen/step/1", data={"csrf_token": token, "resume_token": resume, **PART_A}
+        "/screen/step/1", data={"csrf_token": token, "resume": sealed, **PART_A}, headers=ours
     )
     assert response.status_code == 400  # the CSRF token belonged to the lost session
     assert "Please check this page" in response.get_data(as_text=True)
-    post_step(client, 1, PART_A, token=csrf_token(response))
+    assert response.get_data(as_text=True).count("checked") == 6
+    fresh = csrf_token(response)
+    assert saved(app) == {}
+    response = client.post(
+        "/screen/step/1", data={"csrf_token": fresh, "resume": sealed, **PART_A}, headers=ours
+    )
+    assert response.status_code == 302
     assert saved(app) == PART_A
+    assert client.get("/screen/step/2").status_code == 200  # open again in this browser
 
 
 def test_a_step_posted_out_of_order_redirects_to_the_first_incomplete(client, app):
@@ -216,7 +224,8 @@ def test_resume_link_continues_where_the_patient_left_off(app, client):
         client.get("/screen/started").get_data(as_text=True),
     ).group(1)
     other = app.test_client()
-    response = other.get(link)
+    assert other.get("/screen/step/1").location.endswith("/screen/ended")
+    response = resume(other, link)
     assert response.location.endswith("/screen/step/2")
     page = other.get("/screen/step/1").get_data(as_text=True)
     assert page.count("checked") == 6
@@ -331,7 +340,7 @@ def test_an_altered_resume_token_is_the_same_404_as_a_made_up_one(client):
     )
     assert made_up.status_code == changed.status_code == 404
     assert made_up.get_data() == changed.get_data()
-    assert fresh.get(f"/screen/resume/{real}").status_code == 302
+    assert fresh.get(f"/screen/resume/{real}").status_code == 200
 
 
 def test_patient_pages_are_never_cached(client):
@@ -384,7 +393,12 @@ def test_pdf_summary_downloads_through_the_patients_own_session(client, app):
 
 
 def test_starting_screenings_is_limited_per_address(make_app):
-    app = make_app(SCREENINGS_PER_ADDRESS="3 per minute")
+    from screener.models import ClinicSettings
+
+    app = make_app()
+    with app.app_context():
+        db.session.get(ClinicSettings, 1).screenings_per_address = 3
+        db.session.commit()
     client = app.test_client()
     for _ in range(3):
         start(client)

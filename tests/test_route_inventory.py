@@ -53,7 +53,12 @@ def world(app):
     screening_id, _ = submitted_screening(app)
     target = make_user(app, "target@clinic.example", "clinician")
     clients = {role: signed_in(app, f"{role}@clinic.example", role) for role in ROLES}
-    ids = {"screening_id": screening_id, "user_id": target, "number": 1, "token": "x" * 32}
+    with app.app_context():  # a real resume token, so its POST reaches the CSRF check
+        from screener.services import screenings
+
+        _, token = screenings.start(["asrs-v1.1"])
+        db.session.commit()
+    ids = {"screening_id": screening_id, "user_id": target, "number": 1, "token": token}
     return clients, ids
 
 

@@ -23,6 +23,7 @@ def form_data(page: str, **changes) -> dict:
         "urgent_help": textarea(page, "urgent_help"),
         "retention_days": hidden(page, "retention_days"),
         "draft_retention_days": hidden(page, "draft_retention_days"),
+        "screenings_per_address": hidden(page, "screenings_per_address"),
     }
     data.update(changes)
     return data

@@ -4,6 +4,10 @@ Only failures count (``deduct_when``); a throttled request is refused before the
 password is checked. The store is Flask-Limiter's (``RATELIMIT_STORAGE_URI``): memory
 for one process, Redis when several workers must share the counts.
 
+A refused (429) attempt is audited as ``auth.sign_in`` with outcome ``throttled``, at most
+once per key per window of the limit, so a script hammering the form cannot flood the
+audit log: the audit's own limit is counted in the same store.
+
 The address is ``request.remote_addr``. ``X-Forwarded-For`` is only believed when
 ``TRUSTED_PROXY_COUNT`` (env ``SCREENER_TRUSTED_PROXY_COUNT``) says how many proxies
 in front of the app add to it; otherwise anyone could pick a fresh address per guess.
@@ -14,10 +18,13 @@ from __future__ import annotations
 import os
 
 from flask import Flask, current_app, g, request
+from flask_limiter import RequestLimit
+from limits import RateLimitItemPerSecond
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from screener import audit
 from screener.extensions import limiter
-from screener.services.accounts import normalise_email
+from screener.services.accounts import find_user, normalise_email
 
 PER_ACCOUNT = "5 per 15 minutes"
 PER_ADDRESS = "20 per 15 minutes"
@@ -55,6 +62,24 @@ def _limit(name: str):
     return lambda: current_app.config[name]
 
 
+def _audit_throttled(kind: str):
+    """An ``on_breach`` callback: one audit row per key and window of the breached limit."""
+
+    def on_breach(breached: RequestLimit) -> None:
+        once = RateLimitItemPerSecond(1, breached.limit.get_expiry())
+        if not limiter.limiter.hit(once, "audit-throttled", breached.key):
+            return
+        user = find_user(request.form.get("email", "")[:254]) if kind == "account" else None
+        audit.record(
+            "auth.sign_in",
+            outcome="throttled",
+            actor=user.email if user else None,
+            detail=f"too many failed sign-ins per {kind}; further attempts refused this window",
+        )
+
+    return on_breach
+
+
 def failed_sign_ins(view):
     """Refuse sign-in attempts once an account or an address has failed too often."""
     view = limiter.limit(
@@ -63,6 +88,7 @@ def failed_sign_ins(view):
         methods=["POST"],
         deduct_when=_failed,
         scope="sign-in-account",
+        on_breach=_audit_throttled("account"),
     )(view)
     return limiter.limit(
         _limit("LOGIN_LIMIT_PER_ADDRESS"),
@@ -70,4 +96,5 @@ def failed_sign_ins(view):
         methods=["POST"],
         deduct_when=_failed,
         scope="sign-in-address",
+        on_breach=_audit_throttled("address"),
     )(view)

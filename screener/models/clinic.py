@@ -18,6 +18,7 @@ class ClinicSettings(db.Model):
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("retention_days >= 1", name="retention_positive"),
         CheckConstraint("draft_retention_days >= 1", name="draft_retention_positive"),
+        CheckConstraint("screenings_per_address >= 1", name="screenings_per_address_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -28,6 +29,9 @@ class ClinicSettings(db.Model):
     retention_days: Mapped[int] = mapped_column(default=365)
     # Unfinished screenings are purged sooner: nobody reviews them.
     draft_retention_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    # New screenings one address may start in SCREENINGS_WINDOW: a waiting room or a
+    # library shares one address, a script filling the database with drafts too.
+    screenings_per_address: Mapped[int] = mapped_column(default=30, server_default="30")
     # [{"name", "assesses": ["adhd" | "sleep" | "gp"], "phone", "url"}]
     providers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

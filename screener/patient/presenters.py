@@ -16,6 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from screener import codes
 from screener.patient.questions import macro_for
+from screener.process_cache import BoundedCache
 from screener.report.data import screen_not_asked
 from screener.services import clinic, screenings
 
@@ -69,6 +70,20 @@ class StartForm(FlaskForm):
             raise ValidationError("Choose from the sets of questions shown.")
 
 
+class ResumeForm(FlaskForm):
+    """The button behind the private link; consent again for a screening not yet begun."""
+
+    consent = BooleanField(StartForm.consent.args[0])
+
+    def __init__(self, *args, needs_consent: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_consent = needs_consent
+
+    def validate_consent(self, field) -> None:
+        if self.needs_consent and not field.data:
+            raise ValidationError("Tick the box to say you agree before you start.")
+
+
 def landing() -> dict[str, Any]:
     settings = clinic.current()
     return {"retention_days": settings["retention_days"], "clinic": settings}
@@ -88,7 +103,12 @@ def _shorten(text: str, words: int = 8) -> str:
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
-_fragments: dict[tuple, Markup] = {}
+# Rendered questions of pages of choices. Keyed only by the pinned version, the section
+# and *canonical* answers (option values of the definition) with the fixed messages they
+# can produce; a page holding anything else is rendered afresh and never kept.
+_fragments: BoundedCache[tuple, Markup] = BoundedCache(
+    "question fragments", max_entries=2048, max_bytes=16 * 1024 * 1024
+)
 
 
 CACHEABLE = frozenset({"single_choice", "yes_no", "multiple_choice"})
@@ -99,27 +119,36 @@ def questions_html(step, questions: list[dict[str, Any]]) -> Markup:
 
     Pinned versions never change, so the same inputs always give the same HTML; most
     pages are shown empty or with answers many patients share, so this is mostly hits.
-    Only pages of choices are kept: typed text or numbers are a person's own words and
-    are never held in memory beyond their request.
+    Only pages of choices whose values are all options of the definition are kept:
+    typed text or numbers are a person's own words, and anything else a browser sent
+    is a visitor's input, never held in memory beyond their request.
     """
     macros = current_app.jinja_env.get_template("patient/_questions.html").module
-    if any(q["item"].type not in CACHEABLE for q in questions):
-        return Markup("").join(macros.render(q) for q in questions)
-    key = (
-        step.sha256,
-        step.section.id,
-        tuple((q["item"].id, _hashable(q["value"]), q["error"]) for q in questions),
-    )
-    html = _fragments.get(key)
+    key = _fragment_key(step, questions)
+    html = _fragments.get(key) if key is not None else None
     if html is None:
-        if len(_fragments) > 2048:
-            _fragments.clear()
-        html = _fragments[key] = Markup("").join(macros.render(q) for q in questions)
+        html = Markup("").join(macros.render(q) for q in questions)
+        if key is not None:
+            _fragments.put(key, html)
     return html
 
 
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+def _fragment_key(step, questions: list[dict[str, Any]]) -> tuple | None:
+    """The cache key of a page, or None when the page must not be cached."""
+    parts = []
+    for q in questions:
+        item, value = q["item"], q["value"]
+        if item.type not in CACHEABLE or not _is_option_value(item, value):
+            return None
+        parts.append((item.id, tuple(value) if isinstance(value, list) else value, q["error"]))
+    return (step.sha256, step.section.id, tuple(parts))
+
+
+def _is_option_value(item, value: Any) -> bool:
+    if value is None:
+        return True
+    values = value if isinstance(value, list) else [value]
+    return all(isinstance(v, str) and item.option(v) is not None for v in values)
 
 
 def step_page(screening, steps, current, values, errors: dict[str, str], expired: bool):

@@ -17,6 +17,7 @@ from wtforms import Field, RadioField, SelectChoice, SelectMultipleField, String
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from screener.definitions.schema import Definition, Section
+from screener.process_cache import BoundedCache
 
 FieldFactory = Callable[[Any], Field]
 
@@ -64,17 +65,20 @@ class StepForm(FlaskForm):
 
 
 # Stored versions never change, so a form class per (version hash, section) can be kept.
-_form_classes: dict[tuple[str, str], type[StepForm]] = {}
+_form_classes: BoundedCache[tuple[str, str], type[StepForm]] = BoundedCache(
+    "step form classes", max_entries=512, max_bytes=8 * 1024 * 1024
+)
+FORM_CLASS_BYTES = 4096  # per field: the field's class, its choices and its labels
 
 
 def _form_class(sha256: str, definition: Definition, section: Section) -> type[StepForm]:
     key = (sha256, section.id)
-    if key not in _form_classes:
-        if len(_form_classes) > 512:
-            _form_classes.clear()
+    form_class = _form_classes.get(key)
+    if form_class is None:
         fields = {item.id: QUESTION_TYPES[item.type][0](item) for item in section.items}
-        _form_classes[key] = type(f"Step_{definition.id}_{section.id}", (StepForm,), fields)
-    return _form_classes[key]
+        form_class = type(f"Step_{definition.id}_{section.id}", (StepForm,), fields)
+        _form_classes.put(key, form_class, size=FORM_CLASS_BYTES * (len(fields) + 1))
+    return form_class
 
 
 def build_form(sha256: str, definition: Definition, section: Section, formdata):

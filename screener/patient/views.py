@@ -1,8 +1,12 @@
 """Patient pages. Thin: parse the request, call ``services.screenings``, render or redirect.
 
-Answers live on the server; the cookie session holds only which screening is open and
-its resume token. Every step is committed before the redirect, so closing the browser
-loses nothing already saved.
+Answers live on the server; the cookie session holds only which screening is open, its
+resume token sealed, and when it was last used (``patient.sessions``). Every step is
+committed before the redirect, so closing the browser loses nothing already saved.
+
+A request only ever opens a screening in this browser after its CSRF token has passed:
+a page of another site cannot plant its own screening here (whose answers its author
+could later read through the resume link).
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from screener.edge import handles_nul
 from screener.extensions import csrf, db, limiter
 from screener.models import Screening
 from screener.patient import presenters
+from screener.patient import sessions as patient_sessions
 from screener.patient.questions import StepForm, build_form, submitted_values
-from screener.services import screenings
+from screener.services import clinic, screenings
 from screener.services.screenings import ScreeningError
 
 blueprint = Blueprint("patient", __name__, url_prefix="/screen")
@@ -40,30 +45,30 @@ IRON = "iron-context"
 
 
 def _open_screening(light: bool = False):
-    """The screening this browser has open, if its token still matches.
+    """The screening this browser has open, if its session is current and its token matches.
 
     ``light`` gives a read-only row (id, reference code, status), enough for showing a
-    step, without the cost of loading an ORM object on the busiest page.
+    step, without the cost of loading an ORM object on the busiest page. The token is
+    kept in ``g.resume_token`` for the pages that show or carry it.
     """
-    screening_id, token = session.get("screening_id"), session.get("resume_token")
-    if not screening_id or not token:
+    opened = patient_sessions.current()
+    if opened is None:
         return None
+    screening_id, token = opened
     if light:
         screening = screenings.light_by_id(screening_id)
     else:
         screening = db.session.get(Screening, screening_id)
     if screening is None or not codes.same(screening.resume_token_hash, codes.token_hash(token)):
-        session.pop("screening_id", None)
-        session.pop("resume_token", None)
+        patient_sessions.forget()
         return None
+    g.resume_token = token
     return screening
 
 
 def _remember(screening: Screening, token: str) -> None:
-    session.clear()
-    session["screening_id"] = screening.id
-    session["resume_token"] = token
-    session.permanent = True
+    patient_sessions.remember(screening.id, token)
+    g.resume_token = token
 
 
 def _require_open() -> Screening:
@@ -73,13 +78,20 @@ def _require_open() -> Screening:
     return screening
 
 
+def _sealed() -> str:
+    """The open screening's token, sealed, for a page's hidden field."""
+    token = g.get("resume_token")
+    return patient_sessions.seal(token) if token else ""
+
+
 @blueprint.post("/start")
-@limiter.limit(lambda: current_app.config["SCREENINGS_PER_ADDRESS"], scope="screening-start")
+@limiter.limit(clinic.screenings_limit, scope="screening-start")
 def start():
     """Consent and the choice of screeners → a new draft screening.
 
-    Limited per address so a script cannot fill the database with drafts; the limit is
-    generous because a waiting room or library may share one address.
+    Limited per address so a script cannot fill the database with drafts; the limit is a
+    clinic setting (generous by default) because a waiting room or library may share
+    one address.
     """
     form = presenters.StartForm()
     if not form.validate_on_submit():
@@ -101,19 +113,39 @@ def started():
     return render_template(
         "patient/started.html",
         code=codes.format_code(screening.reference_code),
-        resume_url=url_for("patient.resume", token=session["resume_token"], _external=True),
+        resume_url=url_for("patient.resume", token=g.resume_token, _external=True),
         steps=len(screenings.steps(screening)),
     )
 
 
-@blueprint.get("/resume/<token>")
+@blueprint.route("/resume/<token>", methods=["GET", "POST"])
 def resume(token: str):
-    """The private link: reopen the screening on this device and continue."""
+    """The private link: a page with one button that reopens the screening here.
+
+    Opening the link changes nothing (a link can be sent, or loaded, by anyone); the
+    button's POST, with its CSRF token, does. A screening with no answer yet asks for
+    consent again, as the home page does: whoever started it may not be who opens it.
+    """
     screening = screenings.by_token(token)
     if screening is None:
         abort(404)
-    _remember(screening, token)
-    return redirect(_next_url(screening))
+    not_started = screening.status == "draft" and not screenings.has_answers(screening)
+    form = presenters.ResumeForm(needs_consent=not_started)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            _remember(screening, token)
+            return redirect(_next_url(screening))
+        status = 400
+    else:
+        status = 200
+    page = render_template(
+        "patient/resume.html",
+        form=form,
+        not_started=not_started,
+        submitted=screening.status == "submitted",
+        code=codes.format_code(screening.reference_code),
+    )
+    return page, status
 
 
 def _next_url(screening: Screening, answers=None) -> str:
@@ -128,8 +160,9 @@ def _next_url(screening: Screening, answers=None) -> str:
 def step(number: int):
     """One section of one questionnaire. POST saves it and moves on."""
     screening = _open_screening(light=True)
-    if screening is None and request.method == "POST":
-        screening = _restore_from_form()
+    restoring = screening is None and request.method == "POST"
+    if restoring:
+        screening = _from_form()
     if screening is None:
         return redirect(url_for("patient.ended"))
     if screening.status == "submitted":
@@ -148,6 +181,8 @@ def step(number: int):
     values = submitted_values(form, current.section)
     if not form.validate():  # only the CSRF token can fail here
         return _render_step(screening, steps, current, values, expired=True), 400
+    if restoring:  # the CSRF token passed: now this browser may hold the screening
+        _remember(screening, g.resume_token)
     clean, errors = screenings.check_section(
         screening, current.key, current.section.id, values, answers
     )
@@ -174,12 +209,19 @@ def step(number: int):
     return redirect(_next_url(screening, answers))
 
 
-def _restore_from_form() -> Screening | None:
-    """After the cookie session is lost, the page's own token reopens the screening."""
-    token = request.form.get("resume_token", "")
-    screening = screenings.by_token(token)
+def _from_form() -> Screening | None:
+    """After the cookie session is lost, the screening named by the page's own sealed token.
+
+    Only for a POST from one of our pages, and it does not open the screening in this
+    browser: the caller does that once the CSRF token has passed (the first POST after a
+    lost session re-shows the page with a fresh CSRF token; Continue again saves).
+    """
+    if not patient_sessions.same_site_post():
+        return None
+    token = patient_sessions.unseal(request.form.get("resume", ""))
+    screening = screenings.by_token(token) if token else None
     if screening is not None:
-        _remember(screening, token)
+        g.resume_token = token
     return screening
 
 
@@ -188,7 +230,7 @@ def _render_step(screening, steps, current, values, *, errors=None, expired=Fals
         "patient/step.html",
         **presenters.step_page(screening, steps, current, values, errors or {}, expired),
         unsaved=unsaved,
-        resume_token=session.get("resume_token", ""),
+        resume=_sealed(),
     )
 
 
@@ -201,13 +243,18 @@ def review():
     first_open = screenings.first_incomplete(screening)
     if first_open is not None:
         return redirect(url_for("patient.step", number=first_open.number))
-    return render_template("patient/review.html", **presenters.review_page(screening))
+    return render_template(
+        "patient/review.html", **presenters.review_page(screening), resume=_sealed()
+    )
 
 
 @blueprint.post("/submit")
 def submit():
     """Submit once: a double click, a refresh or Back-and-submit still gives one submission."""
-    screening = _open_screening() or _restore_from_form()
+    screening = _open_screening()
+    restoring = screening is None
+    if restoring:
+        screening = _from_form()
     if screening is None:
         return redirect(url_for("patient.ended"))
     form = StepForm()
@@ -215,7 +262,9 @@ def submit():
         if screening.status == "submitted":
             return redirect(url_for("patient.results"))
         page = presenters.review_page(screening)
-        return render_template("patient/review.html", **page, expired=True), 400
+        return render_template("patient/review.html", **page, resume=_sealed(), expired=True), 400
+    if restoring:
+        _remember(screening, g.resume_token)
     begin_write()
     screening = db.session.get(Screening, screening.id)
     try:
@@ -248,12 +297,18 @@ def summary_pdf():
 
 @blueprint.post("/finish")
 def finish():
-    """Forget the screening on this device (a shared or library computer)."""
-    form = StepForm()
-    if form.validate():
+    """Forget the screening on this device (a shared or library computer).
+
+    It ends even when the page's CSRF token has expired (results read for over an hour):
+    ending a screening only ever takes access away, and another site cannot do it, since
+    the browser does not send the (SameSite=Lax) cookie with a cross-site POST.
+    """
+    if not patient_sessions.has_open():
+        return redirect(url_for("public.index"))
+    patient_sessions.forget()
+    if StepForm().validate():
         session.clear()
-        return redirect(url_for("public.index", finished=1))
-    return redirect(url_for("public.index"))
+    return redirect(url_for("public.index", finished=1))
 
 
 @blueprint.get("/ended")
@@ -264,8 +319,6 @@ def ended():
 
 @blueprint.app_context_processor
 def _clinic():
-    from screener.services import clinic
-
     if g.get("database_unavailable"):
         return {"clinic_name": current_app.config["CLINIC_NAME"], "debug": current_app.debug}
     return {"clinic_name": clinic.current()["name"], "debug": current_app.debug}

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from screener.database import begin_write, utcnow
 from screener.extensions import db
@@ -25,6 +26,7 @@ def ensure_settings() -> ClinicSettings:
             contact=config["CLINIC_CONTACT"],
             urgent_help=check_urgent_help(config.get("CLINIC_URGENT_HELP", "")),
             retention_days=config["RETENTION_DAYS"],
+            screenings_per_address=config["SCREENINGS_PER_ADDRESS"],
             providers=[],
         )
         db.session.add(settings)
@@ -64,6 +66,28 @@ def current() -> dict:
         "retention_days": row.retention_days,
         "providers": list(row.providers or []),
     }
+
+
+SCREENINGS_WINDOW = "10 minutes"
+SCREENINGS_PER_ADDRESS_MAX = 10_000
+_PER_ADDRESS = select(ClinicSettings.screenings_per_address).where(ClinicSettings.id == 1)
+
+
+def screenings_limit() -> str:
+    """The waiting-room limit for Flask-Limiter: ``"30 per 10 minutes"``.
+
+    Read on every new screening, so a change by staff applies to the next one. If the
+    database cannot be read the configured first value applies; starting then fails
+    with the calm 503 of the view, not inside the rate limiter.
+    """
+    try:
+        count = db.session.connection().execute(_PER_ADDRESS).scalar()
+    except SQLAlchemyError:
+        db.session.rollback()
+        count = None
+    if count is None:
+        count = current_app.config["SCREENINGS_PER_ADDRESS"]
+    return f"{count} per {SCREENINGS_WINDOW}"
 
 
 ASSESSES = {"adhd": "ADHD assessment", "sleep": "Sleep and restless legs", "gp": "General practice"}
@@ -116,6 +140,7 @@ def update_settings(
     urgent_help: str,
     retention_days: int,
     draft_retention_days: int,
+    screenings_per_address: int,
     providers: list[dict],
     lock_version: int,
 ) -> tuple[ClinicSettings, list[str]]:
@@ -129,6 +154,10 @@ def update_settings(
     urgent_help = check_urgent_help(urgent_help)
     if not 1 <= retention_days <= 3650 or not 1 <= draft_retention_days <= 3650:
         raise SettingsError("retention periods must be from 1 to 3650 days")
+    if not 1 <= screenings_per_address <= SCREENINGS_PER_ADDRESS_MAX:
+        raise SettingsError(
+            f"new screenings per address must be from 1 to {SCREENINGS_PER_ADDRESS_MAX}"
+        )
     if not name.strip():
         raise SettingsError("enter the clinic's name")
     begin_write()
@@ -140,6 +169,7 @@ def update_settings(
         "urgent_help": urgent_help,
         "retention_days": retention_days,
         "draft_retention_days": draft_retention_days,
+        "screenings_per_address": screenings_per_address,
         "providers": clean,
     }
     fields = [field for field, value in values.items() if getattr(before, field) != value]

@@ -15,6 +15,7 @@ from screener.definitions.loading import load_definition_text, load_texts_text
 from screener.definitions.schema import Definition, TextsDocument
 from screener.extensions import db
 from screener.models import ContentVersion
+from screener.process_cache import BoundedCache
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,11 @@ class VersionRef:
 
 # A stored text never changes and its hash names it, so each text is parsed once per
 # process. Keyed by hash alone: ids repeat across databases (tests, a restored backup).
-_parsed: dict[str, Definition | TextsDocument] = {}
+_parsed: BoundedCache[str, Definition | TextsDocument] = BoundedCache(
+    "parsed definitions", max_entries=256, max_bytes=64 * 1024 * 1024
+)
+# A parsed document holds many small objects: about this many bytes per byte of YAML.
+PARSED_BYTES_PER_SOURCE_BYTE = 8
 
 
 def _parse(version: ContentVersion | VersionRef, loader):
@@ -135,9 +140,8 @@ def _parse(version: ContentVersion | VersionRef, loader):
             source = db.session.scalar(
                 select(ContentVersion.source_text).where(ContentVersion.id == version.id)
             )
-        if len(_parsed) > 256:
-            _parsed.clear()
-        document = _parsed[version.sha256] = loader(source, f"stored version {version.sha256[:12]}")
+        document = loader(source, f"stored version {version.sha256[:12]}")
+        _parsed.put(version.sha256, document, size=PARSED_BYTES_PER_SOURCE_BYTE * len(source))
     return document
 
 

@@ -19,6 +19,7 @@ from screener.definitions.schema import Definition, Section, TextsDocument
 from screener.extensions import db
 from screener.interpretation import Interpretation, interpret
 from screener.models import Answer, ContentVersion, Screening, ScreeningInstrument, ScreeningResult
+from screener.process_cache import BoundedCache
 from screener.scoring.engine import check_answers, score, section_shown
 from screener.scoring.results import Result
 from screener.services import clinic, content
@@ -161,7 +162,11 @@ def by_code(text: str) -> Screening | None:
 
 # A screening's pins never change. Keyed by id *and* reference code, so a row id reused
 # after an erasure can never see another screening's entry.
-_pinned_cache: dict[tuple[int, str], tuple[Pinned, ...]] = {}
+# The definitions themselves are shared with ``content``'s cache, so an entry is small.
+_pinned_cache: BoundedCache[tuple[int, str], tuple[Pinned, ...]] = BoundedCache(
+    "pinned instruments", max_entries=4096, max_bytes=8 * 1024 * 1024
+)
+PINNED_BYTES = 512  # per instrument: the Pinned and VersionRef objects
 
 
 def pinned(screening: Screening) -> tuple[Pinned, ...]:
@@ -185,10 +190,18 @@ def pinned(screening: Screening) -> tuple[Pinned, ...]:
     refs = [content.VersionRef(*row) for row in rows]
     result = tuple(Pinned(ref.key, ref, content.definition_of(ref)) for ref in refs)
     if result:
-        if len(_pinned_cache) > 4096:
-            _pinned_cache.clear()
-        _pinned_cache[key] = result
+        _pinned_cache.put(key, result, size=PINNED_BYTES * len(result))
     return result
+
+
+_ANY_ANSWER = (
+    select(Answer.screening_id).where(Answer.screening_id == bindparam("screening_id")).limit(1)
+)
+
+
+def has_answers(screening: Screening | ScreeningRow) -> bool:
+    """True once the patient has saved at least one answer."""
+    return _rows(_ANY_ANSWER, screening_id=screening.id).first() is not None
 
 
 def answers_of(screening: Screening) -> dict[str, dict[str, Any]]:

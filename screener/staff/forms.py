@@ -122,6 +122,13 @@ class SettingsForm(FlaskForm):
             NumberRange(1, 3650, "Enter a number of days from 1 to 3650."),
         ],
     )
+    screenings_per_address = IntegerField(
+        "New screenings one address may start in 10 minutes",
+        validators=[
+            InputRequired("Enter a number of screenings."),
+            NumberRange(1, 10_000, "Enter a number from 1 to 10000."),
+        ],
+    )
     lock_version = HiddenField()
 
     def provider_forms(self) -> list[ProviderForm]:

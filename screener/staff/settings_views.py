@@ -1,4 +1,5 @@
-"""Clinic settings: name, contact, urgent-help line, referral providers and retention periods."""
+"""Clinic settings: name, contact, urgent-help line, referral providers, retention periods
+and the waiting room's limit on new screenings per address."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def settings():
                 "urgent_help": saved.urgent_help,
                 "retention_days": saved.retention_days,
                 "draft_retention_days": saved.draft_retention_days,
+                "screenings_per_address": saved.screenings_per_address,
                 "providers": list(saved.providers or []),
                 "lock_version": str(saved.lock_version),
             }
@@ -46,6 +48,7 @@ def settings():
             urgent_help=form.urgent_help.data or "",
             retention_days=form.retention_days.data,
             draft_retention_days=form.draft_retention_days.data,
+            screenings_per_address=form.screenings_per_address.data,
             providers=form.kept_providers(),
             lock_version=lock_version,
         )

@@ -112,7 +112,9 @@ def test_resume_after_closing_the_browser(browser, live_server):
 
     fresh = browser.new_context(viewport={"width": 360, "height": 740})
     page = fresh.new_page()
-    page.goto(link)
+    page.goto(link)  # opening the link asks first, and changes nothing until then
+    assert_accessible(page, "resume")
+    page.get_by_role("button", name="Continue where I left off").click()
     assert "Step 2 of" in page.locator("main").inner_text()
     page.get_by_role("link", name="Back").click()
     for item in ASRS.sections[0].items:
@@ -120,11 +122,33 @@ def test_resume_after_closing_the_browser(browser, live_server):
             page.get_by_role("group", name=item.text).get_by_label("Often", exact=True).is_checked()
         )
     page.goto(link)
+    page.get_by_role("button", name="Continue where I left off").click()
     for item in ASRS.sections[1].items:
         page.get_by_role("group", name=item.text).get_by_label("Rarely", exact=True).check()
     page.get_by_role("button", name="Continue").click()
     assert answers  # Part B answered after resuming
     assert page.get_by_role("group", name=re.compile("When you try to relax")).is_visible()
+    fresh.close()
+
+
+def test_a_link_to_a_screening_not_begun_asks_for_consent(browser, live_server):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(live_server + "/")
+    page.get_by_label("I am 18 or over").check()
+    page.get_by_role("button", name="Start").click()
+    link = page.locator(".resume-link a").get_attribute("href")
+    context.close()
+
+    fresh = browser.new_context(viewport={"width": 360, "height": 740})
+    page = fresh.new_page()
+    page.goto(link)
+    page.get_by_role("button", name="Start").click()  # without agreeing
+    assert "Tick the box to say you agree" in page.locator("main").inner_text()
+    assert_accessible(page, "resume-consent")
+    page.get_by_label("I am 18 or over").check()
+    page.get_by_role("button", name="Start").click()
+    assert "Step 1 of" in page.locator("main").inner_text()
     fresh.close()
 
 

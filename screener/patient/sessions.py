@@ -1,0 +1,117 @@
+"""Which screening this browser has open: short-lived, and no readable secret in it.
+
+A patient may be at a library or clinic computer that the next person uses. So:
+
+- the cookie is a browser-session cookie (never ``permanent``), and the open screening
+  ends after ``PATIENT_IDLE_SECONDS`` (two hours, in ``screener.config``) without a
+  request, renewed while the patient is active; "Finish" on the results page ends it;
+- Flask's cookie is signed, not encrypted, so the resume token is kept in it only
+  *sealed* (Fernet: AES with an HMAC, under a key derived from ``SECRET_KEY``). Reading
+  the cookie gives nothing that reopens the screening from elsewhere or later;
+- pages carry the same sealed token in a hidden field, so a patient whose cookie was
+  lost can press Continue again; a sealed token older than the idle limit is refused.
+
+The raw token is shown once, on the page after consent, as the private resume link.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app, request, session
+
+RENEW_AFTER_SECONDS = 60  # re-sign the cookie at most once a minute while active
+KEYS = ("screening_id", "resume", "patient_seen")
+
+
+def _fernet() -> Fernet:
+    """The app's cipher, derived from its secret key once (kept with the app)."""
+    secret = current_app.secret_key
+    kept = current_app.extensions.get("patient_sessions")
+    if kept is not None and kept[0] == secret:
+        return kept[1]
+    raw = secret.encode() if isinstance(secret, str) else secret
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"screener patient resume token"
+    ).derive(raw)
+    fernet = Fernet(base64.urlsafe_b64encode(key))
+    current_app.extensions["patient_sessions"] = (secret, fernet)
+    return fernet
+
+
+def seal(token: str) -> str:
+    """The resume token, encrypted and dated, for the cookie and the pages' hidden field."""
+    return _fernet().encrypt(token.encode()).decode("ascii")
+
+
+def unseal(sealed: object, *, any_age: bool = False) -> str | None:
+    """The token inside ``sealed`` if we sealed it, and (unless ``any_age``) within the
+    idle limit. The cookie's token passes ``any_age``: its age is the idle clock's."""
+    if not isinstance(sealed, str) or not sealed or len(sealed) > 500:
+        return None
+    ttl = None if any_age else current_app.config["PATIENT_IDLE_SECONDS"]
+    try:
+        return _fernet().decrypt(sealed.encode("ascii"), ttl=ttl).decode()
+    except (InvalidToken, UnicodeError, ValueError):
+        return None
+
+
+def remember(screening_id: int, token: str) -> None:
+    """Open ``screening_id`` on this browser; nothing else of the old session survives."""
+    session.clear()
+    session["screening_id"] = screening_id
+    session["resume"] = seal(token)
+    session["patient_seen"] = int(time.time())
+
+
+def forget() -> None:
+    for key in KEYS:
+        session.pop(key, None)
+
+
+def has_open() -> bool:
+    return "screening_id" in session
+
+
+def current() -> tuple[int, str] | None:
+    """(screening id, resume token) of the open screening, or None once it has ended.
+
+    Ends it here when it has been idle too long; otherwise renews the idle clock.
+    """
+    screening_id, seen = session.get("screening_id"), session.get("patient_seen")
+    if not isinstance(screening_id, int) or not isinstance(seen, int):
+        forget()
+        return None
+    now = int(time.time())
+    if now - seen > current_app.config["PATIENT_IDLE_SECONDS"]:
+        forget()
+        return None
+    token = unseal(session.get("resume"), any_age=True)
+    if token is None:
+        forget()
+        return None
+    if now - seen >= min(RENEW_AFTER_SECONDS, current_app.config["PATIENT_IDLE_SECONDS"] // 4):
+        session["patient_seen"] = now
+    return screening_id, token
+
+
+def same_site_post() -> bool:
+    """True when this POST comes from one of our own pages.
+
+    Browsers send ``Origin`` with every cross-site POST (and ``Referer`` unless told not
+    to); a page of another site cannot make them name ours. Used before the pages'
+    hidden token may reopen a screening, so another site cannot plant its own
+    screening in a patient's browser.
+    """
+    ours = urlsplit(request.host_url)
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        parts = urlsplit(origin)
+        return (parts.scheme, parts.netloc) == (ours.scheme, ours.netloc)
+    referer = urlsplit(request.headers.get("Referer", ""))
+    return (referer.scheme, referer.netloc) == (ours.scheme, ours.netloc)
