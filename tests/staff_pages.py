@@ -33,3 +33,19 @@ def staff_client(app, email: str = "editor@example.org"):
 
 def admin_client(app, email: str = "admin@example.org"):
     return signed_in(app, email, "admin")
+
+
+def form_data(page: str, **changes) -> dict:
+    """The clinic settings form as the page holds it, with ``changes`` typed over it."""
+    data = {
+        "csrf_token": hidden(page, "csrf_token"),
+        "lock_version": hidden(page, "lock_version"),
+        "name": hidden(page, "name"),
+        "contact": textarea(page, "contact"),
+        "urgent_help": textarea(page, "urgent_help"),
+        "retention_days": hidden(page, "retention_days"),
+        "draft_retention_days": hidden(page, "draft_retention_days"),
+        "screenings_per_address": hidden(page, "screenings_per_address"),
+    }
+    data.update(changes)
+    return data

@@ -25,6 +25,7 @@ from screener.models import Screening
 from screener.services import reports, screenings
 from tests.auth_helpers import signed_in
 from tests.helpers import asrs, fill, rls
+from tests.patient_helpers import resume
 
 RLS_CASES = {
     "consistent": lambda med: rls(medicine=med),
@@ -134,7 +135,7 @@ def test_no_surface_misleads(app, clinician, rls_case):
     for case in BY_RLS[rls_case]:
         screening_id, token = _submit(app, case)
         patient_client = app.test_client()
-        assert patient_client.get(f"/screen/resume/{token}").status_code == 302
+        assert resume(patient_client, f"/screen/resume/{token}").status_code == 302
         patient = _text(patient_client.get("/screen/results").get_data(as_text=True))
         page = clinician.get(f"/clinician/screenings/{screening_id}")
         surfaces = {"results page": patient, "clinician page": _text(page.get_data(as_text=True))}

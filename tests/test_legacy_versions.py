@@ -17,6 +17,7 @@ from screener.models import Screening
 from screener.services import content, reports, screenings
 from tests.auth_helpers import signed_in
 from tests.helpers import LEGACY, asrs, fill, rls_v11
+from tests.patient_helpers import resume
 
 FILES = {
     "asrs-v1.1": ("questionnaire", "asrs-v1.1-r1.yaml"),
@@ -66,7 +67,7 @@ def test_an_old_screening_keeps_its_questions_scores_and_words(app, client):
         # Possible is not "both", even with the old texts.
         assert summary.interpretation.explanation[0].key == "link_adhd_only"
         assert "ferritin_low" in [p.key for p in summary.interpretation.explanation]
-    client.get(f"/screen/resume/{token}")
+    resume(client, f"/screen/resume/{token}")
     page = client.get("/screen/results").get_data(as_text=True)
     assert "Possibly consistent with restless legs syndrome" in page
     assert "5 of 6 criteria were met" in page
@@ -82,7 +83,7 @@ def test_an_old_screening_keeps_its_questions_scores_and_words(app, client):
 
 def test_an_old_screening_with_a_no_to_the_screening_question_never_says_0_of_6(app, client):
     screening_id, token = _submit(app, {"rls-irlssg": rls_v11(gate="no")})
-    client.get(f"/screen/resume/{token}")
+    resume(client, f"/screen/resume/{token}")
     page = client.get("/screen/results").get_data(as_text=True)
     assert "0 of 6" not in page
     text = re.sub(r"\s+", " ", _pdf_text(app, screening_id))

@@ -15,7 +15,7 @@ from screener.services import reports, screenings
 from tests.auth_helpers import signed_in, submitted_screening
 from tests.patient_helpers import post_step, start
 from tests.report_helpers import set_up_clinic, submit
-from tests.staff_pages import hidden, staff_client, textarea
+from tests.staff_pages import form_data, staff_client
 from tests.test_report_content import page_texts, squash
 
 PART_A = {f"q{n}": "often" for n in range(1, 7)}
@@ -47,15 +47,7 @@ def shown_line(page: str) -> str:
 def set_line(app, wording: str) -> None:
     client = staff_client(app, "settings@example.org")
     page = client.get("/staff/settings").get_data(as_text=True)
-    data = {
-        "csrf_token": hidden(page, "csrf_token"),
-        "lock_version": hidden(page, "lock_version"),
-        "name": hidden(page, "name"),
-        "contact": textarea(page, "contact"),
-        "urgent_help": wording,
-        "retention_days": hidden(page, "retention_days"),
-        "draft_retention_days": hidden(page, "draft_retention_days"),
-    }
+    data = form_data(page, urgent_help=wording)
     assert client.post("/staff/settings", data=data).status_code == 302
 
 

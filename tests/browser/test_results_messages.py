@@ -66,6 +66,7 @@ def test_results_page_words_at_phone_and_desktop_width(
         db.session.commit()
     page = request.getfixturevalue(viewport)
     page.goto(f"{live_server}/screen/resume/{token}")
+    page.get_by_role("button", name="See my results").click()
     assert page.get_by_role("heading", name="Your results", exact=True).is_visible()
     body = page.locator("main").inner_text()
     for words in expected:
@@ -85,6 +86,7 @@ def test_what_to_do_next_and_the_pdf_come_first_on_a_phone_and_print_without_but
         assert screenings.submit(screening)
         db.session.commit()
     phone.goto(f"{live_server}/screen/resume/{token}")
+    phone.get_by_role("button", name="See my results").click()
     screen = phone.viewport_size["height"]
     button = phone.get_by_role("link", name="Download PDF summary").bounding_box()
     next_step = phone.get_by_role("heading", name="What to do next").bounding_box()
