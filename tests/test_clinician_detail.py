@@ -132,7 +132,7 @@ def test_pdf_download_is_the_stored_summary_and_is_audited(app, clinician):
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="{format_code(code)}.pdf"'
+        f'attachment; filename="screening-summary-{format_code(code)}.pdf"'
     )
     assert response.headers["Cache-Control"] == "no-store"
     event = _events(app, "report.download")[-1]
