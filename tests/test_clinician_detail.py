@@ -97,7 +97,8 @@ def test_mark_as_reviewed_with_a_note(app, clinician):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; {{7*7}}" in html and "<script>alert" not in html
     with app.app_context():
         screening = db.session.get(Screening, screening_id)
-        assert screening.reviewed_at is not None and screening.review_note == hostile
+        assert screening.reviewed_at is not None
+        assert [r.note for r in screening.review_notes] == [hostile]
     assert _events(app, "screening.review")[-1].reference == format_code(code)
     # The note is never put in the audit trail.
     assert all("Seen." not in (e.detail or "") for e in _events(app, "screening.review"))
