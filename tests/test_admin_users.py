@@ -61,19 +61,36 @@ def test_weak_passwords_duplicates_and_bad_input_are_refused_with_a_message(app)
             "already exists",
         ),
         ({"email": "not-an-email", "password": PASSWORD, "roles": "admin"}, "not an e-mail"),
-        ({"email": "a@clinic.example", "password": PASSWORD}, "roles must be"),
+        ({"email": "a@clinic.example", "password": PASSWORD}, "Choose at least one role"),
         (
             {"email": "a@clinic.example", "password": PASSWORD, "roles": "root"},
-            "is not a valid choice",
+            "Choose roles from the list: clinician, staff or admin.",
         ),
         ({"email": "", "password": ""}, "Enter an email address."),
     ]
     for data, message in cases:
         response = _post(admin, "/admin/users", "/admin/users", **data)
         assert response.status_code == 400, data
-        assert message in response.get_data(as_text=True), (data, message)
+        body = response.get_data(as_text=True)
+        assert message in body, (data, message)
+        assert "must be among" not in body and "not a valid choice" not in body
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "a@clinic.example")) is None
+    # Each refusal the service saw is recorded once, as refused, and never as "ok" first.
+    events = _events(app, "user.create")
+    assert [e.outcome for e in events] == ["refused"] * 5
+    assert "already exists" in events[2].detail
+
+
+def test_an_unknown_role_in_a_role_change_is_refused_in_plain_words(app):
+    admin = signed_in(app, "boss@clinic.example", "admin")
+    doc_id = make_user(app, "doc@clinic.example", "clinician")
+    page = f"/admin/users/{doc_id}"
+    response = _post(admin, f"{page}/roles", page, roles=["root"])
+    assert "Choose roles from the list" in admin.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert _user(app, "doc@clinic.example")[2] == {"clinician"}
 
 
 def test_role_changes_are_audited_and_apply_on_the_next_request(app):
