@@ -103,6 +103,20 @@ def change_roles(user_id: int):
     return redirect(url_for("admin.user", user_id=user_id), 303)
 
 
+@blueprint.get("/users/<int:user_id>/deactivate")
+def confirm_deactivate(user_id: int):
+    """Ask before deactivating: what it does, and a button that does it (no JavaScript)."""
+    account = _user_or_404(user_id)
+    error = _refusal(account, deactivate=True)
+    if error:
+        flash(error, "error")
+        return redirect(url_for("admin.user", user_id=user_id), 303)
+    if not account.active:
+        flash(f"{account.email} is already deactivated.")
+        return redirect(url_for("admin.user", user_id=user_id), 303)
+    return render_template("admin/deactivate.html", account=account)
+
+
 @blueprint.post("/users/<int:user_id>/deactivate")
 def deactivate(user_id: int):
     """Refuse further sign-ins and end the account's sessions at once."""
