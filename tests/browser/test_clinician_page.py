@@ -60,3 +60,22 @@ def test_review_and_outcomes_are_on_the_first_screen(request, live_app, live_ser
     page.get_by_text("Answers: Adult ADHD Self-Report Scale").click()
     assert page.get_by_role("cell", name=QUESTION).is_visible()
     assert_accessible(page, "clinician-screening-reviewed")
+
+
+def test_the_page_works_without_javascript(browser, live_app, live_server):
+    window = {"width": 1280, "height": FIRST_SCREEN}
+    context = browser.new_context(viewport=window, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        screening_id, _ = submitted_screening(live_app, adhd="often", rls_answers=rls())
+        make_user(live_app, "doc@clinic.example", "clinician")
+        _sign_in(page, live_server)
+        page.goto(f"{live_server}/clinician/screenings/{screening_id}")
+        page.get_by_label("Review note (optional)").fill("Seen without scripts.")
+        page.get_by_role("button", name="Mark as reviewed").click()
+        assert "Seen without scripts." in page.locator(".review-history").inner_text()
+        assert not page.get_by_role("cell", name=QUESTION).is_visible()
+        page.get_by_text("Answers: Adult ADHD Self-Report Scale").click()
+        assert page.get_by_role("cell", name=QUESTION).is_visible()
+    finally:
+        context.close()
