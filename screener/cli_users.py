@@ -42,6 +42,11 @@ def create_user_command(email: str, roles: tuple[str, ...]) -> None:
     """Create an account; the password comes from standard input or a prompt."""
     password = _read_password()
     email = accounts.normalise_email(email)
+    try:
+        # Checked before the audit row, so a refusal is recorded once, as refused.
+        accounts.check_new_user(email, password, roles)
+    except accounts.AccountError as exc:
+        _refuse("user.create", email, str(exc))
     _audit("user.create", email, f"roles: {','.join(sorted(set(roles)))}")
     _change("user.create", email, lambda: accounts.create_user(email, password, roles))
     click.echo(f"Created {email} with roles: {', '.join(sorted(set(roles)))}")

@@ -31,6 +31,8 @@ def from_environment(instance_path: str) -> dict:
         "CLINIC_NAME": env.get("SCREENER_CLINIC_NAME", "Your clinic"),
         "CLINIC_CONTACT": env.get("SCREENER_CLINIC_CONTACT", ""),
         "CLINIC_URGENT_HELP": env.get("SCREENER_CLINIC_URGENT_HELP", ""),
+        # The clinic's time zone for times on the portal pages (stored times stay UTC).
+        "TIMEZONE": env.get("SCREENER_TIMEZONE", "UTC"),
         "RETENTION_DAYS": int(env.get("SCREENER_RETENTION_DAYS", "365")),
         "SCREENINGS_PER_ADDRESS": int(env.get("SCREENER_SCREENINGS_PER_ADDRESS", "30")),
         # Host names the app answers to; a request for any other gets 400, so a forged

@@ -32,6 +32,10 @@ ERROR_TEXT = {
 
 
 def init_app(app: Flask) -> None:
+    from screener import clinic_time
+
+    clinic_time.zone(app.config.get("TIMEZONE"))  # a wrong name stops the app here
+    app.add_template_filter(clinic_time.local, "clinic_time")
     app.after_request(_security_headers)
     app.logger.addFilter(QuietDatabaseErrors())
     app.register_error_handler(HTTPException, _http_error)

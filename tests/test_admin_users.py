@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
+from screener.codes import normalise_code
 from screener.extensions import db
 from screener.models import AuditEvent, User
 from tests.auth_helpers import PASSWORD, csrf_token, login, make_user, signed_in
@@ -61,19 +64,36 @@ def test_weak_passwords_duplicates_and_bad_input_are_refused_with_a_message(app)
             "already exists",
         ),
         ({"email": "not-an-email", "password": PASSWORD, "roles": "admin"}, "not an e-mail"),
-        ({"email": "a@clinic.example", "password": PASSWORD}, "roles must be"),
+        ({"email": "a@clinic.example", "password": PASSWORD}, "Choose at least one role"),
         (
             {"email": "a@clinic.example", "password": PASSWORD, "roles": "root"},
-            "is not a valid choice",
+            "Choose roles from the list: clinician, staff or admin.",
         ),
         ({"email": "", "password": ""}, "Enter an email address."),
     ]
     for data, message in cases:
         response = _post(admin, "/admin/users", "/admin/users", **data)
         assert response.status_code == 400, data
-        assert message in response.get_data(as_text=True), (data, message)
+        body = response.get_data(as_text=True)
+        assert message in body, (data, message)
+        assert "must be among" not in body and "not a valid choice" not in body
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "a@clinic.example")) is None
+    # Each refusal the service saw is recorded once, as refused, and never as "ok" first.
+    events = _events(app, "user.create")
+    assert [e.outcome for e in events] == ["refused"] * 5
+    assert "already exists" in events[2].detail
+
+
+def test_an_unknown_role_in_a_role_change_is_refused_in_plain_words(app):
+    admin = signed_in(app, "boss@clinic.example", "admin")
+    doc_id = make_user(app, "doc@clinic.example", "clinician")
+    page = f"/admin/users/{doc_id}"
+    response = _post(admin, f"{page}/roles", page, roles=["root"])
+    assert "Choose roles from the list" in admin.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert _user(app, "doc@clinic.example")[2] == {"clinician"}
 
 
 def test_role_changes_are_audited_and_apply_on_the_next_request(app):
@@ -129,3 +149,46 @@ def test_unknown_accounts_are_404(app):
     assert admin.get("/admin/users/9999").status_code == 404
     make_user(app, "x@clinic.example", "staff")
     assert _post(admin, "/admin/users/9999/deactivate", "/admin/users").status_code == 404
+
+
+def test_deactivation_asks_first_and_the_page_itself_changes_nothing(app):
+    admin = signed_in(app, "boss@clinic.example", "admin")
+    doc_id = make_user(app, "doc@clinic.example", "clinician")
+    page = admin.get(f"/admin/users/{doc_id}").get_data(as_text=True)
+    # The account page links to a confirmation page; it holds no deactivating form.
+    assert f'href="/admin/users/{doc_id}/deactivate"' in page
+    assert f'action="/admin/users/{doc_id}/deactivate"' not in page
+    confirm = admin.get(f"/admin/users/{doc_id}/deactivate")
+    assert confirm.status_code == 200
+    html = confirm.get_data(as_text=True)
+    assert "Deactivate doc@clinic.example?" in html
+    assert f'action="/admin/users/{doc_id}/deactivate"' in html and 'name="csrf_token"' in html
+    assert "Yes, deactivate the account" in html and "No, keep it active" in html
+    assert _user(app, "doc@clinic.example")[1] is True
+    assert _events(app, "user.deactivate") == []
+    page = f"/admin/users/{doc_id}/deactivate"
+    assert _post(admin, page, page).status_code == 303
+    assert _user(app, "doc@clinic.example")[1] is False
+    # Asking again for a deactivated account, or for one's own, says why not.
+    again = admin.get(page)
+    assert again.status_code == 303
+    assert "already deactivated" in admin.get(again.headers["Location"]).get_data(as_text=True)
+    boss_id = _user(app, "boss@clinic.example")[0]
+    own = admin.get(f"/admin/users/{boss_id}/deactivate")
+    assert "cannot deactivate your own account" in admin.get(own.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert admin.get("/admin/users/9999/deactivate").status_code == 404
+
+
+def test_the_erasure_page_is_in_the_admin_menu_with_a_whole_example_code(app):
+    admin = signed_in(app, "boss@clinic.example", "admin")
+    html = admin.get("/admin/users").get_data(as_text=True)
+    assert '<a href="/admin/erasure/">Erase a screening</a>' in html
+    erase = admin.get("/admin/erasure/").get_data(as_text=True)
+    assert 'aria-current="page">Erase a screening</a>' in erase
+    example = re.search(r"For example ([A-Z0-9-]+)\.", erase).group(1)
+    assert normalise_code(example) is not None and len(example.replace("-", "")) == 12
+    # Other roles do not see the link.
+    doc = signed_in(app, "doc@clinic.example", ["clinician", "staff"])
+    assert "Erase a screening" not in doc.get("/clinician/").get_data(as_text=True)

@@ -97,7 +97,8 @@ def test_mark_as_reviewed_with_a_note(app, clinician):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; {{7*7}}" in html and "<script>alert" not in html
     with app.app_context():
         screening = db.session.get(Screening, screening_id)
-        assert screening.reviewed_at is not None and screening.review_note == hostile
+        assert screening.reviewed_at is not None
+        assert [r.note for r in screening.review_notes] == [hostile]
     assert _events(app, "screening.review")[-1].reference == format_code(code)
     # The note is never put in the audit trail.
     assert all("Seen." not in (e.detail or "") for e in _events(app, "screening.review"))
@@ -132,7 +133,7 @@ def test_pdf_download_is_the_stored_summary_and_is_audited(app, clinician):
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="{format_code(code)}.pdf"'
+        f'attachment; filename="screening-summary-{format_code(code)}.pdf"'
     )
     assert response.headers["Cache-Control"] == "no-store"
     event = _events(app, "report.download")[-1]

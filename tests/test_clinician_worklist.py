@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from screener.clinician.export import safe_cell
 from screener.codes import ALPHABET, format_code
 from screener.extensions import db
-from screener.models import AuditEvent, Screening
+from screener.models import AuditEvent, ReviewNote, Screening
 from screener.services import screenings
 from tests.auth_helpers import csrf_token, signed_in, submitted_screening
 from tests.helpers import rls
@@ -214,11 +214,11 @@ def test_export_is_csv_of_outcomes_only_and_audited(app, clinician):
     adhd = submitted_screening(app, adhd="often", rls_answers=rls(causes={"cramps": "unsure"}))
     submitted_screening(app, adhd="never")
     with app.app_context():
+        reviewed = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
         db.session.execute(
-            update(Screening)
-            .where(Screening.id == adhd[0])
-            .values(reviewed_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC), review_note="=HYPERLINK(1)")
+            update(Screening).where(Screening.id == adhd[0]).values(reviewed_at=reviewed)
         )
+        db.session.add(ReviewNote(screening_id=adhd[0], created_at=reviewed, note="=HYPERLINK(1)"))
         db.session.commit()
     response = clinician.get("/clinician/export.csv", query_string={"outcome": "adhd"})
     assert response.status_code == 200

@@ -377,9 +377,8 @@ def test_pdf_summary_downloads_through_the_patients_own_session(client, app):
         code = db.session.scalar(select(Screening.reference_code))
     from screener.codes import format_code
 
-    assert (
-        response.headers["Content-Disposition"] == f'attachment; filename="{format_code(code)}.pdf"'
-    )
+    filename = f"screening-summary-{format_code(code)}.pdf"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
     assert response.headers["Cache-Control"] == "no-store"
     assert client.get("/screen/summary.pdf").data == response.data  # stored, not re-rendered
     other = app.test_client()

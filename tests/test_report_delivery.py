@@ -42,7 +42,7 @@ def test_download_is_an_attachment_named_by_reference_code_and_not_cached(app):
     status, headers, body = download(app, screening_id)
     assert status == 200
     assert headers["Content-Type"] == "application/pdf"
-    assert headers["Content-Disposition"] == f'attachment; filename="{code}.pdf"'
+    assert headers["Content-Disposition"] == f'attachment; filename="screening-summary-{code}.pdf"'
     assert headers["Cache-Control"] == "no-store"
     assert body.startswith(b"%PDF-") and int(headers["Content-Length"]) == len(body)
     with app.app_context():

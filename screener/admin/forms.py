@@ -31,6 +31,12 @@ class RolesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def pre_validate(self, form) -> None:
+        """A role that is not offered (a forged or stale form) gets words, not a stack."""
+        offered = {choice.value for choice in ROLE_CHOICES}
+        if any(value not in offered for value in self.data or ()):
+            raise ValidationError("Choose roles from the list: clinician, staff or admin.")
+
 
 class CreateUserForm(FlaskForm):
     email = EmailField(

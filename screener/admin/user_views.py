@@ -49,17 +49,29 @@ def create_user():
         return _users_page(form, 400)
     email = accounts.normalise_email(form.email.data)
     roles = sorted(set(form.roles.data or []))
-    audit.record("user.create", reference=email, detail=f"roles: {','.join(roles) or 'none'}")
+    detail = f"roles: {','.join(roles) or 'none'}"
+    try:
+        # Checked first, so a refused account is recorded once, as refused.
+        accounts.check_new_user(email, form.password.data, roles)
+    except AccountError as exc:
+        return _refuse_create(form, email, f"{detail}; {exc}", str(exc))
+    audit.record("user.create", reference=email, detail=detail)
     begin_write()
     try:
         accounts.create_user(email, form.password.data, roles)
     except AccountError as exc:
+        # Only when another admin added the same address a moment ago: the row above
+        # recorded the attempt, this one that it was refused after all.
         db.session.rollback()
-        audit.record("user.create", reference=email, outcome="refused", detail=str(exc))
-        return _users_page(form, 400, error=str(exc))
+        return _refuse_create(form, email, f"{detail}; {exc}", str(exc))
     db.session.commit()
     flash(f"Account {email} created.")
     return redirect(url_for("admin.users"), 303)
+
+
+def _refuse_create(form: CreateUserForm, email: str, detail: str, message: str):
+    audit.record("user.create", reference=email, outcome="refused", detail=detail)
+    return _users_page(form, 400, error=message)
 
 
 @blueprint.get("/users/<int:user_id>")
@@ -74,9 +86,10 @@ def change_roles(user_id: int):
     """Replace an account's roles; effective on that account's next request."""
     account = _user_or_404(user_id)
     form = RolesForm()
-    new = sorted(set(form.roles.data or [])) if form.validate_on_submit() else []
+    valid = form.validate_on_submit()
+    new = sorted(set(form.roles.data or [])) if valid else []
     old = sorted(account.roles)
-    error = _refusal(account, roles=new)
+    error = next(iter(form.roles.errors), None) if not valid else _refusal(account, roles=new)
     detail = f"{','.join(old)} -> {','.join(new) or 'none'}"
     if error:
         audit.record("user.roles", reference=account.email, outcome="refused", detail=detail)
@@ -88,6 +101,20 @@ def change_roles(user_id: int):
     db.session.commit()
     flash(f"Roles of {account.email} changed.")
     return redirect(url_for("admin.user", user_id=user_id), 303)
+
+
+@blueprint.get("/users/<int:user_id>/deactivate")
+def confirm_deactivate(user_id: int):
+    """Ask before deactivating: what it does, and a button that does it (no JavaScript)."""
+    account = _user_or_404(user_id)
+    error = _refusal(account, deactivate=True)
+    if error:
+        flash(error, "error")
+        return redirect(url_for("admin.user", user_id=user_id), 303)
+    if not account.active:
+        flash(f"{account.email} is already deactivated.")
+        return redirect(url_for("admin.user", user_id=user_id), 303)
+    return render_template("admin/deactivate.html", account=account)
 
 
 @blueprint.post("/users/<int:user_id>/deactivate")

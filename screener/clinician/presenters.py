@@ -1,15 +1,21 @@
 """Plain data for the clinician's pages.
 
 The detail page shows the same plain data the PDF summary is printed from
-(``screener.report.data.build``), so the screen and the paper never disagree. The
-short outcome words of the worklist and the CSV live here.
+(``screener.report.data.build``), so the screen and the paper never disagree. On top of
+it, ``detail`` adds the overview a clinician reads first, in short factual lines: each
+outcome with its count against the cut-off, the ASRS domains, the RLS lines, iron, and
+the suggested next step. The short outcome words of the worklist and the CSV live here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from screener.clinician.domains import SOURCE as DOMAIN_SOURCE
+from screener.clinician.domains import DomainCount, counts
 from screener.report.data import build
+from screener.report.types import InstrumentReport
 from screener.services.screenings import Summary
 
 OUTCOME_WORDS = {
@@ -21,11 +27,69 @@ OUTCOME_WORDS = {
 }
 FLAGGED = frozenset({"consistent", "possible"})
 
+# The suggested next step per referral the interpretation chose, said to a clinician.
+# The patient's own paragraphs (``referral_*`` in texts.yaml) say the same to the patient.
+NEXT_STEPS = {
+    "adhd": "ADHD: diagnostic assessment (clinical interview, history since childhood).",
+    "rls": (
+        "Restless legs: clinical assessment; morning ferritin and transferrin saturation, "
+        "no iron tablets or iron-rich food in the 24 hours before."
+    ),
+    "none": (
+        "No screen positive. A screen can miss cases: reassess if symptoms persist, "
+        "worsen or affect daily life."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ScreenOverview:
+    """One instrument's lines in the overview."""
+
+    report: InstrumentReport
+    count_label: str  # what the gauge caption counts: "Part A", "Criteria"
+    domains: tuple[DomainCount, ...]
+
 
 def outcome_words(outcome: str | None) -> str:
     return OUTCOME_WORDS.get(outcome or "", "Not included")
 
 
 def detail(summary: Summary) -> dict[str, Any]:
-    """Everything the detail page shows: outcomes, interpretation, every answer."""
-    return {"report": build(summary), "flagged": FLAGGED}
+    """Everything the detail page shows: overview, interpretation, every answer."""
+    report = build(summary)
+    overview = tuple(
+        ScreenOverview(
+            shown,
+            _count_label(instrument),
+            counts(instrument.key, instrument.definition, instrument.answers),
+        )
+        for shown, instrument in zip(report.instruments, summary.instruments, strict=True)
+        if shown.kind == "screen"
+    )
+    next_steps = tuple(
+        NEXT_STEPS[referral.kind]
+        for referral in summary.interpretation.referrals
+        if referral.kind in NEXT_STEPS
+    )
+    return {
+        "report": report,
+        "flagged": FLAGGED,
+        "overview": overview,
+        "next_steps": next_steps,
+        "domain_source": DOMAIN_SOURCE,
+    }
+
+
+def _count_label(instrument) -> str:
+    """ "Criteria" for a criteria rule; else the one section the counted items are in."""
+    main = instrument.result.main
+    if main.rule == "criteria":
+        return "Criteria"
+    counted = {c.item_id for c in main.contributions}
+    sections = [
+        section.title
+        for section in instrument.definition.sections
+        if counted & {item.id for item in section.items}
+    ]
+    return sections[0] if len(sections) == 1 else "Score"

@@ -20,6 +20,7 @@ from screener.clinician import export, presenters, worklist
 from screener.clinician.blueprint import blueprint
 from screener.clinician.forms import FindForm, ReviewForm
 from screener.clinician.review import ReviewError, mark_reviewed
+from screener.clinician.review import history as review_history
 from screener.codes import format_code
 from screener.database import begin_write, utcnow
 from screener.extensions import db
@@ -84,16 +85,17 @@ def _submitted(screening_id: int) -> Screening:
 
 @blueprint.get("/screenings/<int:screening_id>")
 def detail(screening_id: int):
-    """Outcomes, interpretation and every answer of one screening."""
+    """One screen answers what, how sure and what next: the review with its notes,
+    the outcomes against their cut-offs and the next step; the patient's paragraphs and
+    every answer follow, folded."""
     screening = _submitted(screening_id)
     audit.record("screening.view", reference=format_code(screening.reference_code))
-    reviewer = screening.reviewed_by_id and db.session.get(User, screening.reviewed_by_id)
     return render_template(
         "clinician/detail.html",
         screening=screening,
         code=format_code(screening.reference_code),
-        reviewer=reviewer.email if reviewer else None,
-        form=ReviewForm(note=screening.review_note or ""),
+        reviews=review_history(screening),
+        form=ReviewForm(formdata=None),
         **presenters.detail(screenings.summary(screening)),
     )
 
@@ -108,7 +110,7 @@ def pdf(screening_id: int):
 
 @blueprint.post("/screenings/<int:screening_id>/review")
 def review(screening_id: int):
-    """Mark the screening as reviewed, with an optional note."""
+    """Add a review, with an optional note; earlier reviews and notes are kept."""
     screening = _submitted(screening_id)
     form = ReviewForm()
     if not form.validate_on_submit():

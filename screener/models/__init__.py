@@ -3,6 +3,7 @@
 from screener.models.audit import AuditEvent
 from screener.models.clinic import ClinicSettings
 from screener.models.content import ContentVersion
+from screener.models.review import ReviewNote
 from screener.models.screening import Answer, Screening, ScreeningInstrument, ScreeningResult
 from screener.models.stored_report import StoredReport
 from screener.models.user import ROLES, User, UserRole
@@ -13,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "ClinicSettings",
     "ContentVersion",
+    "ReviewNote",
     "Screening",
     "ScreeningInstrument",
     "ScreeningResult",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from screener.database import UTCDateTime, utcnow
 from screener.extensions import db
+from screener.models.review import ReviewNote
 
 STATUSES = ("draft", "submitted")
 OUTCOMES = ("consistent", "possible", "not_consistent", "incomplete", "informational")
@@ -36,9 +37,9 @@ class Screening(db.Model):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     # Clinic name and providers as they were at submission, so the PDF never changes.
     clinic_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The latest review, for the worklist's filter; every review is a ``ReviewNote``.
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    review_note: Mapped[str | None] = mapped_column(Text)
 
     instruments: Mapped[list[ScreeningInstrument]] = relationship(
         back_populates="screening",
@@ -49,6 +50,9 @@ class Screening(db.Model):
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
     results: Mapped[list[ScreeningResult]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
+    )
+    review_notes: Mapped[list[ReviewNote]] = relationship(
+        order_by="ReviewNote.id", cascade="all, delete-orphan", passive_deletes=True
     )
 
 

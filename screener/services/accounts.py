@@ -26,25 +26,50 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(email: str, password: str, roles: Iterable[str]) -> User:
+def check_new_user(email: str, password: str, roles: Iterable[str]) -> str:
+    """Why an account cannot be created as asked (``AccountError``), checked before any
+    change or audit row; return the normalised e-mail address. Messages are for a person
+    at the admin page or the command line, so they say what to do."""
     email = normalise_email(email)
     if not EMAIL.match(email):
-        raise AccountError(f"{email!r} is not an e-mail address")
-    roles = set(roles)
-    unknown = roles - set(ROLES)
-    if unknown or not roles:
-        raise AccountError(f"roles must be among {', '.join(ROLES)}")
+        raise AccountError(
+            f"{email or 'That'} is not an e-mail address. Enter one like name@clinic.example."
+        )
+    _check_roles(roles)
     if find_user(email) is not None:
-        raise AccountError(f"an account for {email} already exists")
+        raise AccountError(
+            f"An account for {email} already exists. Open it from the list to change it."
+        )
     try:
         passwords.check_policy(password)
     except passwords.PasswordRejected as exc:
         raise AccountError(str(exc)) from None
+    return email
+
+
+def create_user(email: str, password: str, roles: Iterable[str]) -> User:
+    """Create the account (checked again here, inside the write transaction)."""
+    email = check_new_user(email, password, roles)
     user = User(email=email, password_hash=passwords.hash_password(password))
-    user.role_rows = [UserRole(role=role) for role in sorted(roles)]
+    user.role_rows = [UserRole(role=role) for role in sorted(set(roles))]
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _check_roles(roles: Iterable[str]) -> None:
+    roles = set(roles)
+    if not roles:
+        raise AccountError(
+            "Choose at least one role: clinician, staff or admin. To stop someone signing "
+            "in, deactivate the account."
+        )
+    unknown = roles - set(ROLES)
+    if unknown:
+        raise AccountError(
+            f"There is no role called {', '.join(sorted(unknown))}. "
+            "Choose clinician, staff or admin."
+        )
 
 
 def set_password(user: User, password: str) -> None:
@@ -58,10 +83,8 @@ def set_password(user: User, password: str) -> None:
 
 def set_roles(user: User, roles: Iterable[str]) -> None:
     """Replace the account's roles; the change applies from its next request."""
+    _check_roles(roles)
     roles = set(roles)
-    unknown = roles - set(ROLES)
-    if unknown or not roles:
-        raise AccountError(f"roles must be among {', '.join(ROLES)}")
     user.role_rows = [row for row in user.role_rows if row.role in roles] + [
         UserRole(role=role) for role in sorted(roles - user.roles)
     ]

@@ -94,6 +94,15 @@ def ensure_stored(screening: Screening) -> StoredReport:
     return row
 
 
+def pdf_filename(code: str) -> str:
+    """The download's name says what the file is: ``screening-summary-ACDE-FHJK-MNPQ.pdf``.
+
+    The same for the patient and the clinician, so a saved copy is recognisable in a
+    downloads folder or an e-mail attachment list.
+    """
+    return f"screening-summary-{code}.pdf"
+
+
 def pdf_response(screening: Screening) -> Response:
     """The download of a screening's PDF summary, for the patient's and the clinician's routes.
 
@@ -108,7 +117,8 @@ def pdf_response(screening: Screening) -> Response:
       bound) stores nothing and answers 503 with the calm error page; the submission is
       untouched and the next request renders again.
     - Success: 200, ``application/pdf``, ``Content-Disposition: attachment;
-      filename="<reference code>.pdf"``, ``Cache-Control: no-store``; the stored bytes.
+      filename="screening-summary-<reference code>.pdf"`` (``pdf_filename``),
+      ``Cache-Control: no-store``; the stored bytes.
     """
     from screener.web import error_page
 
@@ -137,7 +147,7 @@ def pdf_response(screening: Screening) -> Response:
         anonymous_is_patient=True,
     )
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{code}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{pdf_filename(code)}"'
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Length"] = str(len(pdf))
     return response

@@ -55,7 +55,7 @@ def test_both_screeners_end_to_end_agree_with_the_cli(request, live_server, view
     with page.expect_download() as download:
         page.get_by_role("link", name="Download PDF summary").click()
     code = page.locator("main .code").first.inner_text()
-    assert download.value.suggested_filename == f"{code}.pdf"
+    assert download.value.suggested_filename == f"screening-summary-{code}.pdf"
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     assert "Consistent with adult ADHD" in body

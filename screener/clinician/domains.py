@@ -1,0 +1,96 @@
+"""Shaded ASRS answers counted by symptom domain, for the clinician's page.
+
+The 18 items of the ASRS v1.1 Symptom Checklist are the 18 DSM-IV criteria for ADHD, in
+the form's order: items 1–4 and 7–11 are the inattention criteria, items 5, 6 and 12–18
+the hyperactivity/impulsivity criteria (the usual DSM-IV subscale split; Kessler et al.
+2005, doi:10.1017/S0033291704002892, and the WHO form's symptom checklist). This table
+is the one place the split is written down. It names item ids, not positions, so it holds
+for every revision of the definition that keeps those ids; an instrument not listed here
+has no domains, and a listed item missing from a definition is skipped.
+
+Only shown to clinicians: the form sets no cut-off per domain, so the counts are a
+reading aid, never an outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from screener.definitions.schema import Definition
+
+DOMAINS: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "asrs-v1.1": (
+        ("Inattention", ("q1", "q2", "q3", "q4", "q7", "q8", "q9", "q10", "q11")),
+        (
+            "Hyperactivity/impulsivity",
+            ("q5", "q6", "q12", "q13", "q14", "q15", "q16", "q17", "q18"),
+        ),
+    ),
+}
+SOURCE = "DSM-IV subscales (Kessler et al. 2005)"
+
+
+@dataclass(frozen=True)
+class DomainCount:
+    label: str
+    items: str  # "items 1–4, 7–11"
+    shaded: int
+    total: int
+    by_part: tuple[tuple[str, int, int], ...]  # (section title, shaded, asked in it)
+    shaded_items: tuple[int, ...]  # item numbers in the shaded boxes
+
+    @property
+    def caption(self) -> str:
+        parts = ", ".join(f"{title} {shaded} of {total}" for title, shaded, total in self.by_part)
+        return f"{self.shaded} of {self.total} shaded ({parts})"
+
+
+def counts(key: str, definition: Definition, answers: Mapping[str, Any]) -> tuple[DomainCount, ...]:
+    """Shaded answers per domain of the instrument ``key``; empty when it has none."""
+    numbers: dict[str, tuple[int, str]] = {}
+    for section in definition.sections:
+        for item in section.items:
+            numbers[item.id] = (len(numbers) + 1, section.title)
+    items = {item.id: item for item in definition.items()}
+    result = []
+    for label, ids in DOMAINS.get(key, ()):
+        present = [i for i in ids if i in items]
+        if not present:
+            continue
+        shaded = [i for i in present if _shaded(items[i], answers.get(i))]
+        parts: dict[str, list[int]] = {}
+        for i in present:
+            counted = parts.setdefault(numbers[i][1], [0, 0])
+            counted[0] += i in shaded
+            counted[1] += 1
+        result.append(
+            DomainCount(
+                label=label,
+                items="items " + _ranges([numbers[i][0] for i in present]),
+                shaded=len(shaded),
+                total=len(present),
+                by_part=tuple((title, s, t) for title, (s, t) in parts.items()),
+                shaded_items=tuple(numbers[i][0] for i in shaded),
+            )
+        )
+    return tuple(result)
+
+
+def _shaded(item, value: Any) -> bool:
+    if value is None:
+        return False
+    option = item.option(value) if hasattr(item, "option") else None
+    return bool(option is not None and option.highlight)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``[1, 2, 3, 4, 7, 8]`` → ``1–4, 7–8``."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
