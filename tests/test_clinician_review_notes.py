@@ -94,7 +94,7 @@ def test_the_migration_carries_single_notes_over_and_back(app):
     _review(clinician, reviewed, "Latest note.")
     try:
         with app.app_context():
-            downgrade(revision="0006")
+            downgrade(revision="0007")
             db.session.remove()
         assert "review_notes" not in inspect_tables(app)
         assert "review_note" in _columns(app, "screenings")
