@@ -27,19 +27,24 @@ def test_production_refuses_to_start_without_a_real_secret_key():
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
 
 
-def test_wsgi_entry_point_refuses_production_without_key(tmp_path):
-    env = {
-        "SCREENER_ENV": "production",
-        "PATH": "/usr/bin:/bin",
-        "SCREENER_INSTANCE_PATH": str(tmp_path),
-    }
-    result = subprocess.run(
+def _import_wsgi(env: dict) -> subprocess.CompletedProcess:
+    """Import the production entry point in a fresh process with only ``env``."""
+    return subprocess.run(
         [sys.executable, "-c", "import screener.wsgi"],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_wsgi_entry_point_refuses_production_without_key(tmp_path):
+    env = {
+        "SCREENER_ENV": "production",
+        "PATH": "/usr/bin:/bin",
+        "SCREENER_INSTANCE_PATH": str(tmp_path),
+    }
+    result = _import_wsgi(env)
     assert result.returncode != 0
     assert "SCREENER_SECRET_KEY" in result.stderr
 
@@ -153,13 +158,7 @@ def test_production_refuses_to_start_without_trusted_hosts(monkeypatch):
 
 def test_wsgi_entry_point_refuses_production_without_trusted_hosts():
     env = {"SCREENER_ENV": "production", "PATH": "/usr/bin:/bin", "SCREENER_SECRET_KEY": "k" * 64}
-    result = subprocess.run(
-        [sys.executable, "-c", "import screener.wsgi"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _import_wsgi(env)
     assert result.returncode != 0
     assert "SCREENER_TRUSTED_HOSTS" in result.stderr
 

@@ -185,6 +185,19 @@ def test_the_urgent_help_line_is_the_default_until_staff_word_it(app):
         assert db.session.get(ClinicSettings, 1).urgent_help == ""
 
 
+def _saved_then_posted(app, **changes):
+    """Save a crisis line and a provider, then post the form again with ``changes``.
+
+    Returns the settings as saved before the second post, and its response.
+    """
+    client = staff_client(app)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    assert client.post(SETTINGS, data=form_data(page, urgent_help=CRISIS, **PROVIDER)).status_code
+    before = current(app)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    return before, client.post(SETTINGS, data=form_data(page, **changes, **PROVIDER))
+
+
 @pytest.mark.parametrize(
     ("wording", "message"),
     [
@@ -194,14 +207,7 @@ def test_the_urgent_help_line_is_the_default_until_staff_word_it(app):
     ids=["too-long", "bell"],
 )
 def test_a_bad_urgent_help_line_is_refused_and_nothing_is_lost(app, wording, message):
-    client = staff_client(app)
-    page = client.get(SETTINGS).get_data(as_text=True)
-    assert client.post(SETTINGS, data=form_data(page, urgent_help=CRISIS, **PROVIDER)).status_code
-    before = current(app)
-    page = client.get(SETTINGS).get_data(as_text=True)
-    response = client.post(
-        SETTINGS, data=form_data(page, name="Renamed Clinic", urgent_help=wording, **PROVIDER)
-    )
+    before, response = _saved_then_posted(app, name="Renamed Clinic", urgent_help=wording)
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     assert message in text
@@ -215,14 +221,7 @@ def test_a_bad_urgent_help_line_is_refused_and_nothing_is_lost(app, wording, mes
 
 def test_a_nul_in_the_urgent_help_line_is_refused_at_the_edge_and_nothing_is_lost(app):
     """A NUL never reaches the form: every request holding one gets a 400 that says why."""
-    client = staff_client(app)
-    page = client.get(SETTINGS).get_data(as_text=True)
-    assert client.post(SETTINGS, data=form_data(page, urgent_help=CRISIS, **PROVIDER)).status_code
-    before = current(app)
-    page = client.get(SETTINGS).get_data(as_text=True)
-    response = client.post(
-        SETTINGS, data=form_data(page, urgent_help="Call us\x00 now", **PROVIDER)
-    )
+    before, response = _saved_then_posted(app, urgent_help="Call us\x00 now")
     assert response.status_code == 400
     assert "a NUL character" in response.get_data(as_text=True)
     assert current(app) == before
