@@ -151,10 +151,19 @@ def _is_option_value(item, value: Any) -> bool:
     return all(isinstance(v, str) and item.option(v) is not None for v in values)
 
 
-def step_page(screening, steps, current, values, errors: dict[str, str], expired: bool):
+def progress(screening, steps, answers=None) -> dict[str, Any]:
+    """The total of pages, honest from the first: "up to" while conditions may add some."""
+    most = max(screenings.max_steps(screening, answers), len(steps))
+    return {"total": most, "up_to": most > len(steps)}
+
+
+def step_page(
+    screening, steps, current, values, errors: dict[str, str], expired: bool, answers=None
+):
     """Everything the generic step template needs for one section.
 
-    ``values`` are the answers to show: saved ones, or what the patient just sent.
+    ``values`` are the answers to show: saved ones, or what the patient just sent;
+    ``answers`` all saved answers, which decide how many pages there can still be.
     """
     definition = current.definition
     questions = [
@@ -170,11 +179,14 @@ def step_page(screening, steps, current, values, errors: dict[str, str], expired
         for item in current.section.items
     ]
     first_of_instrument = current.number == 1 or steps[current.number - 2].key != current.key
+    plan = progress(screening, steps, answers)
     return {
         "screening": screening,
         "step": current,
-        "total": len(steps),
-        "percent": round(100 * (current.number - 1) / len(steps)),
+        "total": plan["total"],
+        "up_to": plan["up_to"],
+        # The page being shown counts as begun, so step 1 already shows some progress.
+        "percent": round(100 * current.number / plan["total"]),
         "definition": definition,
         "section": current.section,
         "questions_html": questions_html(current, questions),
