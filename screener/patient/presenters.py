@@ -89,11 +89,25 @@ def landing() -> dict[str, Any]:
     return {"retention_days": settings["retention_days"], "clinic": settings}
 
 
-def _error_order(section, errors: dict[str, str]) -> list[tuple[str, str]]:
-    """Summary lines that say which question each error is about."""
+def first_number(definition, section) -> int:
+    """The number of a section's first question, counted through its questionnaire.
+
+    Part B of the ASRS starts at 7, as on the paper form and in its heading.
+    """
+    number = 1
+    for earlier in definition.sections:
+        if earlier.id == section.id:
+            break
+        number += len(earlier.items)
+    return number
+
+
+def _error_order(definition, section, errors: dict[str, str]) -> list[tuple[str, str]]:
+    """One short line per error, naming the question by the number shown beside it."""
+    start = first_number(definition, section)
     return [
-        (item.id, f"Question {number}, “{_shorten(item.text)}”: {errors[item.id]}")
-        for number, item in enumerate(section.items, start=1)
+        (item.id, f"Question {number} (“{_shorten(item.text, 5)}”): {errors[item.id]}")
+        for number, item in enumerate(section.items, start=start)
         if item.id in errors
     ]
 
@@ -166,8 +180,10 @@ def step_page(
     ``answers`` all saved answers, which decide how many pages there can still be.
     """
     definition = current.definition
+    start = first_number(definition, current.section)
     questions = [
         {
+            "number": number,
             "item": item,
             "value": values.get(item.id),
             "macro": macro_for(item),
@@ -176,7 +192,7 @@ def step_page(
             # of the page is shown; conditional items say when they apply.
             "condition": condition_text(definition, item),
         }
-        for item in current.section.items
+        for number, item in enumerate(current.section.items, start=start)
     ]
     first_of_instrument = current.number == 1 or steps[current.number - 2].key != current.key
     plan = progress(screening, steps, answers)
@@ -190,7 +206,12 @@ def step_page(
         "definition": definition,
         "section": current.section,
         "questions_html": questions_html(current, questions),
-        "errors": _error_order(current.section, errors),
+        "errors": _error_order(definition, current.section, errors),
+        # Only say other answers were kept when the patient had given some.
+        "kept_others": any(
+            values.get(item.id) not in (None, "", []) and item.id not in errors
+            for item in current.section.items
+        ),
         "expired": expired,
         "show_instructions": first_of_instrument,
         "back_url": current.number - 1 if current.number > 1 else None,
