@@ -191,6 +191,7 @@ def step_page(
             # Conditions within a page cannot change without JavaScript, so every item
             # of the page is shown; conditional items say when they apply.
             "condition": condition_text(definition, item),
+            "compact": compact(item),
         }
         for number, item in enumerate(current.section.items, start=start)
     ]
@@ -217,6 +218,20 @@ def step_page(
         "back_url": current.number - 1 if current.number > 1 else None,
         "code": codes.format_code(screening.reference_code),
     }
+
+
+# Options this short sit side by side as pills: two rows at most on a 360 px phone.
+PILL_LABEL_CHARS = 12
+
+
+def compact(item) -> bool:
+    """Whether a one-answer question shows its options as a row of pills."""
+    options = item.choices()
+    return (
+        item.type in ("single_choice", "yes_no")
+        and 0 < len(options) <= 6
+        and all(len(o.label) <= PILL_LABEL_CHARS for o in options)
+    )
 
 
 def condition_text(definition, item) -> str | None:
