@@ -5,6 +5,7 @@ Kept apart from the views so the pages stay thin and the wording lives in one pl
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import current_app
@@ -106,10 +107,20 @@ def _error_order(definition, section, errors: dict[str, str]) -> list[tuple[str,
     """One short line per error, naming the question by the number shown beside it."""
     start = first_number(definition, section)
     return [
-        (item.id, f"Question {number} (“{_shorten(item.text, 5)}”): {errors[item.id]}")
+        (item.id, f"Question {number} (“{_snippet(item.text)}”): {errors[item.id]}")
         for number, item in enumerate(section.items, start=start)
         if item.id in errors
     ]
+
+
+# The lead-in many frequency questions share says nothing about which one is meant.
+_LEAD_IN = re.compile(r"^how often (do|are) you (have )?", re.IGNORECASE)
+
+
+def _snippet(text: str, words: int = 5) -> str:
+    """A few words that tell one question from its neighbours."""
+    rest = _LEAD_IN.sub("", text)
+    return ("…" if rest != text else "") + _shorten(rest, words)
 
 
 def _shorten(text: str, words: int = 8) -> str:
