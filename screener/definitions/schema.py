@@ -210,9 +210,16 @@ class Section(Strict):
 
     id: Slug
     title: Line
+    # The heading a patient reads when ``title`` is the instrument's own ("Part A").
+    patient_title: Line | None = None
     intro: Prose | None = None
     show_if: Condition | None = None
     items: Annotated[list[Item], Field(min_length=1, max_length=60)]
+
+    @property
+    def heading(self) -> str:
+        """What the patient pages call this section."""
+        return self.patient_title or self.title
 
 
 class Source(Strict):

@@ -5,6 +5,7 @@ Kept apart from the views so the pages stay thin and the wording lives in one pl
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import current_app
@@ -89,13 +90,37 @@ def landing() -> dict[str, Any]:
     return {"retention_days": settings["retention_days"], "clinic": settings}
 
 
-def _error_order(section, errors: dict[str, str]) -> list[tuple[str, str]]:
-    """Summary lines that say which question each error is about."""
+def first_number(definition, section) -> int:
+    """The number of a section's first question, counted through its questionnaire.
+
+    Part B of the ASRS starts at 7, as on the paper form and in its heading.
+    """
+    number = 1
+    for earlier in definition.sections:
+        if earlier.id == section.id:
+            break
+        number += len(earlier.items)
+    return number
+
+
+def _error_order(definition, section, errors: dict[str, str]) -> list[tuple[str, str]]:
+    """One short line per error, naming the question by the number shown beside it."""
+    start = first_number(definition, section)
     return [
-        (item.id, f"Question {number}, “{_shorten(item.text)}”: {errors[item.id]}")
-        for number, item in enumerate(section.items, start=1)
+        (item.id, f"Question {number} (“{_snippet(item.text)}”): {errors[item.id]}")
+        for number, item in enumerate(section.items, start=start)
         if item.id in errors
     ]
+
+
+# The lead-in many frequency questions share says nothing about which one is meant.
+_LEAD_IN = re.compile(r"^how often (do|are) you (have )?", re.IGNORECASE)
+
+
+def _snippet(text: str, words: int = 5) -> str:
+    """A few words that tell one question from its neighbours."""
+    rest = _LEAD_IN.sub("", text)
+    return ("…" if rest != text else "") + _shorten(rest, words)
 
 
 def _shorten(text: str, words: int = 8) -> str:
@@ -151,14 +176,25 @@ def _is_option_value(item, value: Any) -> bool:
     return all(isinstance(v, str) and item.option(v) is not None for v in values)
 
 
-def step_page(screening, steps, current, values, errors: dict[str, str], expired: bool):
+def progress(screening, steps, answers=None) -> dict[str, Any]:
+    """The total of pages, honest from the first: "up to" while conditions may add some."""
+    most = max(screenings.max_steps(screening, answers), len(steps))
+    return {"total": most, "up_to": most > len(steps)}
+
+
+def step_page(
+    screening, steps, current, values, errors: dict[str, str], expired: bool, answers=None
+):
     """Everything the generic step template needs for one section.
 
-    ``values`` are the answers to show: saved ones, or what the patient just sent.
+    ``values`` are the answers to show: saved ones, or what the patient just sent;
+    ``answers`` all saved answers, which decide how many pages there can still be.
     """
     definition = current.definition
+    start = first_number(definition, current.section)
     questions = [
         {
+            "number": number,
             "item": item,
             "value": values.get(item.id),
             "macro": macro_for(item),
@@ -166,24 +202,47 @@ def step_page(screening, steps, current, values, errors: dict[str, str], expired
             # Conditions within a page cannot change without JavaScript, so every item
             # of the page is shown; conditional items say when they apply.
             "condition": condition_text(definition, item),
+            "compact": compact(item),
         }
-        for item in current.section.items
+        for number, item in enumerate(current.section.items, start=start)
     ]
     first_of_instrument = current.number == 1 or steps[current.number - 2].key != current.key
+    plan = progress(screening, steps, answers)
     return {
         "screening": screening,
         "step": current,
-        "total": len(steps),
-        "percent": round(100 * (current.number - 1) / len(steps)),
+        "total": plan["total"],
+        "up_to": plan["up_to"],
+        # The page being shown counts as begun, so step 1 already shows some progress.
+        "percent": round(100 * current.number / plan["total"]),
         "definition": definition,
         "section": current.section,
         "questions_html": questions_html(current, questions),
-        "errors": _error_order(current.section, errors),
+        "errors": _error_order(definition, current.section, errors),
+        # Only say other answers were kept when the patient had given some.
+        "kept_others": any(
+            values.get(item.id) not in (None, "", []) and item.id not in errors
+            for item in current.section.items
+        ),
         "expired": expired,
         "show_instructions": first_of_instrument,
         "back_url": current.number - 1 if current.number > 1 else None,
         "code": codes.format_code(screening.reference_code),
     }
+
+
+# Options this short sit side by side as pills: two rows at most on a 360 px phone.
+PILL_LABEL_CHARS = 12
+
+
+def compact(item) -> bool:
+    """Whether a one-answer question shows its options as a row of pills."""
+    options = item.choices()
+    return (
+        item.type in ("single_choice", "yes_no")
+        and 0 < len(options) <= 6
+        and all(len(o.label) <= PILL_LABEL_CHARS for o in options)
+    )
 
 
 def condition_text(definition, item) -> str | None:

@@ -115,6 +115,8 @@ def started():
         code=codes.format_code(screening.reference_code),
         resume_url=url_for("patient.resume", token=g.resume_token, _external=True),
         steps=len(screenings.steps(screening)),
+        # The most pages there can be, so the count said here never grows later.
+        max_steps=presenters.progress(screening, screenings.steps(screening))["total"],
     )
 
 
@@ -175,19 +177,19 @@ def step(number: int):
         return redirect(_next_url(screening))
     current = steps[number - 1]
     if request.method == "GET":
-        return _render_step(screening, steps, current, answers.get(current.key, {}))
+        return _render_step(screening, answers, steps, current, answers.get(current.key, {}))
 
     form = build_form(current.sha256, current.definition, current.section, formdata=request.form)
     values = submitted_values(form, current.section)
     if not form.validate():  # only the CSRF token can fail here
-        return _render_step(screening, steps, current, values, expired=True), 400
+        return _render_step(screening, answers, steps, current, values, expired=True), 400
     if restoring:  # the CSRF token passed: now this browser may hold the screening
         _remember(screening, g.resume_token)
     clean, errors = screenings.check_section(
         screening, current.key, current.section.id, values, answers
     )
     if errors:
-        return _render_step(screening, steps, current, values, errors=errors), 422
+        return _render_step(screening, answers, steps, current, values, errors=errors), 422
     try:
         begin_write()  # held only for the write and its commit
         screenings.store_section(screening.id, current.key, clean)
@@ -199,7 +201,7 @@ def step(number: int):
         # The database went away between reading and writing: keep the patient's
         # choices on the page, so pressing Continue again later loses nothing.
         web.database_lost(exc)
-        page = _render_step(screening, steps, current, values, unsaved=True)
+        page = _render_step(screening, answers, steps, current, values, unsaved=True)
         return page, 503, {"Retry-After": "30"}
     answers = screenings.with_page(answers, current.key, clean)
     if request.args.get("return") == "review":
@@ -225,10 +227,15 @@ def _from_form() -> Screening | None:
     return screening
 
 
-def _render_step(screening, steps, current, values, *, errors=None, expired=False, unsaved=False):
+def _render_step(
+    screening, answers, steps, current, values, *, errors=None, expired=False, unsaved=False
+):
+    page = presenters.step_page(
+        screening, steps, current, values, errors or {}, expired, answers=answers
+    )
     return render_template(
         "patient/step.html",
-        **presenters.step_page(screening, steps, current, values, errors or {}, expired),
+        **page,
         unsaved=unsaved,
         resume=_sealed(),
     )

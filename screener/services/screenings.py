@@ -233,6 +233,23 @@ def steps(
     return shown
 
 
+def max_steps(screening: Screening, answers: Mapping[str, Mapping[str, Any]] | None = None) -> int:
+    """The most pages the patient can still see: shown ones plus those not yet decided.
+
+    A page whose condition rests on an unanswered item counts, so the total a patient
+    is told can only shrink as they answer, never grow.
+    """
+    answers = answers if answers is not None else answers_of(screening)
+    total = 0
+    for instrument in pinned(screening):
+        mine = answers.get(instrument.key, {})
+        for section in instrument.definition.sections:
+            undecided = section.show_if is not None and mine.get(section.show_if.item) is None
+            if undecided or section_shown(section, mine):
+                total += 1
+    return total
+
+
 def step_is_complete(step: Step, answers: Mapping[str, Any]) -> bool:
     return all(
         answers.get(item.id) is not None
