@@ -24,7 +24,7 @@ from flask import (
 )
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from screener import codes, web
+from screener import audit, codes, web
 from screener.database import begin_write
 from screener.edge import handles_nul
 from screener.extensions import csrf, db, limiter
@@ -305,10 +305,29 @@ def finish():
     """
     if not patient_sessions.has_open():
         return redirect(url_for("public.index"))
+    screening = _open_screening() if request.form.get("close_link") == "1" else None
     patient_sessions.forget()
     if StepForm().validate():
         session.clear()
+        if screening is not None:
+            _close_link(screening)
     return redirect(url_for("public.index", finished=1))
+
+
+def _close_link(screening: Screening) -> None:
+    """Turn the private link off: afterwards only the clinic can open these results.
+
+    The column is unique and not null, so it gets the hash of a fresh random token that
+    is never shown to anyone; ``by_token`` then finds nothing for the old link. Asked for
+    only with a valid CSRF token, since unlike ending the session it cannot be undone.
+    """
+    begin_write()
+    screening = db.session.get(Screening, screening.id)
+    screening.resume_token_hash = codes.token_hash(codes.new_resume_token())
+    db.session.commit()
+    audit.record(
+        "patient.link_closed", reference=screening.reference_code, anonymous_is_patient=True
+    )
 
 
 @blueprint.get("/ended")
