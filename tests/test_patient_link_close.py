@@ -52,3 +52,26 @@ def test_the_results_page_offers_the_box(client):
     page = client.get("/screen/results").get_data(as_text=True)
     assert 'name="close_link"' in page
     assert "Also turn off my private link" in page
+
+
+def test_an_unknown_link_says_it_no_longer_works_and_how_to_start_again(client):
+    response = client.get("/screen/resume/not-a-real-token")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "This private link no longer works" in page
+    assert 'href="/"' in page
+    assert "Page not found" not in page
+
+
+def test_the_landing_and_started_pages_say_how_long_a_draft_is_kept(app, client):
+    with app.app_context():
+        from screener.services import clinic
+
+        days = clinic.current()["draft_retention_days"]
+    assert f"{days} days</strong> after your last answer" in client.get("/").get_data(as_text=True)
+    from tests.patient_helpers import start
+
+    start(client, screeners=("adhd",), iron=False)
+    page = client.get("/screen/started").get_data(as_text=True)
+    assert f"{days} days</strong> after your last answer" in page
+    assert "Save this link" in page

@@ -115,6 +115,7 @@ def started():
         code=codes.format_code(screening.reference_code),
         resume_url=url_for("patient.resume", token=g.resume_token, _external=True),
         steps=len(screenings.steps(screening)),
+        draft_days=clinic.current()["draft_retention_days"],
     )
 
 
@@ -128,7 +129,8 @@ def resume(token: str):
     """
     screening = screenings.by_token(token)
     if screening is None:
-        abort(404)
+        # Expired, erased, turned off at Finish, or mistyped: say so, and how to go on.
+        return render_template("patient/link_unknown.html"), 404
     not_started = screening.status == "draft" and not screenings.has_answers(screening)
     form = presenters.ResumeForm(needs_consent=not_started)
     if request.method == "POST":
