@@ -75,3 +75,23 @@ def test_the_landing_and_started_pages_say_how_long_a_draft_is_kept(app, client)
     page = client.get("/screen/started").get_data(as_text=True)
     assert f"{days} days</strong> after your last answer" in page
     assert "Save this link" in page
+
+
+def test_the_started_page_offers_a_qr_code_and_a_copy_button_without_inline_script(client):
+    from tests.patient_helpers import start
+
+    start(client, screeners=("adhd",), iron=False)
+    response = client.get("/screen/started")
+    page = response.get_data(as_text=True)
+    assert "no-store" in response.headers.get("Cache-Control", "")
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert "<title>QR code of your private link</title>" in svg
+    assert "<script" not in svg.lower() and "on" + "load" not in svg.lower()
+    assert '<script src="/static/copy-link.js" defer></script>' in page
+    assert page.count("<script") == 1
+    # Without JavaScript the button stays hidden; the link is plain, selectable text.
+    assert '<p class="copy-link" hidden>' in page
+    script = client.get("/static/copy-link.js")
+    assert script.status_code == 200
+    script.close()
+    assert "copy-link.js" not in client.get("/").get_data(as_text=True)

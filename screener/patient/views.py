@@ -11,6 +11,7 @@ could later read through the resume link).
 
 from __future__ import annotations
 
+import segno
 from flask import (
     Blueprint,
     abort,
@@ -22,6 +23,7 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from screener import audit, codes, web
@@ -110,13 +112,26 @@ def start():
 def started():
     """The reference code and private resume link, shown before the first question."""
     screening = _require_open()
+    resume_url = url_for("patient.resume", token=g.resume_token, _external=True)
     return render_template(
         "patient/started.html",
         code=codes.format_code(screening.reference_code),
-        resume_url=url_for("patient.resume", token=g.resume_token, _external=True),
+        resume_url=resume_url,
+        resume_qr=_qr_svg(resume_url),
         steps=len(screenings.steps(screening)),
         draft_days=clinic.current()["draft_retention_days"],
     )
+
+
+def _qr_svg(url: str) -> Markup:
+    """The private link as an inline SVG QR code, drawn here: no third party sees it.
+
+    segno writes only <svg>, <title> and <path> (no script); the page is not cached.
+    """
+    svg = segno.make(url, error="m", micro=False).svg_inline(
+        scale=4, border=4, title="QR code of your private link", svgclass="qr", lineclass=None
+    )
+    return Markup(svg)  # noqa: S704 -- segno output: path data only, no text from input
 
 
 @blueprint.route("/resume/<token>", methods=["GET", "POST"])
