@@ -16,7 +16,6 @@ def _start(page, live_server):
 def test_the_start_button_is_within_one_and_a_half_phone_screens(phone, live_server):
     phone.goto(live_server + "/")
     box = phone.get_by_role("button", name="Start").bounding_box()
-    print("start button bottom", box["y"] + box["height"])
     assert box is not None
     assert_accessible(phone, "p2-landing")
     assert box["y"] + box["height"] <= 1.5 * 740, box
