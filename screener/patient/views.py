@@ -11,6 +11,7 @@ could later read through the resume link).
 
 from __future__ import annotations
 
+import segno
 from flask import (
     Blueprint,
     abort,
@@ -22,9 +23,10 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from screener import codes, web
+from screener import audit, codes, web
 from screener.database import begin_write
 from screener.edge import handles_nul
 from screener.extensions import csrf, db, limiter
@@ -110,14 +112,27 @@ def start():
 def started():
     """The reference code and private resume link, shown before the first question."""
     screening = _require_open()
+    resume_url = url_for("patient.resume", token=g.resume_token, _external=True)
     return render_template(
         "patient/started.html",
         code=codes.format_code(screening.reference_code),
-        resume_url=url_for("patient.resume", token=g.resume_token, _external=True),
-        steps=len(screenings.steps(screening)),
+        resume_url=resume_url,
+        resume_qr=_qr_svg(resume_url),
         # The most pages there can be, so the count said here never grows later.
         max_steps=presenters.progress(screening, screenings.steps(screening))["total"],
+        draft_days=clinic.current()["draft_retention_days"],
     )
+
+
+def _qr_svg(url: str) -> Markup:
+    """The private link as an inline SVG QR code, drawn here: no third party sees it.
+
+    segno writes only <svg>, <title> and <path> (no script); the page is not cached.
+    """
+    svg = segno.make(url, error="m", micro=False).svg_inline(
+        scale=4, border=4, title="QR code of your private link", svgclass="qr", lineclass=None
+    )
+    return Markup(svg)  # noqa: S704 -- segno output: path data only, no text from input
 
 
 @blueprint.route("/resume/<token>", methods=["GET", "POST"])
@@ -130,7 +145,8 @@ def resume(token: str):
     """
     screening = screenings.by_token(token)
     if screening is None:
-        abort(404)
+        # Expired, erased, turned off at Finish, or mistyped: say so, and how to go on.
+        return render_template("patient/link_unknown.html"), 404
     not_started = screening.status == "draft" and not screenings.has_answers(screening)
     form = presenters.ResumeForm(needs_consent=not_started)
     if request.method == "POST":
@@ -312,10 +328,29 @@ def finish():
     """
     if not patient_sessions.has_open():
         return redirect(url_for("public.index"))
+    screening = _open_screening() if request.form.get("close_link") == "1" else None
     patient_sessions.forget()
     if StepForm().validate():
         session.clear()
+        if screening is not None:
+            _close_link(screening)
     return redirect(url_for("public.index", finished=1))
+
+
+def _close_link(screening: Screening) -> None:
+    """Turn the private link off: afterwards only the clinic can open these results.
+
+    The column is unique and not null, so it gets the hash of a fresh random token that
+    is never shown to anyone; ``by_token`` then finds nothing for the old link. Asked for
+    only with a valid CSRF token, since unlike ending the session it cannot be undone.
+    """
+    begin_write()
+    screening = db.session.get(Screening, screening.id)
+    screening.resume_token_hash = codes.token_hash(codes.new_resume_token())
+    db.session.commit()
+    audit.record(
+        "patient.link_closed", reference=screening.reference_code, anonymous_is_patient=True
+    )
 
 
 @blueprint.get("/ended")

@@ -34,11 +34,14 @@ def ensure_settings() -> ClinicSettings:
     return settings
 
 
+DEFAULT_DRAFT_RETENTION_DAYS = 7  # the column's server default
+
 _CURRENT = select(
     ClinicSettings.name,
     ClinicSettings.contact,
     ClinicSettings.urgent_help,
     ClinicSettings.retention_days,
+    ClinicSettings.draft_retention_days,
     ClinicSettings.providers,
 ).where(ClinicSettings.id == 1)
 
@@ -57,6 +60,7 @@ def current() -> dict:
             "contact": config["CLINIC_CONTACT"],
             "urgent_help": resolve_urgent_help(config.get("CLINIC_URGENT_HELP")),
             "retention_days": config["RETENTION_DAYS"],
+            "draft_retention_days": DEFAULT_DRAFT_RETENTION_DAYS,
             "providers": [],
         }
     return {
@@ -64,6 +68,7 @@ def current() -> dict:
         "contact": row.contact,
         "urgent_help": resolve_urgent_help(row.urgent_help),
         "retention_days": row.retention_days,
+        "draft_retention_days": row.draft_retention_days,
         "providers": list(row.providers or []),
     }
 
