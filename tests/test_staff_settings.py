@@ -46,6 +46,7 @@ def test_staff_save_the_clinic_details_and_providers(app):
         "contact": "Call 020 7946 0999",
         "urgent_help": urgent_help.DEFAULT,
         "retention_days": 90,
+        "draft_retention_days": 3,
         "providers": [
             {
                 "name": "Northside ADHD Service",

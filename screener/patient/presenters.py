@@ -47,7 +47,7 @@ class StartForm(FlaskForm):
 
     consent = BooleanField(
         "I am 18 or over, I understand this is a screen and not a diagnosis, and I agree "
-        "that my answers are stored as described above.",
+        "that my answers are stored as described on this page.",
         validators=[DataRequired("Tick the box to say you agree before you start.")],
     )
     screeners = SelectMultipleField(
