@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from screener.amounts import amount
 from screener.definitions.schema import Definition, TextsDocument
 from screener.scoring.results import Outcome, Result
 
@@ -287,24 +288,28 @@ def _context(results: Mapping[str, Result], definitions: Mapping[str, Definition
 
 
 def _measurement_sentence(measurement: Mapping[str, Any]) -> str:
-    value = _plain(measurement["value"])
-    unit = measurement.get("unit") or ""
-    amount = f"{value}{unit}" if unit == "%" else f"{value} {unit}".strip()
+    typed = amount(measurement["value"], measurement.get("unit"))
     when = month_year(measurement)
     dated = f", from a test in {when}" if when else ", with no date given"
-    return f"You entered a {measurement['measure']} result of {amount}{dated}."
+    return f"You entered a {measurement['measure']} result of {typed}{dated}."
+
+
+def _month(measurement: Mapping[str, Any]) -> int | None:
+    """The month of a test, 1 to 12, from the month item's value ("m03"); None if not given."""
+    month = measurement.get("month")
+    if isinstance(month, str) and month.startswith("m") and month[1:].isdigit():
+        number = int(month[1:])
+        if 1 <= number <= 12:
+            return number
+    return None
 
 
 def month_year(measurement: Mapping[str, Any]) -> str:
     year = measurement.get("year")
-    month = measurement.get("month")
     if not year:
         return ""
-    if isinstance(month, str) and month.startswith("m") and month[1:].isdigit():
-        number = int(month[1:])
-        if 1 <= number <= 12:
-            return f"{dt.date(2000, number, 1):%B} {year}"
-    return str(year)
+    month = _month(measurement)
+    return f"{dt.date(2000, month, 1):%B} {year}" if month else str(year)
 
 
 def _is_old(measurement: Mapping[str, Any], as_of: dt.date) -> bool:
@@ -313,15 +318,7 @@ def _is_old(measurement: Mapping[str, Any], as_of: dt.date) -> bool:
     year = measurement.get("year")
     if not year:
         return False
-    month = measurement.get("month")
-    number = int(month[1:]) if isinstance(month, str) and month[1:].isdigit() else 12
-    number = min(max(number, 1), 12)
+    number = _month(measurement) or 12
     first_of_next = dt.date(int(year) + number // 12, number % 12 + 1, 1)
     last_day = first_of_next - dt.timedelta(days=1)
     return (as_of - last_day).days > OLD_AFTER_DAYS
-
-
-def _plain(number: Any) -> str:
-    if isinstance(number, float) and number == int(number):
-        return str(int(number))
-    return str(number)

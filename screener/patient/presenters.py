@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from screener import codes
+from screener.amounts import amount
 from screener.patient.questions import macro_for
 from screener.process_cache import BoundedCache
 from screener.report.data import screen_not_asked
@@ -264,12 +265,9 @@ def _answer_text(item, value) -> str:
     option = item.option(value)
     if option is not None:
         return option.label
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # stored as 42.0, typed as 42
-    unit = getattr(item, "unit", None)
-    if unit == "%":
-        return f"{value}%"
-    return f"{value} {unit}" if unit else str(value)
+    if isinstance(value, int | float):
+        return amount(value, getattr(item, "unit", None))
+    return str(value)
 
 
 def review_page(screening) -> dict[str, Any]:

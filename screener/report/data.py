@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from screener import urgent_help
+from screener.amounts import amount, plain
 from screener.codes import format_code
 from screener.definitions.schema import Definition, NumberItem
 from screener.interpretation import Interpretation, month_year
@@ -117,13 +118,7 @@ def build(summary) -> ReportData:
         link=interpretation.explanation[0],
         more_on_iron=interpretation.explanation[1:],
         iron_asked=interpretation.context_asked,
-        # Flags on a typed value are shown beside that value (``iron_tests``).
-        iron_flags=tuple(
-            clip(flag["label"])
-            for flag in interpretation.flags
-            if tuple(flag.get("means", ())) != ("treated",)
-            and flag["id"] not in {f for m in interpretation.measurements for f in m["flags"]}
-        ),
+        iron_flags=_iron_flags(interpretation),
         iron_tests=tuple(_test_line(m, interpretation.flags) for m in interpretation.measurements),
         referrals=tuple(_referral(r) for r in interpretation.referrals),
         references=tuple(references),
@@ -137,11 +132,22 @@ def build(summary) -> ReportData:
     )
 
 
+def _iron_flags(interpretation: Interpretation) -> tuple[str, ...]:
+    """The raised context flags, but for medicine (shown with its screen) and flags on a
+    typed value (shown beside that value, in ``iron_tests``)."""
+    on_values = {flag for m in interpretation.measurements for flag in m["flags"]}
+    return tuple(
+        clip(flag["label"])
+        for flag in interpretation.flags
+        if tuple(flag.get("means", ())) != ("treated",) and flag["id"] not in on_values
+    )
+
+
 def _test_line(measurement: Mapping[str, Any], flags) -> Line:
     """A typed test result with its date, as "Ferritin: 32 µg/L (March 2026)"."""
-    amount = _number(measurement["value"], measurement.get("unit") or "")
+    typed = amount(measurement["value"], measurement.get("unit"))
     when = month_year(measurement)
-    value = f"{amount} ({when or 'no date given'})"
+    value = f"{typed} ({when or 'no date given'})"
     if measurement["flags"]:
         labels = {flag["id"]: flag["label"] for flag in flags}
         value += " · " + "; ".join(labels.get(f, f) for f in measurement["flags"])
@@ -251,8 +257,8 @@ def _report_value(result: RuleResult) -> str:
     if result.score is None:
         return "Incomplete"
     if result.maximum:
-        return f"{_plain(result.score)} of {_plain(result.maximum)}"
-    return _plain(result.score)
+        return f"{plain(result.score)} of {plain(result.maximum)}"
+    return plain(result.score)
 
 
 def _rows(definition: Definition, answers: Mapping[str, Any]) -> tuple[SectionRows, ...]:
@@ -285,7 +291,7 @@ def _answer(item, value: Any) -> tuple[str, bool]:
     if option is not None:
         return option.label, option.highlight
     if isinstance(item, NumberItem):
-        return _number(value, item.unit or ""), False
+        return amount(value, item.unit or ""), False
     return clip(value, MAX_TEXT), False
 
 
@@ -331,13 +337,3 @@ def _utc(when: dt.datetime) -> dt.datetime:
 
 def _date(when: dt.datetime | None) -> str:
     return _utc(when).strftime("%-d %B %Y") if when else ""
-
-
-def _plain(number: Any) -> str:
-    return str(int(number)) if float(number) == int(number) else str(number)
-
-
-def _number(value: Any, unit: str) -> str:
-    if value is None:
-        return ""
-    return f"{_plain(value)}{unit}" if unit == "%" else f"{_plain(value)} {unit}".strip()
