@@ -45,8 +45,13 @@ def set_up_clinic() -> None:
 
 def submit(answers: Mapping[str, Mapping[str, Any]] = STANDARD, keys: Sequence[str] = ALL):
     """Start, fill and submit a screening (inside an app context); return it committed."""
-    screening, _ = screenings.start(list(keys))
+    return submit_with_token(answers, keys)[0]
+
+
+def submit_with_token(answers: Mapping[str, Mapping[str, Any]], keys: Sequence[str] | None = None):
+    """The same, returning the screening and its private-link token (keys: the answers')."""
+    screening, token = screenings.start(list(keys or answers))
     fill(screening, answers)
     assert screenings.submit(screening) is True
     db.session.commit()
-    return screening
+    return screening, token

@@ -22,10 +22,11 @@ from pypdf import PdfReader
 
 from screener.extensions import db
 from screener.models import Screening
-from screener.services import reports, screenings
+from screener.services import reports
 from tests.auth_helpers import signed_in
-from tests.helpers import asrs, fill, rls
+from tests.helpers import asrs, rls
 from tests.patient_helpers import resume
+from tests.report_helpers import submit_with_token
 
 RLS_CASES = {
     "consistent": lambda med: rls(medicine=med),
@@ -118,10 +119,7 @@ def clinician(app):
 def _submit(app, case: Case) -> tuple[int, str]:
     with app.app_context():
         answers = case.answers()
-        screening, token = screenings.start(list(answers))
-        fill(screening, answers)
-        assert screenings.submit(screening)
-        db.session.commit()
+        screening, token = submit_with_token(answers)
         return screening.id, token
 
 

@@ -8,10 +8,9 @@ from html import unescape
 import pytest
 
 from screener.clinician.domains import DOMAINS, _ranges, counts
-from screener.extensions import db
-from screener.services import screenings
 from tests.auth_helpers import signed_in, submitted_screening
-from tests.helpers import asrs, definition, fill, rls
+from tests.helpers import asrs, definition, rls
+from tests.report_helpers import submit_with_token
 
 
 def _overview(html: str) -> str:
@@ -78,10 +77,7 @@ def test_overview_for_a_negative_screening_with_an_iron_test(app, clinician):
         },
     }
     with app.app_context():
-        screening, _ = screenings.start(list(answers))
-        fill(screening, answers)
-        assert screenings.submit(screening)
-        db.session.commit()
+        screening, _ = submit_with_token(answers)
         screening_id = screening.id
     html = clinician.get(f"/clinician/screenings/{screening_id}").get_data(as_text=True)
     top = _overview(html)

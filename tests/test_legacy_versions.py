@@ -16,8 +16,9 @@ from screener.extensions import db
 from screener.models import Screening
 from screener.services import content, reports, screenings
 from tests.auth_helpers import signed_in
-from tests.helpers import LEGACY, asrs, fill, rls_v11
+from tests.helpers import LEGACY, asrs, rls_v11
 from tests.patient_helpers import resume
+from tests.report_helpers import submit_with_token
 
 FILES = {
     "asrs-v1.1": ("questionnaire", "asrs-v1.1-r1.yaml"),
@@ -39,10 +40,7 @@ def _pin_legacy_versions() -> None:
 def _submit(app, answers) -> tuple[int, str]:
     with app.app_context():
         _pin_legacy_versions()
-        screening, token = screenings.start(list(answers))
-        fill(screening, answers)
-        assert screenings.submit(screening)
-        db.session.commit()
+        screening, token = submit_with_token(answers)
         return screening.id, token
 
 

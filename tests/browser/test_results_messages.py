@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from screener.extensions import db
-from screener.services import screenings
 from tests.browser.conftest import assert_accessible
-from tests.helpers import asrs, fill, rls
+from tests.helpers import asrs, rls
+from tests.report_helpers import submit_with_token
 
 CASES = {
     "negative": (
@@ -60,10 +59,7 @@ def test_results_page_words_at_phone_and_desktop_width(
 ):
     answers, expected = CASES[name]
     with live_app.app_context():
-        screening, token = screenings.start(list(answers))
-        fill(screening, answers)
-        assert screenings.submit(screening)
-        db.session.commit()
+        _, token = submit_with_token(answers)
     page = request.getfixturevalue(viewport)
     page.goto(f"{live_server}/screen/resume/{token}")
     page.get_by_role("button", name="See my results").click()
@@ -81,10 +77,7 @@ def test_what_to_do_next_and_the_pdf_come_first_on_a_phone_and_print_without_but
     """Within a screen and a half at 360 px; references folded; printing drops the buttons."""
     answers, _ = CASES["negative"]
     with live_app.app_context():
-        screening, token = screenings.start(list(answers))
-        fill(screening, answers)
-        assert screenings.submit(screening)
-        db.session.commit()
+        _, token = submit_with_token(answers)
     phone.goto(f"{live_server}/screen/resume/{token}")
     phone.get_by_role("button", name="See my results").click()
     screen = phone.viewport_size["height"]
