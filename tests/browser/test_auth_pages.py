@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.auth_helpers import PASSWORD, make_user, submitted_screening
 from tests.browser.conftest import assert_accessible
@@ -21,11 +22,11 @@ def test_sign_in_worklist_detail_and_admin_pages(request, live_app, live_server,
     page.get_by_label("Email address").fill("boss@clinic.example")
     page.get_by_label("Password").fill("not the password at all")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert_accessible(page, "sign-in-failed")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", name="Submitted screenings").is_visible()
+    expect(page.get_by_role("heading", name="Submitted screenings")).to_be_visible()
     assert_accessible(page, "worklist")
 
     page.get_by_role("textbox", name="Reference code").fill(code.lower())
@@ -35,8 +36,7 @@ def test_sign_in_worklist_detail_and_admin_pages(request, live_app, live_server,
     assert_accessible(page, "screening-detail")
     page.get_by_label("Review note (optional)").fill("Seen; refer to sleep clinic.")
     page.get_by_role("button", name="Mark as reviewed").click()
-    assert page.get_by_role("status").first.is_visible()
-
+    expect(page.get_by_role("status").first).to_be_visible()
     for path, name in (("/admin/users", "users"), ("/admin/audit", "audit-log")):
         page.goto(live_server + path)
         assert_accessible(page, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.auth_helpers import PASSWORD, make_user, submitted_screening
 from tests.browser.conftest import assert_accessible
@@ -58,7 +59,7 @@ def test_review_and_outcomes_are_on_the_first_screen(request, live_app, live_ser
     assert "Ferritin requested." in history.nth(0).inner_text()
     assert "First look" in history.nth(1).inner_text()
     page.get_by_text("Answers: Adult ADHD Self-Report Scale").click()
-    assert page.get_by_role("cell", name=QUESTION).is_visible()
+    expect(page.get_by_role("cell", name=QUESTION)).to_be_visible()
     assert_accessible(page, "clinician-screening-reviewed")
 
 
@@ -76,6 +77,6 @@ def test_the_page_works_without_javascript(browser, live_app, live_server):
         assert "Seen without scripts." in page.locator(".review-history").inner_text()
         assert not page.get_by_role("cell", name=QUESTION).is_visible()
         page.get_by_text("Answers: Adult ADHD Self-Report Scale").click()
-        assert page.get_by_role("cell", name=QUESTION).is_visible()
+        expect(page.get_by_role("cell", name=QUESTION)).to_be_visible()
     finally:
         context.close()

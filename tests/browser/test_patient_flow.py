@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 from tests.browser.flow import answer_asrs, answer_iron, answer_rls, start
@@ -42,10 +43,10 @@ def test_both_screeners_end_to_end_agree_with_the_cli(request, live_server, view
     answer_rls(page, legs, RLS)
     assert_accessible(page, "step-iron")
     answer_iron(page, ["I have heavy periods or fibroids"], "No", "42")
-    assert page.get_by_role("heading", name="Check your answers").is_visible()
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
     assert_accessible(page, "review")
     page.get_by_role("button", name="Submit and see my results").click()
-    assert page.get_by_role("heading", name="Your results", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Your results", exact=True)).to_be_visible()
     assert_accessible(page, "results")
 
     expected = cli_score({"asrs-v1.1": adhd, "rls-irlssg": legs})
@@ -127,7 +128,7 @@ def test_resume_after_closing_the_browser(browser, live_server):
         page.get_by_role("group", name=item.text).get_by_label("Rarely", exact=True).check()
     page.get_by_role("button", name="Continue").click()
     assert answers  # Part B answered after resuming
-    assert page.get_by_role("group", name=re.compile("When you try to relax")).is_visible()
+    expect(page.get_by_role("group", name=re.compile("When you try to relax"))).to_be_visible()
     fresh.close()
 
 
@@ -226,7 +227,7 @@ def test_keyboard_only_completion_on_a_phone(phone, live_server):
     page.keyboard.press("ArrowDown")  # "No"
     tab_to(page, "button[type=submit]")
     enter(page)
-    assert page.get_by_role("heading", name="Check your answers").is_visible()
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
     tab_to(page, "button[type=submit]")
     enter(page)
     body = page.locator("main").inner_text()
@@ -239,7 +240,7 @@ def test_errors_are_summarised_linked_and_focused(phone, live_server):
     phone.get_by_role("group", name=ASRS.item("q1").text).get_by_label("Often", exact=True).check()
     phone.get_by_role("button", name="Continue").click()
     summary = phone.locator(".error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert phone.evaluate("document.activeElement.classList.contains('error-summary')")
     assert summary.get_by_role("link").count() == 5
     assert (

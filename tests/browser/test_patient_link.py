@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import assert_accessible
 
 
@@ -37,7 +39,7 @@ def test_the_started_page_shows_a_qr_code_and_a_working_copy_button(browser, liv
     link = page.locator("#resume-url").get_attribute("href")
     assert page.evaluate("navigator.clipboard.readText()") == link
     page.get_by_text("Show a QR code").click()
-    assert page.locator("details.qr-code svg.qr").is_visible()
+    expect(page.locator("details.qr-code svg.qr")).to_be_visible()
     assert_accessible(page, "p2-started")
     context.close()
 
@@ -47,7 +49,7 @@ def test_without_javascript_the_copy_button_is_absent(browser, live_server):
     page = context.new_page()
     _start(page, live_server)
     assert not page.get_by_role("button", name="Copy link").is_visible()
-    assert page.locator("#resume-url").is_visible()
+    expect(page.locator("#resume-url")).to_be_visible()
     context.close()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import assert_accessible
 from tests.browser.flow import start
 from tests.helpers import asrs, rls
@@ -59,7 +61,7 @@ def test_every_page_is_short_and_honest_at_360px(phone, live_server):
     assert seen[-1] == (7, False, 7)
     # The restless-legs gate is on step 3: until it is answered the total is "up to".
     assert [up_to for _, up_to, _ in seen] == [True] * 3 + [False] * 4
-    assert phone.get_by_role("heading", name="Check your answers").is_visible()
+    expect(phone.get_by_role("heading", name="Check your answers")).to_be_visible()
     assert_accessible(phone, "p1-review")
     review = page_height(phone)
     assert review <= REVIEW_PAGE_MAX, f"review: {review}px"

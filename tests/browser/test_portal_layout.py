@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.auth_helpers import PASSWORD, make_user, submitted_screening
 from tests.browser.conftest import assert_accessible, screenshot
@@ -61,10 +62,10 @@ def test_deactivation_is_confirmed_on_its_own_page(request, live_app, live_serve
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="doc@clinic.example").click()
     page.get_by_role("link", name="Deactivate account").click()
-    assert page.get_by_role("heading", name="Deactivate doc@clinic.example?").is_visible()
+    expect(page.get_by_role("heading", name="Deactivate doc@clinic.example?")).to_be_visible()
     assert_accessible(page, "admin-deactivate")
     page.get_by_role("link", name="No, keep it active").click()
-    assert page.get_by_role("heading", name="doc@clinic.example").is_visible()
+    expect(page.get_by_role("heading", name="doc@clinic.example")).to_be_visible()
     page.get_by_role("link", name="Deactivate account").click()
     page.get_by_role("button", name="Yes, deactivate the account").click()
     assert "deactivated; their sessions have ended" in page.locator("main").inner_text()

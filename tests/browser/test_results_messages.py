@@ -4,6 +4,7 @@ shows them: accessible, no sideways scrolling, and the words that matter visible
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 from tests.helpers import asrs, rls
@@ -63,7 +64,7 @@ def test_results_page_words_at_phone_and_desktop_width(
     page = request.getfixturevalue(viewport)
     page.goto(f"{live_server}/screen/resume/{token}")
     page.get_by_role("button", name="See my results").click()
-    assert page.get_by_role("heading", name="Your results", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Your results", exact=True)).to_be_visible()
     body = page.locator("main").inner_text()
     for words in expected:
         assert words in body, words

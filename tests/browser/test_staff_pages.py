@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from screener.extensions import db
 from screener.services import content, screenings
@@ -46,24 +47,24 @@ def test_staff_edit_preview_publish_in_a_browser(request, viewport):
 
     page.fill("#source", "id: asrs-v1.1\nitems: [\n")
     page.get_by_role("button", name="Save as draft").click()
-    assert page.get_by_text("problem to fix").is_visible()
+    expect(page.get_by_text("problem to fix")).to_be_visible()
     assert_accessible(page, "edit-problems")
 
     page.goto(server + f"/staff/definitions/{ASRS}/edit")
     page.fill("#source", page.input_value("#source").replace(OLD_Q1, NEW_Q1))
     page.fill("#note", "Plainer wording")
     page.get_by_role("button", name="Save as draft").click()
-    assert page.get_by_role("heading", name="Publish this draft").is_visible()
+    expect(page.get_by_role("heading", name="Publish this draft")).to_be_visible()
     assert_accessible(page, "revision")
     page.get_by_role("link", name="Preview as a patient sees it").click()
-    assert page.get_by_text(NEW_Q1).is_visible()
+    expect(page.get_by_text(NEW_Q1)).to_be_visible()
     assert_accessible(page, "preview")
     page.go_back()
     page.get_by_role("link", name="See what changed").click()
     assert_accessible(page, "diff")
     page.go_back()
     page.get_by_role("button", name="Publish revision 2").click()
-    assert page.get_by_text("Revision 2 is live").is_visible()
+    expect(page.get_by_text("Revision 2 is live")).to_be_visible()
     assert_accessible(page, "versions")
     with app.app_context():
         assert content.live_version(ASRS).revision == 2
@@ -73,7 +74,7 @@ def test_staff_edit_preview_publish_in_a_browser(request, viewport):
     page.fill("#providers-0-name", "Sleep Centre")
     page.fill("#providers-0-url", "javascript:alert(1)")
     page.get_by_role("button", name="Save settings").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page, "settings-problems")
 
 
@@ -92,10 +93,10 @@ def test_admin_erasure_in_a_browser(request, viewport):
     page.get_by_role("button", name="Find the screening").click()
     assert_accessible(page, "erase-confirm")
     page.get_by_role("button", name="Erase for good").click()
-    assert page.get_by_text("Tick the box to confirm").first.is_visible()
+    expect(page.get_by_text("Tick the box to confirm").first).to_be_visible()
     assert_accessible(page, "erase-unticked")
     page.get_by_label("I understand").check()
     page.get_by_role("button", name="Erase for good").click()
-    assert page.get_by_text("has been erased").is_visible()
+    expect(page.get_by_text("has been erased")).to_be_visible()
     with app.app_context():
         assert screenings.by_code(code) is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from screener import urgent_help
 from tests.browser.conftest import assert_accessible
 from tests.browser.flow import answer_asrs, start
@@ -13,7 +15,7 @@ def test_the_urgent_help_line_reads_well_on_a_phone(phone, live_server):
     answer_asrs(phone, asrs(["often"] * 6), definition("asrs-v1.1"))
     phone.get_by_role("button", name="Submit and see my results").click()
     line = phone.locator("p.urgent-help")
-    assert line.is_visible()
+    expect(line).to_be_visible()
     assert line.inner_text().split() == ("Need help now? " + urgent_help.DEFAULT).split()
     # First under "What to do next", and within the 360-pixel screen.
     box = line.bounding_box()
