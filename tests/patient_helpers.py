@@ -11,11 +11,14 @@ def csrf_token(response) -> str:
     return TOKEN.search(response.get_data(as_text=True)).group(1)
 
 
+# The landing page's choices by the condition they screen for.
+KEYS = {"adhd": "asrs-v1.1", "rls": "rls-irlssg", "iron": "iron-context"}
+
+
 def start(client, screeners=("adhd", "rls"), iron=True):
     token = csrf_token(client.get("/"))
-    data = {"csrf_token": token, "consent": "y", "screeners": list(screeners)}
-    if iron:
-        data["iron"] = "y"
+    chosen = [KEYS.get(name, name) for name in screeners] + (["iron-context"] if iron else [])
+    data = {"csrf_token": token, "consent": "y", "screeners": chosen}
     response = client.post("/screen/start", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
     # Starting renews the session, and with it the CSRF token.

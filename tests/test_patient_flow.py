@@ -40,7 +40,7 @@ def test_landing_page_explains_and_asks_for_consent(client):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"screeners": ["adhd"]}, "Tick the box to say you agree"),
+        ({"screeners": ["asrs-v1.1"]}, "Tick the box to say you agree"),
         ({"consent": "y"}, "Choose at least one set of questions"),
         ({"consent": "y", "screeners": ["phq9"]}, "Choose from the sets of questions shown"),
     ],
@@ -55,7 +55,7 @@ def test_start_needs_consent_and_a_choice(client, app, data, message):
 
 
 def test_start_without_csrf_token_is_refused_and_creates_nothing(client, app):
-    response = client.post("/screen/start", data={"consent": "y", "screeners": ["adhd"]})
+    response = client.post("/screen/start", data={"consent": "y", "screeners": ["asrs-v1.1"]})
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Screening)) == 0
@@ -403,7 +403,7 @@ def test_starting_screenings_is_limited_per_address(make_app):
         start(client)
     token = csrf_token(client.get("/"))
     response = client.post(
-        "/screen/start", data={"csrf_token": token, "consent": "y", "screeners": ["adhd"]}
+        "/screen/start", data={"csrf_token": token, "consent": "y", "screeners": ["asrs-v1.1"]}
     )
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)

@@ -66,7 +66,7 @@ def _submitted(client) -> str:
 def test_the_patient_cookie_ends_with_the_browser(client):
     token = csrf_token(client.get("/"))
     response = client.post(
-        "/screen/start", data={"csrf_token": token, "consent": "y", "screeners": ["adhd"]}
+        "/screen/start", data={"csrf_token": token, "consent": "y", "screeners": ["asrs-v1.1"]}
     )
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("session=")

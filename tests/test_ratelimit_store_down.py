@@ -123,7 +123,7 @@ def _fail(client, email):
 def _start_status(client) -> int:
     token = csrf_token(client.get("/"))
     response = client.post(
-        "/screen/start", data={"csrf_token": token, "consent": "y", "screeners": ["adhd"]}
+        "/screen/start", data={"csrf_token": token, "consent": "y", "screeners": ["asrs-v1.1"]}
     )
     return response.status_code
 

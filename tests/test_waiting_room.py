@@ -16,7 +16,7 @@ def _start(client, **headers) -> int:
     token = csrf_token(client.get("/"))
     return client.post(
         "/screen/start",
-        data={"csrf_token": token, "consent": "y", "screeners": ["adhd"]},
+        data={"csrf_token": token, "consent": "y", "screeners": ["asrs-v1.1"]},
         headers=headers,
     ).status_code
 

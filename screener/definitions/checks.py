@@ -205,15 +205,54 @@ def _check_scoring(definition: Definition) -> list[Problem]:
             )
             for p, m in rule.check(definition, params)
         ]
-    if definition.kind == "screen" and definition.screens_for is None:
+    problems += _check_screen(definition)
+    return problems
+
+
+def _check_screen(definition: Definition) -> list[Problem]:
+    """A screen says what it screens for and has words for every outcome it can give."""
+    if definition.kind != "screen":
+        return []
+    problems: list[Problem] = []
+    if definition.screens_for is None:
         problems.append(
             (
                 (),
                 "a screen must say what it screens for",
-                "add 'screens_for: adhd' or 'screens_for: rls', or 'kind: context'",
+                "add 'screens_for:' with a short id such as 'insomnia', or 'kind: context'",
+            )
+        )
+    if definition.condition is None:
+        problems.append(
+            (
+                (),
+                "a screen must name its condition",
+                "add 'condition: {name: ..., short: ...}' (the name in sentences and in short)",
+            )
+        )
+    for outcome in sorted(possible_outcomes(definition) - set(definition.outcomes)):
+        problems.append(
+            (
+                ("outcomes",) if definition.outcomes else (),
+                f"the outcome {outcome!r} has no words",
+                f"add 'outcomes: {{{outcome}: {{patient: ..., report: ...}}}}': what the "
+                "patient and the report say for it",
             )
         )
     return problems
+
+
+def possible_outcomes(definition: Definition) -> set[str]:
+    """The outcomes the main rule can give, besides incomplete."""
+    params = definition.scoring.params
+    outcomes = {"consistent", "not_consistent"}
+    if definition.scoring.rule == "criteria" and (params.get("unsure") or params.get("exclusions")):
+        outcomes.add("possible")
+    if definition.scoring.rule == "option_score_sum":
+        bands = params.get("bands") or []
+        given = {b.get("outcome") for b in bands if isinstance(b, dict)}
+        outcomes = given & {"consistent", "possible", "not_consistent"}
+    return outcomes
 
 
 def _param_problem(rule: str, error: dict, fields: list[str]) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from screener.definitions.checks import (
     check_texts,
     resolve_option_sets,
 )
+from screener.definitions.upgrade import upgrade
 from screener.definitions.yaml_source import MAX_BYTES, Parsed, SourceError, parse
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -129,6 +130,8 @@ def load_definition_text(raw: bytes | str, file: str = "<definition>") -> schema
     """Parse and validate one definition; raise DefinitionError listing every problem."""
     parsed = _parse(raw, file)
     _raise(resolve_option_sets(parsed.data), parsed, file)
+    # A format-1 file gets what format 1 left to the code (screener/definitions/format1.yaml).
+    parsed = Parsed(upgrade(parsed.data), parsed.marks)
     definition = _validate(schema.Definition, parsed, file)
     _raise(check_definition(definition), parsed, file)
     return definition

@@ -1,4 +1,10 @@
-"""What a questionnaire definition may contain (format version 1).
+"""What a questionnaire definition may contain (format version 2).
+
+Format 2 moved everything the app says or does about an instrument into its file: how
+the landing page offers it, the condition it screens for, its outcome words in the
+patient's and in the report's voice, its gauge captions, which texts explain each outcome,
+where a positive screen is referred, and the groups a clinician reads its answers in.
+Format 1 files still load: ``upgrade`` fills those keys in as the code once did.
 
 Models forbid unknown keys so that a typo is an error rather than a silently ignored
 setting. Checks that span fields (ids unique, conditions pointing backwards, scoring
@@ -14,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 DefinitionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9.\-]{1,39}$")]
@@ -242,20 +248,90 @@ class ReportSpec(RuleSpec):
 
     name: Slug
     label: Line
+    # What each category value is called, for a category rule whose params name no labels.
+    words: dict[Slug, Line] = {}
+    # A paragraph of the texts shown when this count has answers in the shaded range but
+    # the screen is negative (ASRS Part B): a reason to talk to a clinician anyway.
+    cues: Slug | None = None
 
 
 class Scoring(RuleSpec):
     report: Annotated[list[ReportSpec], Field(max_length=10)] = []
 
 
+class Offer(Strict):
+    """How the landing page offers this questionnaire: its label, place and default."""
+
+    label: Line
+    order: Annotated[int, Field(ge=0, le=1000)] = 100
+    default: bool = True
+
+
+class ScreenedCondition(Strict):
+    """The condition a screen is for: its name in sentences and in short (worklist, CSV)."""
+
+    name: Line
+    short: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class OutcomeText(Strict):
+    """One outcome in words: on the patient's results page, in the PDF and for clinicians,
+    and the paragraphs of the texts that say what it means."""
+
+    patient: Line
+    report: Line
+    texts: Annotated[list[Slug], Field(max_length=5)] = []
+
+
+OutcomeKey = Literal["consistent", "possible", "not_consistent", "screen_negative"]
+
+
+class GaugeText(Strict):
+    """Captions of the score bar. Placeholders: {score} {maximum} {threshold} {band}."""
+
+    patient: Line | None = None
+    report: Line | None = None
+
+
+class Referral(Strict):
+    """Where a positive (or treated) screen sends the person: a paragraph of the texts,
+    and the kinds of clinic provider (clinic settings) that assess it."""
+
+    texts: Slug
+    providers: Annotated[list[Slug], Field(min_length=1, max_length=5)]
+
+
+class Domain(Strict):
+    label: Line
+    items: Annotated[list[Slug], Field(min_length=1, max_length=60)]
+
+
+class Domains(Strict):
+    """Groups of items a clinician reads shaded answers by (never an outcome)."""
+
+    source: Line
+    groups: Annotated[list[Domain], Field(min_length=1, max_length=10)]
+
+
 class Definition(Strict):
-    format_version: Literal[1]
+    format_version: Literal[2]
     id: DefinitionId
     version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")]
     title: Line
     short_title: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     kind: Literal["screen", "context"] = "screen"
-    screens_for: Literal["adhd", "rls"] | None = None
+    # The condition a screen is for, as a short id that texts and clinic settings use.
+    screens_for: Slug | None = None
+    condition: ScreenedCondition | None = None
+    offer: Offer | None = None
+    outcomes: dict[OutcomeKey, OutcomeText] = {}
+    gauge: GaugeText = GaugeText()
+    referral: Referral | None = None
+    # The paragraph shown when a flag says the person is treated for the condition.
+    treated_text: Slug | None = None
+    domains: Domains | None = None
+    # What flags without ``means`` meant (format-1 files only; filled in by ``upgrade``).
+    flag_meanings: dict[Slug, list[Slug]] = {}
     source: Source
     terms: Prose
     instructions: Prose

@@ -19,32 +19,16 @@ from screener import codes
 from screener.amounts import amount
 from screener.patient.questions import macro_for
 from screener.process_cache import BoundedCache
-from screener.report.data import screen_not_asked
-from screener.services import clinic, screenings
-
-OUTCOME_WORDS = {
-    ("adhd", "consistent"): "Consistent with adult ADHD",
-    ("adhd", "not_consistent"): "Not consistent with adult ADHD",
-    ("rls", "consistent"): "Consistent with restless legs syndrome",
-    ("rls", "possible"): "Possibly consistent with restless legs syndrome",
-    ("rls", "not_consistent"): "Not consistent with restless legs syndrome",
-}
-GAUGE_TEXT = {
-    "highlighted_count": "{score} of the first {maximum} answers were in the range that counts. "
-    "{threshold} or more is consistent with adult ADHD.",
-    "criteria": "{score} of {maximum} criteria were met. All {threshold} are needed.",
-}
-# Criteria asked with questions about other causes (rls-irlssg 2.0 and later).
-FEATURES_TEXT = "Your answers fit {score} of the {maximum} main features. All {maximum} are needed."
-OTHER_CAUSE_TEXT = {
-    "reported": " You told us about another possible cause.",
-    "unsure": " You were not sure about another possible cause.",
-    "none": " You did not report another cause.",
-}
+from screener.services import clinic, content, screenings
+from screener.wording import gauge, outcome_words
 
 
 class StartForm(FlaskForm):
-    """Consent and the choice of screeners on the landing page."""
+    """Consent and the choice of questionnaires on the landing page.
+
+    The choices are the live definitions that say how they are offered (``offer``), in
+    their order, ticked by default when they say so.
+    """
 
     consent = BooleanField(
         "I am 18 or over, I understand this is a screen and not a diagnosis, and I agree "
@@ -53,23 +37,30 @@ class StartForm(FlaskForm):
     )
     screeners = SelectMultipleField(
         "Which questions would you like to answer?",
-        choices=[
-            SelectChoice("adhd", "Attention and restlessness (adult ADHD, 18 questions)"),
-            SelectChoice("rls", "Restless legs (1 to 8 questions)"),
-        ],
-        default=["adhd", "rls"],
+        choices=[],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
-    )
-    iron = BooleanField(
-        "Also answer a few questions about iron and family history (recommended)", default=True
+        # Unknown values get the message below, not WTForms' own.
+        validate_choice=False,
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.offered = content.offered()
+        self.screeners.choices = [SelectChoice(key, d.offer.label) for key, d in self.offered]
+        if not self.is_submitted():
+            self.screeners.data = [key for key, d in self.offered if d.offer.default]
+
     def validate_screeners(self, field) -> None:
-        if not field.data:
-            raise ValidationError("Choose at least one set of questions.")
-        if any(value not in ("adhd", "rls") for value in field.data):
+        kinds = {key: definition.kind for key, definition in self.offered}
+        if any(value not in kinds for value in field.data):
             raise ValidationError("Choose from the sets of questions shown.")
+        if not any(kinds[value] == "screen" for value in field.data):
+            raise ValidationError("Choose at least one set of questions.")
+
+    def chosen(self) -> list[str]:
+        """The chosen questionnaires, in the order the landing page lists them."""
+        return [key for key, _ in self.offered if key in self.screeners.data]
 
 
 class ResumeForm(FlaskForm):
@@ -284,28 +275,17 @@ def review_page(screening) -> dict[str, Any]:
     return {"groups": groups, "code": codes.format_code(screening.reference_code)}
 
 
-def _gauge(result) -> dict[str, Any] | None:
-    main = result.main
-    if main.rule not in GAUGE_TEXT or main.score is None or not main.maximum:
+def _gauge(definition, result) -> dict[str, Any] | None:
+    shown = gauge(definition, result.main, "patient")
+    if shown is None:
         return None
-    if screen_not_asked(main):
-        return None
-    numbers = {"score": main.score, "maximum": main.maximum, "threshold": main.threshold}
-    if main.rule == "criteria" and "other_causes" in main.details:
-        if main.details["other_causes"]:
-            other = "reported"
-        elif main.details.get("other_causes_unsure"):
-            other = "unsure"
-        else:
-            other = "none"
-        text = FEATURES_TEXT.format(**numbers) + OTHER_CAUSE_TEXT[other]
-    else:
-        text = GAUGE_TEXT[main.rule].format(**numbers)
     return {
-        **numbers,
-        "fill": round(300 * main.score / main.maximum),
-        "mark": round(300 * main.threshold / main.maximum) if main.threshold else None,
-        "text": text,
+        "score": shown.score,
+        "maximum": shown.maximum,
+        "threshold": shown.threshold,
+        "fill": round(300 * shown.score / shown.maximum),
+        "mark": round(300 * shown.threshold / shown.maximum) if shown.threshold else None,
+        "text": shown.caption,
     }
 
 
@@ -321,8 +301,8 @@ def results_page(screening) -> dict[str, Any]:
             {
                 "title": definition.short_title,
                 "outcome": outcome,
-                "words": OUTCOME_WORDS.get((definition.screens_for, outcome), outcome),
-                "gauge": _gauge(instrument.result),
+                "words": outcome_words(definition, instrument.result.main, "patient"),
+                "gauge": _gauge(definition, instrument.result),
                 "meanings": summary.interpretation.meaning_for.get(definition.screens_for, ()),
             }
         )

@@ -42,9 +42,6 @@ blueprint = Blueprint("patient", __name__, url_prefix="/screen")
 # patient's choices instead of a bare 400.
 csrf.exempt(blueprint)
 
-SCREENERS = {"adhd": "asrs-v1.1", "rls": "rls-irlssg"}
-IRON = "iron-context"
-
 
 def _open_screening(light: bool = False):
     """The screening this browser has open, if its session is current and its token matches.
@@ -98,11 +95,8 @@ def start():
     form = presenters.StartForm()
     if not form.validate_on_submit():
         return render_template("public/index.html", form=form, **presenters.landing()), 400
-    keys = [SCREENERS[choice] for choice in form.screeners.data]
-    if form.iron.data:
-        keys.append(IRON)
     begin_write()
-    screening, token = screenings.start(keys)
+    screening, token = screenings.start(form.chosen())
     db.session.commit()
     _remember(screening, token)
     return redirect(url_for("patient.started"))

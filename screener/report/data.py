@@ -18,7 +18,6 @@ from screener.codes import format_code
 from screener.definitions.schema import Definition, NumberItem
 from screener.interpretation import Interpretation, month_year
 from screener.report.types import (
-    Gauge,
     InstrumentReport,
     ItemRow,
     Line,
@@ -29,7 +28,8 @@ from screener.report.types import (
     SectionRows,
 )
 from screener.scoring.engine import asked
-from screener.scoring.results import Outcome, RuleResult
+from screener.scoring.results import RuleResult
+from screener.wording import gauge, outcome_words, screen_not_asked
 
 # Bounds on what reaches the renderer. Text answers are already capped by their
 # definition (at most 2,000 characters); these also bound staff-entered clinic fields.
@@ -38,23 +38,6 @@ MAX_LINE = 300
 MAX_PROVIDERS = 20
 ELLIPSIS = " […]"
 
-CONDITION_NAMES = {"adhd": "adult ADHD", "rls": "restless legs syndrome (RLS)"}
-OUTCOME_WORDS = {
-    Outcome.CONSISTENT: "Consistent with {}",
-    Outcome.POSSIBLE: "Possibly consistent with {}",
-    Outcome.NOT_CONSISTENT: "Not consistent with {}",
-    Outcome.INCOMPLETE: "Incomplete: not scored",
-    Outcome.INFORMATIONAL: "For context (not a screen)",
-}
-# Category words for definitions written before categories carried their own labels
-# (rls-irlssg 1.1). IRLSSG "intermittent" also needs five lifetime episodes, which were
-# never asked, and an "upsets you" answer is a report, not clinical significance.
-CATEGORY_WORDS = {
-    "chronic_persistent": "2 or more times a week on average",
-    "intermittent": "Less than twice a week on average",
-    "clinically_significant": "Distress or impairment reported",
-    "not_significant": "None reported",
-}
 NOT_ASKED = "Not asked"
 SCREEN_NOT_ASKED = "Not asked (the screening question was answered no)"
 NO_ANSWER = "No answer given"
@@ -158,12 +141,11 @@ def _instrument(instrument, interpretation: Interpretation, source_cites: str):
     definition: Definition = instrument.definition
     result = instrument.result
     condition = definition.screens_for
-    name = CONDITION_NAMES.get(condition or "", definition.short_title)
     outcome = result.outcome
     # A flag beside a screen (medicine for the legs) is a line only when raised: page 1
     # names what needs saying, and the answers pages show every answer.
     details = tuple(
-        Line(report.label, _report_value(report.result))
+        Line(report.label, _report_value(report.result, _spec(definition, report.name).words))
         for report in result.reports
         if report.result.rule != "flags" or report.result.details.get("flags")
     )
@@ -175,9 +157,9 @@ def _instrument(instrument, interpretation: Interpretation, source_cites: str):
         short_title=definition.short_title,
         version=f"version {instrument.version_label}, revision {instrument.revision}",
         kind=definition.kind,
-        outcome=OUTCOME_WORDS[outcome].format(name),
+        outcome=outcome_words(definition, result.main, "report"),
         outcome_class=outcome.value,
-        gauge=_gauge(result.main) if definition.kind == "screen" else None,
+        gauge=gauge(definition, result.main, "report") if definition.kind == "screen" else None,
         details=details,
         meanings=interpretation.meaning_for.get(condition or "", ()),
         instructions=definition.instructions,
@@ -190,65 +172,18 @@ def _instrument(instrument, interpretation: Interpretation, source_cites: str):
     )
 
 
-def _gauge(main: RuleResult) -> Gauge | None:
-    if main.score is None or not main.maximum or screen_not_asked(main):
-        return None
-    score, maximum = int(main.score), int(main.maximum)
-    threshold = None if main.threshold is None else int(main.threshold)
-    if main.rule == "criteria":
-        caption = criteria_caption(main)
-    elif main.rule == "highlighted_count":
-        caption = f"{score} of {maximum} answers in the shaded boxes"
-        if threshold is not None:
-            caption += f" (cut-off: {threshold} or more)"
-    else:
-        caption = f"Score {score} of {maximum}"
-        if threshold is not None:
-            caption += f" (cut-off: {threshold})"
-        if main.details.get("band"):
-            caption += f": {main.details['band']}"
-    return Gauge(score, maximum, threshold, caption)
+def _spec(definition: Definition, name: str):
+    return next(spec for spec in definition.scoring.report if spec.name == name)
 
 
-def criteria_caption(main: RuleResult) -> str:
-    """What a criteria count means, counting exactly what the rule counts."""
-    score, maximum = int(main.score or 0), int(main.maximum or 0)
-    if "other_causes" not in main.details:
-        return f"{score} of {maximum} criteria met (all {maximum} are needed)"
-    caption = f"{score} of {maximum} main features (all {maximum} are needed)"
-    reported = len(main.details.get("other_causes", []))
-    unsure = len(main.details.get("other_causes_unsure", []))
-    if reported:
-        caption += f"; another cause reported ({reported})"
-    elif unsure:
-        caption += f"; not sure about another cause ({unsure})"
-    else:
-        caption += "; no other cause reported"
-    return caption
-
-
-def screen_not_asked(main: RuleResult) -> bool:
-    """The criteria were skipped because the screening question was answered no.
-
-    Older definitions (rls-irlssg 1.1) counted the screening question as the first
-    criterion; there, a "no" to it with every other criterion unasked means the same.
-    """
-    if main.rule != "criteria":
-        return False
-    if main.details.get("screen") == "negative":
-        return True
-    first, *rest = main.contributions or (None,)
-    return bool(rest) and first.asked and not first.counts and not any(c.asked for c in rest)
-
-
-def _report_value(result: RuleResult) -> str:
+def _report_value(result: RuleResult, words: Mapping[str, str]) -> str:
     if result.rule == "category":
         if not all(c.asked for c in result.contributions):
             return NOT_ASKED
         if "label" in result.details:
             return result.details["label"]
         category = result.details.get("category")
-        return CATEGORY_WORDS.get(category, category or NO_ANSWER)
+        return words.get(category, category or NO_ANSWER)
     if result.rule == "flags":
         if not all(c.asked for c in result.contributions):
             return NOT_ASKED

@@ -112,6 +112,13 @@ def live_versions(kind: str = "questionnaire") -> list[ContentVersion]:
     )
 
 
+def offered() -> list[tuple[str, Definition]]:
+    """The live questionnaires the landing page offers, in their order."""
+    live = [(row.key, definition_of(row)) for row in live_versions()]
+    chosen = [(key, definition) for key, definition in live if definition.offer is not None]
+    return sorted(chosen, key=lambda pair: (pair[1].offer.order, pair[0]))
+
+
 @dataclass(frozen=True)
 class VersionRef:
     """What callers need of a stored version, without its (large) source text."""

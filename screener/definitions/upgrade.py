@@ -1,0 +1,124 @@
+"""Format-1 definitions as format 2: the keys format 1 left to the code.
+
+What the code once knew about the two screens and the iron questions is written down in
+``format1.yaml``. A format-1 document gets it when it is loaded (a revision stored before
+format 2 keeps reading exactly as it did) and ``screener questionnaires upgrade`` writes
+it into the file itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TABLE = Path(__file__).with_name("format1.yaml")
+# Keys added at the top level of a definition, in the order they are written.
+TOP_LEVEL = ("condition", "offer", "outcomes", "gauge", "referral", "treated_text", "domains")
+
+
+@cache
+def _table() -> dict[str, Any]:
+    return yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+
+
+def additions(data: dict[str, Any]) -> dict[str, Any]:
+    """The top-level keys a format-1 definition ``data`` gains, in writing order."""
+    table = _table()
+    by_condition = table["conditions"].get(data.get("screens_for"), {})
+    by_id = table["definitions"].get(data.get("id"), {})
+    added = {**by_condition, **by_id}
+    return {key: copy.deepcopy(added[key]) for key in TOP_LEVEL if key in added}
+
+
+def upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """A format-1 definition (parsed YAML) as format 2; other documents are returned as is."""
+    if not isinstance(data, dict) or data.get("format_version") != 1:
+        return data
+    table = _table()
+    upgraded = {**data, "format_version": 2, **additions(data)}
+    scoring = upgraded.get("scoring")
+    if isinstance(scoring, dict):
+        upgraded["scoring"] = scoring = dict(scoring)
+        _upgrade_reports(scoring, data, table)
+        meanings = _flag_meanings([scoring, *(scoring.get("report") or [])], table)
+        if meanings:
+            upgraded["flag_meanings"] = meanings
+    return upgraded
+
+
+def _upgrade_reports(scoring: dict[str, Any], data: dict[str, Any], table) -> None:
+    """Cue paragraphs for counts with no cut-off; words for categories with no labels."""
+    condition = table["conditions"].get(data.get("screens_for"), {})
+    words = table["definitions"].get(data.get("id"), {}).get("category_words", {})
+    reports = []
+    for spec in scoring.get("report") or []:
+        spec = dict(spec) if isinstance(spec, dict) else spec
+        if isinstance(spec, dict):
+            params = spec.get("params") or {}
+            counts = spec.get("rule") == "highlighted_count" and "threshold" not in params
+            if counts and "cues" in condition and "name" in spec:
+                spec["cues"] = condition["cues"].format(report=spec["name"])
+            if spec.get("rule") == "category" and "labels" not in params and words:
+                named = params.get("categories") or {}
+                spec["words"] = {key: words[key] for key in named if key in words}
+        reports.append(spec)
+    if "report" in scoring:
+        scoring["report"] = reports
+
+
+def _flag_meanings(specs: list[Any], table) -> dict[str, list[str]]:
+    """What each flag without ``means`` meant when format 1 was current."""
+    meanings = {}
+    for spec in specs:
+        if not isinstance(spec, dict) or spec.get("rule") != "flags":
+            continue
+        for flag in (spec.get("params") or {}).get("flags") or []:
+            if isinstance(flag, dict) and "id" in flag and "means" not in flag:
+                flag_id = flag["id"]
+                meanings[flag_id] = table["flag_meanings"].get(flag_id, table["other_flags_mean"])
+    return meanings
+
+
+_FORMAT_LINE = re.compile(r"^format_version:\s*1\s*$", re.M)
+
+
+def upgrade_text(raw: str) -> str:
+    """A format-1 file rewritten as format 2, keeping its own lines and comments.
+
+    Only top-level keys are added (at the end); a file whose reports or flags also need
+    upgrading (rls-irlssg 1.1, iron-context 1.1) is written out whole instead.
+    """
+    data = yaml.safe_load(raw)
+    if not isinstance(data, dict) or data.get("format_version") != 1:
+        return raw
+    upgraded = upgrade(data)
+    extra = {k: v for k, v in upgraded.items() if k not in data and k != "flag_meanings"}
+    nested_changes = upgraded.get("scoring") != data.get("scoring") or "flag_meanings" in upgraded
+    if nested_changes or not _FORMAT_LINE.search(raw):
+        body = {k: v for k, v in upgraded.items() if k != "flag_meanings"}
+        return _dump(_with_flag_meanings(body, upgraded.get("flag_meanings", {})))
+    text = _FORMAT_LINE.sub("format_version: 2", raw, count=1)
+    return text.rstrip("\n") + "\n# Added by format 2.\n" + _dump(extra)
+
+
+def _with_flag_meanings(body: dict[str, Any], meanings: dict[str, list[str]]) -> dict[str, Any]:
+    """Write each flag's meaning into the flag itself, as format 2 files do."""
+    if not meanings:
+        return body
+    body = copy.deepcopy(body)
+    scoring = body["scoring"]
+    for spec in [scoring, *(scoring.get("report") or [])]:
+        if spec.get("rule") == "flags":
+            for flag in spec["params"]["flags"]:
+                if flag["id"] in meanings:
+                    flag["means"] = meanings[flag["id"]]
+    return body
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
