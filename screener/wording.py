@@ -26,6 +26,7 @@ GENERIC = {
     Outcome.INCOMPLETE: "Incomplete: not scored",
     Outcome.INFORMATIONAL: "For context (not a screen)",
 }
+CRITERIA = "{score} of {maximum} criteria were met. All {threshold} are needed."
 # A criteria count asked with questions about other causes, and what was said of them.
 FEATURES = "Your answers fit {score} of the {maximum} main features. All {maximum} are needed."
 OTHER_CAUSE = {
