@@ -25,10 +25,8 @@ from screener.definitions.schema import Definition, TextsDocument
 from screener.scoring.results import Outcome, Result
 
 POSITIVE = {Outcome.CONSISTENT, Outcome.POSSIBLE}
-PROVIDER_KINDS = {"adhd": ("adhd",), "rls": ("sleep", "gp"), "none": ("gp",)}
-# Flags stored by definitions written before flags said what they mean (iron-context
-# 1.1): the two that were not iron risk factors. Every other old flag was one.
-LEGACY_MEANINGS = {"family_rls": ("family_history",), "ferritin_75_or_below": ("low_iron",)}
+# With no screen positive, the person is pointed to general practice.
+NO_REFERRAL = ("referral_none", ("gp",))
 # A blood test older than this is called old.
 OLD_AFTER_DAYS = 365
 
@@ -51,7 +49,7 @@ class Passage:
 
 @dataclass(frozen=True)
 class Referral:
-    kind: str  # adhd | rls | none
+    kind: str  # the condition referred for (a definition's ``screens_for``), or "none"
     passage: Passage
     providers: tuple[Mapping[str, Any], ...]
 
@@ -133,21 +131,22 @@ def interpret(
     consistent = frozenset(c for c, o in outcomes.items() if o is Outcome.CONSISTENT)
     possible = frozenset(c for c, o in outcomes.items() if o is Outcome.POSSIBLE)
     positive = consistent | possible
-    flags, measurements, treated = _context(results, definitions)
-    meanings_of = {flag["id"]: _meanings(flag) for flag in flags}
+    flags, measurements, treated, meanings_of = _context(results, definitions)
     meant = {meaning for values in meanings_of.values() for meaning in values}
     in_play = positive | treated  # conditions the explanation may speak about
 
     meanings = [citer.passage("not_a_diagnosis")]
     meaning_for: dict[str, tuple[Passage, ...]] = {}
     reasons: list[str] = []
+    screens = {}  # condition -> its definition, in the order of questionnaire keys
     for qid, result in sorted(results.items(), key=lambda pair: pair[0]):
         definition = definitions[qid]
         condition = definition.screens_for
         if definition.kind != "screen" or not condition:
             continue
-        passages = _outcome_passages(citer, condition, result)
-        cues = _cues(citer, condition, result)
+        screens[condition] = definition
+        passages = _outcome_passages(citer, definition, result)
+        cues = _cues(citer, definition, result)
         passages += [passage for passage, _ in cues]
         reasons += [line for _, line in cues]
         meaning_for[condition] = tuple(passages)
@@ -155,7 +154,8 @@ def interpret(
 
     explanation = [citer.passage(_link_key(consistent, possible, texts))]
     for condition in sorted(treated):
-        passage = citer.first(f"treated_{condition}")
+        text = screens[condition].treated_text if condition in screens else None
+        passage = citer.first(text) if text else None
         if passage:
             explanation.append(passage)
     if "pregnancy" in meant:
@@ -187,14 +187,18 @@ def interpret(
             reasons.append(flag["label"])
     see_anyway = citer.first("see_anyway") if reasons else None
 
-    kinds = [kind for kind in ("adhd", "rls") if kind in in_play] or ["none"]
+    referred = [
+        (condition, definition.referral.texts, definition.referral.providers)
+        for condition, definition in screens.items()
+        if condition in in_play and definition.referral is not None
+    ] or [("none", *NO_REFERRAL)]
     referrals = tuple(
         Referral(
             kind,
-            citer.passage(f"referral_{kind}"),
-            tuple(p for p in providers if set(p.get("assesses", ())) & set(PROVIDER_KINDS[kind])),
+            citer.passage(text),
+            tuple(p for p in providers if set(p.get("assesses", ())) & set(kinds)),
         )
-        for kind in kinds
+        for kind, text, kinds in referred
     )
     return Interpretation(
         positive=positive,
@@ -214,31 +218,34 @@ def interpret(
     )
 
 
-def _outcome_passages(citer: _Citer, condition: str, result: Result) -> list[Passage]:
-    """What the outcome means; a "no" to a screening question has words of its own."""
-    keys = [f"{condition}_{result.outcome.value}"]
-    if result.main.details.get("screen") == "negative":
-        keys.insert(0, f"{condition}_screen_negative")
-    passage = citer.first(*keys)
-    return [passage] if passage else []
+def _outcome_passages(citer: _Citer, definition: Definition, result: Result) -> list[Passage]:
+    """What the outcome means, in the paragraphs its definition names; a "no" to a
+    screening question has words of its own (when the texts have them)."""
+    outcomes = definition.outcomes
+    words = outcomes.get(result.outcome.value)
+    keys = list(words.texts) if words else []
+    negative = outcomes.get("screen_negative")
+    said_no = result.main.details.get("screen") == "negative"
+    if said_no and negative and all(key in citer.texts.paragraphs for key in negative.texts):
+        keys = list(negative.texts)
+    return [passage for key in keys if (passage := citer.first(key))]
 
 
-def _cues(citer: _Citer, condition: str, result: Result) -> list[tuple[Passage, str]]:
+def _cues(citer: _Citer, definition: Definition, result: Result) -> list[tuple[Passage, str]]:
     """Reported counts with no cut-off (ASRS Part B) that hold answers in the shaded range.
 
     Only for a screen that is not positive: a positive one already sends the person on.
-    A paragraph ``<condition>_<report>_cues`` in the texts says what such answers mean.
+    The report's ``cues`` paragraph says what such answers mean.
     """
     if result.outcome is not Outcome.NOT_CONSISTENT:
         return []
+    cue_texts = {spec.name: spec.cues for spec in definition.scoring.report if spec.cues}
     cues = []
     for report in result.reports:
         counted = report.result
-        if counted.rule != "highlighted_count" or counted.threshold is not None:
+        if report.name not in cue_texts or counted.threshold is not None or not counted.score:
             continue
-        if not counted.score:
-            continue
-        passage = citer.first(f"{condition}_{report.name}_cues")
+        passage = citer.first(cue_texts[report.name])
         if passage:
             line = f"{report.label}: {counted.score} of {counted.maximum}"
             cues.append((passage, line))
@@ -262,18 +269,14 @@ def _link_key(consistent: frozenset[str], possible: frozenset[str], texts) -> st
     return "link_neither"
 
 
-def _meanings(flag: Mapping[str, Any]) -> tuple[str, ...]:
-    if "means" in flag:
-        return tuple(flag["means"])
-    return LEGACY_MEANINGS.get(flag["id"], ("iron_risk",))
-
-
 def _context(results: Mapping[str, Result], definitions: Mapping[str, Definition]):
     """Raised flags and typed measurements, from context questionnaires and from any
-    ``flags`` rule reported beside a screen; and the conditions someone is treated for."""
+    ``flags`` rule reported beside a screen; the conditions someone is treated for; and
+    what each raised flag means (its own ``means``, or what a format-1 flag meant)."""
     flags: list[Mapping[str, Any]] = []
     measurements: list[Mapping[str, Any]] = []
     treated: set[str] = set()
+    meanings: dict[str, tuple[str, ...]] = {}
     for qid, result in results.items():
         definition = definitions[qid]
         rules = [result.main] if definition.kind == "context" else []
@@ -282,9 +285,12 @@ def _context(results: Mapping[str, Result], definitions: Mapping[str, Definition
             raised = rule.details.get("flags", [])
             flags.extend(raised)
             measurements.extend(rule.details.get("measurements", []))
-            if definition.screens_for and any("treated" in _meanings(f) for f in raised):
-                treated.add(definition.screens_for)
-    return flags, measurements, frozenset(treated)
+            for flag in raised:
+                meant = flag.get("means") or definition.flag_meanings.get(flag["id"], ())
+                meanings[flag["id"]] = tuple(meant)
+                if definition.screens_for and "treated" in meant:
+                    treated.add(definition.screens_for)
+    return flags, measurements, frozenset(treated), meanings
 
 
 def _measurement_sentence(measurement: Mapping[str, Any]) -> str:
