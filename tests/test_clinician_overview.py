@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 
-from screener.clinician.domains import DOMAINS, _ranges, counts
+from screener.clinician.domains import _ranges, counts
 from tests.auth_helpers import signed_in, submitted_screening
 from tests.helpers import asrs, definition, rls
 from tests.report_helpers import submit_with_token
@@ -24,11 +24,11 @@ def clinician(app):
 
 
 def test_the_domain_split_is_the_dsm_iv_one_and_covers_every_item_once():
-    inattention, hyperactivity = DOMAINS["asrs-v1.1"]
+    inattention, hyperactivity = definition("asrs-v1.1").domains.groups
     numbers = {f"q{n}" for n in range(1, 19)}
-    assert set(inattention[1]) | set(hyperactivity[1]) == numbers
-    assert not set(inattention[1]) & set(hyperactivity[1])
-    assert set(inattention[1]) == {f"q{n}" for n in (1, 2, 3, 4, 7, 8, 9, 10, 11)}
+    assert set(inattention.items) | set(hyperactivity.items) == numbers
+    assert not set(inattention.items) & set(hyperactivity.items)
+    assert set(inattention.items) == {f"q{n}" for n in (1, 2, 3, 4, 7, 8, 9, 10, 11)}
     assert _ranges([5, 6, 12, 13, 14, 15, 16, 17, 18]) == "5, 6, 12–18"
 
 
@@ -36,11 +36,11 @@ def test_shaded_answers_are_counted_by_domain_and_part():
     # Part A: shaded 1-4 (inattention); Part B: q7, q8 shaded (inattention), q13 (hyperactivity).
     part_b = ["often", "often"] + ["never"] * 4 + ["very_often"] + ["never"] * 5
     answers = asrs(["often"] * 4 + ["never", "never"], part_b)
-    inattention, hyperactivity = counts("asrs-v1.1", definition("asrs-v1.1"), answers)
+    inattention, hyperactivity = counts(definition("asrs-v1.1"), answers)
     assert inattention.caption == "6 of 9 shaded (Part A 4 of 4, Part B 2 of 5)"
     assert inattention.items == "items 1–4, 7–11" and inattention.shaded_items == (1, 2, 3, 4, 7, 8)
     assert hyperactivity.caption == "1 of 9 shaded (Part A 0 of 2, Part B 1 of 7)"
-    assert counts("rls-irlssg", definition("rls-irlssg"), {}) == ()
+    assert counts(definition("rls-irlssg"), {}) == ()
 
 
 def test_overview_lines_for_a_both_positive_screening(app, clinician):

@@ -1,15 +1,11 @@
-"""Shaded ASRS answers counted by symptom domain, for the clinician's page.
+"""Shaded answers counted by the groups a definition names (``domains``), for clinicians.
 
-The 18 items of the ASRS v1.1 Symptom Checklist are the 18 DSM-IV criteria for ADHD, in
-the form's order: items 1–4 and 7–11 are the inattention criteria, items 5, 6 and 12–18
-the hyperactivity/impulsivity criteria (the usual DSM-IV subscale split; Kessler et al.
-2005, doi:10.1017/S0033291704002892, and the WHO form's symptom checklist). This table
-is the one place the split is written down. It names item ids, not positions, so it holds
-for every revision of the definition that keeps those ids; an instrument not listed here
-has no domains, and a listed item missing from a definition is skipped.
+The ASRS v1.1 definition, for one, groups its 18 items as the DSM-IV inattention and
+hyperactivity/impulsivity criteria. Groups name item ids, not positions; a listed item
+missing from a definition is skipped, and a definition without domains has none.
 
-Only shown to clinicians: the form sets no cut-off per domain, so the counts are a
-reading aid, never an outcome.
+Only shown to clinicians: no form sets a cut-off per domain, so the counts are a reading
+aid, never an outcome.
 """
 
 from __future__ import annotations
@@ -19,17 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from screener.definitions.schema import Definition
-
-DOMAINS: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "asrs-v1.1": (
-        ("Inattention", ("q1", "q2", "q3", "q4", "q7", "q8", "q9", "q10", "q11")),
-        (
-            "Hyperactivity/impulsivity",
-            ("q5", "q6", "q12", "q13", "q14", "q15", "q16", "q17", "q18"),
-        ),
-    ),
-}
-SOURCE = "DSM-IV subscales (Kessler et al. 2005)"
 
 
 @dataclass(frozen=True)
@@ -47,15 +32,16 @@ class DomainCount:
         return f"{self.shaded} of {self.total} shaded ({parts})"
 
 
-def counts(key: str, definition: Definition, answers: Mapping[str, Any]) -> tuple[DomainCount, ...]:
-    """Shaded answers per domain of the instrument ``key``; empty when it has none."""
+def counts(definition: Definition, answers: Mapping[str, Any]) -> tuple[DomainCount, ...]:
+    """Shaded answers per domain of the definition; empty when it has none."""
     numbers: dict[str, tuple[int, str]] = {}
     for section in definition.sections:
         for item in section.items:
             numbers[item.id] = (len(numbers) + 1, section.title)
     items = {item.id: item for item in definition.items()}
     result = []
-    for label, ids in DOMAINS.get(key, ()):
+    groups = definition.domains.groups if definition.domains else ()
+    for label, ids in ((group.label, group.items) for group in groups):
         present = [i for i in ids if i in items]
         if not present:
             continue

@@ -11,17 +11,9 @@ import csv
 import io
 from collections.abc import Iterable
 
-from screener.clinician.worklist import ADHD_KEY, RLS_KEY, Row
+from screener.clinician.worklist import Row, Screen
 from screener.codes import format_code
 
-COLUMNS = (
-    "reference_code",
-    "submitted_at_utc",
-    "adhd_outcome",
-    "rls_outcome",
-    "reviewed",
-    "reviewed_at_utc",
-)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
@@ -31,18 +23,23 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def to_csv(rows: Iterable[Row]) -> str:
+def columns(screens: tuple[Screen, ...]) -> tuple[str, ...]:
+    """One outcome column per screened condition ("adhd_outcome"), between the fixed ones."""
+    conditions = tuple(f"{screen.condition}_outcome" for screen in screens)
+    return ("reference_code", "submitted_at_utc", *conditions, "reviewed", "reviewed_at_utc")
+
+
+def to_csv(rows: Iterable[Row], screens: tuple[Screen, ...]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns(screens))
     for row in rows:
         writer.writerow(
             safe_cell(cell)
             for cell in (
                 format_code(row.reference_code),
                 row.submitted_at.isoformat(timespec="seconds"),
-                row.outcomes.get(ADHD_KEY, "not_asked"),
-                row.outcomes.get(RLS_KEY, "not_asked"),
+                *(row.outcome(screen) or "not_asked" for screen in screens),
                 "yes" if row.reviewed_at else "no",
                 row.reviewed_at.isoformat(timespec="seconds") if row.reviewed_at else "",
             )

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from screener.clinician.domains import SOURCE as DOMAIN_SOURCE
 from screener.clinician.domains import DomainCount, counts
 from screener.report.data import build
 from screener.report.types import InstrumentReport
@@ -49,6 +48,7 @@ class ScreenOverview:
     report: InstrumentReport
     count_label: str  # what the gauge caption counts: "Part A", "Criteria"
     domains: tuple[DomainCount, ...]
+    domain_source: str  # what the grouping rests on
 
 
 def outcome_words(outcome: str | None) -> str:
@@ -62,7 +62,8 @@ def detail(summary: Summary) -> dict[str, Any]:
         ScreenOverview(
             shown,
             _count_label(instrument),
-            counts(instrument.key, instrument.definition, instrument.answers),
+            counts(instrument.definition, instrument.answers),
+            instrument.definition.domains.source if instrument.definition.domains else "",
         )
         for shown, instrument in zip(report.instruments, summary.instruments, strict=True)
         if shown.kind == "screen"
@@ -77,7 +78,6 @@ def detail(summary: Summary) -> dict[str, Any]:
         "flagged": FLAGGED,
         "overview": overview,
         "next_steps": next_steps,
-        "domain_source": DOMAIN_SOURCE,
     }
 
 

@@ -39,20 +39,20 @@ def worklist_page():
 
 def _worklist(filters, errors, find_form, status=200, find_error=None):
     audit.record("screenings.list", detail=filters.describe())
+    screens = worklist.screens()
     return (
         render_template(
             "clinician/worklist.html",
-            page=worklist.page(filters),
+            page=worklist.page(filters, screens),
             filters=filters,
             errors=errors,
             find_form=find_form,
             find_error=find_error,
-            outcome_filters=worklist.OUTCOME_FILTERS,
+            screens=screens,
+            outcome_filters=worklist.outcome_filters(screens),
             review_filters=worklist.REVIEW_FILTERS,
             words=presenters.outcome_words,
             format_code=format_code,
-            adhd_key=worklist.ADHD_KEY,
-            rls_key=worklist.RLS_KEY,
         ),
         status,
     )
@@ -135,16 +135,16 @@ def review(screening_id: int):
 @blueprint.get("/export.csv")
 def export_csv():
     """Outcomes of every screening matching the filters, as CSV (no free text)."""
-    filters, errors = worklist.parse_filters(request.args)
+    screens = worklist.screens()
+    filters, errors = worklist.parse_filters(request.args, screens)
     if errors:
         abort(400)
+    query = worklist.filtered(filters, screens)
     rows = worklist.rows_for(
-        db.session.scalars(
-            worklist.filtered(filters).order_by(Screening.submitted_at.desc(), Screening.id.desc())
-        ).all()
+        db.session.scalars(query.order_by(Screening.submitted_at.desc(), Screening.id.desc())).all()
     )
     audit.record("screenings.export", detail=f"{len(rows)} rows; {filters.describe()}")
-    response = Response(export.to_csv(rows), mimetype="text/csv")
+    response = Response(export.to_csv(rows, screens), mimetype="text/csv")
     filename = f"screenings-{utcnow():%Y%m%d-%H%M}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

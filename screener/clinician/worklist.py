@@ -11,23 +11,60 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, exists, func, or_, select, true
 
 from screener.date_ranges import OUT_OF_RANGE, in_range, within_days
 from screener.extensions import db
 from screener.models import Screening, ScreeningResult
+from screener.services import content
 
 PAGE_SIZE = 25
-ADHD_KEY = "asrs-v1.1"
-RLS_KEY = "rls-irlssg"
-OUTCOME_FILTERS = {
-    "": "Any outcome",
-    "adhd": "ADHD consistent",
-    "rls": "RLS consistent or possible",
-    "both": "Both (RLS incl. possible)",
-    "neither": "Neither",
-}
+FLAGGED = ("consistent", "possible")
 REVIEW_FILTERS = {"": "Reviewed or not", "no": "Not reviewed", "yes": "Reviewed"}
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A condition the live questionnaires screen for: a worklist column and filter."""
+
+    condition: str  # the definitions' ``screens_for``
+    short: str  # "RLS"
+    keys: tuple[str, ...]  # the questionnaires that screen for it
+    can_be_possible: bool
+
+
+def screens() -> tuple[Screen, ...]:
+    """The screened conditions, in the landing page's order, from the live definitions."""
+    found: dict[str, Screen] = {}
+    live = [(row.key, content.definition_of(row)) for row in content.live_versions()]
+    live.sort(key=lambda pair: (pair[1].offer.order if pair[1].offer else 1000, pair[0]))
+    for key, definition in live:
+        condition = definition.screens_for
+        if definition.kind != "screen" or not condition or not definition.condition:
+            continue
+        earlier = found.get(condition)
+        found[condition] = Screen(
+            condition,
+            earlier.short if earlier else definition.condition.short,
+            (*(earlier.keys if earlier else ()), key),
+            (earlier is not None and earlier.can_be_possible) or "possible" in definition.outcomes,
+        )
+    return tuple(found.values())
+
+
+def outcome_filters(shown: tuple[Screen, ...]) -> dict[str, str]:
+    """The outcome filter's choices: any, each condition, all of them, none of them."""
+    filters = {"": "Any outcome"}
+    for screen in shown:
+        filters[screen.condition] = f"{screen.short} consistent" + (
+            " or possible" if screen.can_be_possible else ""
+        )
+    if len(shown) > 1:
+        possible = [s.short for s in shown if s.can_be_possible]
+        note = f" ({', '.join(possible)} incl. possible)" if possible else ""
+        filters["both"] = ("Both" if len(shown) == 2 else "All") + note
+        filters["neither"] = "Neither" if len(shown) == 2 else "None"
+    return filters
 
 
 class FilterError(ValueError):
@@ -58,11 +95,13 @@ class Filters:
         return ", ".join(f"{k}={v}" for k, v in self.query_args().items()) or "all"
 
 
-def parse_filters(args: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
+def parse_filters(
+    args: Mapping[str, str], shown: tuple[Screen, ...] | None = None
+) -> tuple[Filters, dict[str, str]]:
     """Filters from the query string, and a message per field that could not be used."""
     errors: dict[str, str] = {}
     outcome = args.get("outcome", "")
-    if outcome not in OUTCOME_FILTERS:
+    if outcome not in outcome_filters(screens() if shown is None else shown):
         errors["outcome"] = "Choose an outcome from the list."
         outcome = ""
     reviewed = args.get("reviewed", "")
@@ -91,32 +130,35 @@ def parse_filters(args: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
     return Filters(outcome, reviewed, dates["from"], dates["to"], page), errors
 
 
-def _flag(key: str, outcomes: tuple[str, ...]):
+def _flagged(screen: Screen):
+    """The screening has a consistent or possible result for this condition."""
     return exists().where(
         ScreeningResult.screening_id == Screening.id,
-        ScreeningResult.questionnaire_key == key,
-        ScreeningResult.outcome.in_(outcomes),
+        ScreeningResult.questionnaire_key.in_(screen.keys),
+        ScreeningResult.outcome.in_(FLAGGED),
     )
 
 
-def filtered(filters: Filters) -> Select:
-    adhd = _flag(ADHD_KEY, ("consistent",))
-    rls = _flag(RLS_KEY, ("consistent", "possible"))
+def filtered(filters: Filters, shown: tuple[Screen, ...] | None = None) -> Select:
+    shown = screens() if shown is None else shown
+    flagged = {screen.condition: _flagged(screen) for screen in shown}
     query = select(Screening).where(Screening.status == "submitted")
-    query = query.where(
-        {
-            "": True,
-            "adhd": adhd,
-            "rls": rls,
-            "both": and_(adhd, rls),
-            "neither": and_(~adhd, ~rls),
-        }[filters.outcome]
-    )
+    if filters.outcome == "both":
+        query = query.where(and_(*flagged.values()))
+    elif filters.outcome == "neither":
+        query = query.where(~or_(*false_if_empty(flagged.values())))
+    elif filters.outcome:
+        query = query.where(flagged[filters.outcome])
     if filters.reviewed == "yes":
         query = query.where(Screening.reviewed_at.is_not(None))
     elif filters.reviewed == "no":
         query = query.where(Screening.reviewed_at.is_(None))
     return within_days(query, Screening.submitted_at, filters.date_from, filters.date_to)
+
+
+def false_if_empty(clauses) -> list:
+    """``or_()`` of nothing is refused; no condition means nothing is flagged."""
+    return list(clauses) or [~true()]
 
 
 @dataclass(frozen=True)
@@ -127,6 +169,10 @@ class Row:
     reviewed_at: dt.datetime | None
     outcomes: Mapping[str, str]  # questionnaire key -> outcome
 
+    def outcome(self, screen: Screen) -> str | None:
+        """The outcome for a condition, from whichever of its questionnaires was taken."""
+        return next((self.outcomes[k] for k in screen.keys if k in self.outcomes), None)
+
 
 @dataclass(frozen=True)
 class Page:
@@ -136,8 +182,8 @@ class Page:
     pages: int
 
 
-def page(filters: Filters, size: int = PAGE_SIZE) -> Page:
-    query = filtered(filters)
+def page(filters: Filters, shown: tuple[Screen, ...], size: int = PAGE_SIZE) -> Page:
+    query = filtered(filters, shown)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // size))
     number = min(filters.page, pages)
