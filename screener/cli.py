@@ -19,9 +19,10 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from screener import create_app
 from screener.config import DEV_SECRET_PREFIX, PROJECT_ROOT, ensure_stored_key
-from screener.definitions.catalog import load_directory, load_file
-from screener.definitions.loading import DefinitionError
+from screener.definitions.catalog import is_texts, load_directory, load_file
+from screener.definitions.loading import DefinitionError, load_definition_text, read_source
 from screener.definitions.schema import Definition
+from screener.definitions.upgrade import upgrade_text
 from screener.scoring.engine import UnknownAnswer, check_answers, score
 
 DEMO_USERS = (
@@ -115,6 +116,36 @@ def validate_command(files: tuple[Path, ...]) -> None:
             click.echo(str(exc) or f"{path}: no such file", err=True)
         else:
             click.echo(f"{path}: valid")
+    sys.exit(1 if failed else 0)
+
+
+@questionnaires.command("upgrade", with_appcontext=False)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def upgrade_command(files: tuple[Path, ...]) -> None:
+    """Rewrite format-1 definition files as format 2, in place, and check the result.
+
+    The keys format 1 left to the code (offer, condition, outcomes, gauge, referral,
+    domains) are written into each file; a file already in format 2 is left alone.
+    """
+    failed = False
+    for path in files:
+        try:
+            source = read_source(path)
+            if is_texts(source):
+                click.echo(f"{path}: explanatory texts, nothing to upgrade")
+                continue
+            raw = source.decode("utf-8")
+            upgraded = upgrade_text(raw)
+            load_definition_text(upgraded, str(path))
+        except (OSError, UnicodeDecodeError, DefinitionError) as exc:
+            failed = True
+            click.echo(f"{path}: not upgraded: {exc}", err=True)
+            continue
+        if upgraded == raw:
+            click.echo(f"{path}: already format 2")
+        else:
+            path.write_text(upgraded, encoding="utf-8")
+            click.echo(f"{path}: upgraded to format 2")
     sys.exit(1 if failed else 0)
 
 
