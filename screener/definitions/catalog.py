@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from screener.definitions import references
 from screener.definitions.loading import (
     DefinitionError,
     Problem,
@@ -73,6 +74,10 @@ def load_directory(folder: Path) -> Catalog:
             )
         else:
             definitions[document.id] = (document, source)
+    for definition, source in definitions.values():
+        problems += references.problems(
+            definition, source.raw, str(source.path), texts[0] if texts else None
+        )
     if problems:
         raise DefinitionError(problems)
     return Catalog(definitions, texts)

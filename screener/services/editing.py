@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from screener.database import begin_write, utcnow
+from screener.definitions import references
 from screener.definitions.catalog import TEXTS_KEY
 from screener.definitions.loading import (
     DefinitionError,
@@ -95,6 +96,7 @@ def check_text(
         document: Definition | TextsDocument = load_texts_text(raw, file)
     else:
         document = load_definition_text(raw, file)
+    _check_references(document, raw, file)
     if document.id != key:
         line = _id_line(raw)
         raise DefinitionError(
@@ -109,6 +111,32 @@ def check_text(
             ]
         )
     return document
+
+
+def _check_references(document: Definition | TextsDocument, raw: bytes, file: str) -> None:
+    """Paragraphs a definition names must be in the live texts; new texts must keep every
+    paragraph a live definition names (else an outcome would silently lose its words)."""
+    if isinstance(document, TextsDocument):
+        found = []
+        for row in content.live_versions():
+            definition = content.definition_of(row)
+            for path, name in references.text_keys(definition):
+                if name not in document.paragraphs:
+                    found.append(
+                        Problem(
+                            file,
+                            None,
+                            None,
+                            f"the paragraph {name!r} is missing; {row.key} names it "
+                            f"({'.'.join(map(str, path))})",
+                            "keep the paragraph, or change that questionnaire first",
+                        )
+                    )
+        if found:
+            raise DefinitionError(found)
+        return
+    live = content.live_version(TEXTS_KEY)
+    references.check(document, raw, file, content.texts_of(live) if live else None)
 
 
 def _declared_id(raw: bytes, file: str) -> str | None:
