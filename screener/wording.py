@@ -18,6 +18,7 @@ from screener.scoring.results import Outcome, RuleResult
 Voice = Literal["patient", "report"]
 PLACEHOLDERS = ("score", "maximum", "threshold", "band")
 _PLACEHOLDER = re.compile(r"\{([a-z_]*)\}")
+_BRACED = re.compile(r"\{([^{}]*)\}")
 
 GENERIC = {
     Outcome.CONSISTENT: "Consistent with {}",
@@ -68,7 +69,7 @@ def fill(template: str, numbers: dict[str, object]) -> str:
 
 
 def unknown_placeholders(template: str) -> list[str]:
-    return [name for name in _PLACEHOLDER.findall(template) if name not in PLACEHOLDERS]
+    return [name for name in _BRACED.findall(template) if name not in PLACEHOLDERS]
 
 
 def gauge(definition: Definition, main: RuleResult, voice: Voice) -> Gauge | None:
