@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from screener.definitions.yaml_source import parse
+
 TABLE = Path(__file__).with_name("format1.yaml")
 # Keys added at the top level of a definition, in the order they are written.
 TOP_LEVEL = ("condition", "offer", "outcomes", "gauge", "referral", "treated_text", "domains")
@@ -93,7 +95,7 @@ def upgrade_text(raw: str) -> str:
     Only top-level keys are added (at the end); a file whose reports or flags also need
     upgrading (rls-irlssg 1.1, iron-context 1.1) is written out whole instead.
     """
-    data = yaml.safe_load(raw)
+    data = parse(raw).data  # the same safe reading as loading ("yes" stays a string)
     if not isinstance(data, dict) or data.get("format_version") != 1:
         return raw
     upgraded = upgrade(data)
@@ -120,5 +122,12 @@ def _with_flag_meanings(body: dict[str, Any], meanings: dict[str, list[str]]) ->
     return body
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes every value out in full: definitions refuse YAML anchors."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def _dump(data: dict[str, Any]) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=88)
