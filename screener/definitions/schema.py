@@ -13,21 +13,33 @@ parameters) live in ``checks`` so that each problem can name its own line.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
+
+# The item types live one class per module in screener.items; these names are re-exported
+# because definitions, checks and rules speak of them.
+from screener.items import ITEM_TYPES, Item  # noqa: F401
+from screener.items.base import (  # noqa: F401
+    AnswerError,
+    Choice,
+    Condition,
+    Line,
+    Option,
+    Prose,
+    Slug,
+    Strict,
+)
+from screener.items.multiple_choice import MultipleChoiceItem  # noqa: F401
+from screener.items.number import NumberItem  # noqa: F401
+from screener.items.single_choice import SingleChoiceItem  # noqa: F401
+from screener.items.text import TextItem  # noqa: F401
+from screener.items.yes_no import YesNoItem  # noqa: F401
 
 FORMAT_VERSION = 2
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 DefinitionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9.\-]{1,39}$")]
-Line = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
-Prose = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
-Choice = str | int | bool
-Bound = Annotated[float, Field(allow_inf_nan=False)]
 
 
 def _web_address(value: str) -> str:
@@ -42,173 +54,6 @@ def _web_address(value: str) -> str:
 
 
 WebUrl = Annotated[Line, AfterValidator(_web_address)]
-
-
-class AnswerError(ValueError):
-    """An answer that the item does not accept; the message is safe to show a patient."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Option(Strict):
-    """One response option. ``value`` is stored; ``label`` is what the patient reads."""
-
-    value: Slug
-    label: Line
-    highlight: bool = False
-    score: int | None = None
-
-
-class Condition(Strict):
-    """Show something only when an earlier item's answer is one of ``in``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    item: Slug
-    in_: Annotated[list[Choice], Field(alias="in", min_length=1, max_length=50)]
-
-    def holds(self, answers: dict[str, Any]) -> bool:
-        answer = answers.get(self.item)
-        if isinstance(answer, list):
-            return any(value in self.in_ for value in answer)
-        return answer is not None and answer in self.in_
-
-
-class _ItemBase(Strict):
-    id: Slug
-    text: Prose
-    help: Prose | None = None
-    required: bool = True
-    show_if: Condition | None = None
-
-    def choices(self) -> tuple[Option, ...]:
-        return ()
-
-    def option(self, value: Any) -> Option | None:
-        return next((option for option in self.choices() if option.value == value), None)
-
-    def check(self, value: Any) -> Any:
-        """Return the answer in canonical form, or raise AnswerError."""
-        raise NotImplementedError
-
-
-class SingleChoiceItem(_ItemBase):
-    type: Literal["single_choice"]
-    options: Annotated[list[Option], Field(min_length=2, max_length=20)] | str
-    # "buttons" shows every option; "list" a drop-down, for long lists such as months.
-    display: Literal["buttons", "list"] = "buttons"
-
-    def choices(self) -> tuple[Option, ...]:
-        assert not isinstance(self.options, str), "option sets are resolved while loading"
-        return tuple(self.options)
-
-    def check(self, value: Any) -> str:
-        if not isinstance(value, str) or self.option(value) is None:
-            raise AnswerError("Choose one of the options.")
-        return value
-
-
-_YES_NO = (Option(value="yes", label="Yes"), Option(value="no", label="No"))
-_UNSURE = Option(value="unsure", label="Not sure")
-
-
-class YesNoItem(_ItemBase):
-    type: Literal["yes_no"]
-    unsure: bool = False
-
-    def choices(self) -> tuple[Option, ...]:
-        return (*_YES_NO, _UNSURE) if self.unsure else _YES_NO
-
-    def check(self, value: Any) -> str:
-        if not isinstance(value, str) or self.option(value) is None:
-            raise AnswerError(
-                "Choose " + (("Yes, No or Not sure.") if self.unsure else "Yes or No.")
-            )
-        return value
-
-
-class MultipleChoiceItem(_ItemBase):
-    """Tick all that apply. ``exclusive`` values (such as ``none``) cannot be combined."""
-
-    type: Literal["multiple_choice"]
-    options: Annotated[list[Option], Field(min_length=2, max_length=30)] | str
-    exclusive: list[Slug] = []
-
-    def choices(self) -> tuple[Option, ...]:
-        assert not isinstance(self.options, str), "option sets are resolved while loading"
-        return tuple(self.options)
-
-    def check(self, value: Any) -> list[str]:
-        values = [value] if isinstance(value, str) else value
-        if not isinstance(values, list) or not values:
-            raise AnswerError("Tick at least one box.")
-        if any(not isinstance(v, str) or self.option(v) is None for v in values):
-            raise AnswerError("Tick only the boxes shown.")
-        chosen = [option.value for option in self.choices() if option.value in values]
-        if len(chosen) > 1 and any(v in self.exclusive for v in chosen):
-            labels = " or ".join(
-                option.label for option in self.choices() if option.value in self.exclusive
-            )
-            raise AnswerError(f"“{labels}” cannot be ticked together with other boxes.")
-        return chosen
-
-
-class NumberItem(_ItemBase):
-    type: Literal["number"]
-    unit: Line | None = None
-    min: Bound
-    max: Bound
-    integer: bool = True
-    # For the year of a past event (a blood test): a year after this one is refused.
-    not_in_future: bool = False
-
-    def check(self, value: Any) -> int | float:
-        if isinstance(value, bool):
-            raise AnswerError("Enter a number.")
-        if isinstance(value, str):
-            text = value.strip().replace(",", ".")
-            try:
-                value = float(text)
-            except ValueError:
-                raise AnswerError("Enter a number, using digits only.") from None
-        if not isinstance(value, int | float) or not math.isfinite(value):
-            raise AnswerError("Enter a number.")
-        if self.integer and value != int(value):
-            raise AnswerError("Enter a whole number.")
-        if not self.min <= value <= self.max:
-            raise AnswerError(
-                f"Enter a number from {self.bound(self.min)} to {self.bound(self.max)}."
-            )
-        if self.not_in_future and value > dt.date.today().year:
-            raise AnswerError("That year is in the future. Enter the year the test was done.")
-        return int(value) if self.integer else float(value)
-
-    @staticmethod
-    def bound(number: float) -> str:
-        return str(int(number)) if number == int(number) else str(number)
-
-
-class TextItem(_ItemBase):
-    type: Literal["text"]
-    max_length: Annotated[int, Field(ge=1, le=2000)] = 200
-
-    def check(self, value: Any) -> str:
-        if not isinstance(value, str):
-            raise AnswerError("Enter some text.")
-        value = value.replace("\x00", "").strip()
-        if not value:
-            raise AnswerError("Enter some text.")
-        if len(value) > self.max_length:
-            raise AnswerError(f"Use {self.max_length} characters or fewer.")
-        return value
-
-
-Item = Annotated[
-    SingleChoiceItem | YesNoItem | MultipleChoiceItem | NumberItem | TextItem,
-    Field(discriminator="type"),
-]
 
 
 class Section(Strict):

@@ -16,7 +16,6 @@ from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from screener import codes
-from screener.amounts import amount
 from screener.patient.questions import macro_for
 from screener.process_cache import BoundedCache
 from screener.services import clinic, content, screenings
@@ -249,16 +248,7 @@ def condition_text(definition, item) -> str | None:
 
 
 def _answer_text(item, value) -> str:
-    if value is None:
-        return "Not answered"
-    if isinstance(value, list):
-        return "; ".join(o.label for o in item.choices() if o.value in value)
-    option = item.option(value)
-    if option is not None:
-        return option.label
-    if isinstance(value, int | float):
-        return amount(value, getattr(item, "unit", None))
-    return str(value)
+    return "Not answered" if value is None else item.answer_text(value)
 
 
 def review_page(screening) -> dict[str, Any]:

@@ -1,63 +1,20 @@
-"""Forms built from a definition section through a registry of question types.
+"""Forms built from a definition section by its item types.
 
 One generic form class per (definition version, section) is built once and cached;
-no questionnaire has a hand-written form. Answers are checked by the definition's
-own item types (``screener.definitions.schema``), the single source of truth shared
-with the CLI and the scoring engine. WTForms here parses what a page posts and checks
-its CSRF token; the macros in ``templates/patient/_questions.html`` draw the fields.
+no questionnaire has a hand-written form. Each item type (``screener.items``) gives its
+own form field, checks its own answers (the single source of truth shared with the CLI
+and the scoring engine) and names the macro of ``templates/patient/_questions.html``
+that draws it. WTForms here parses what a page posts and checks its CSRF token.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from screener.definitions.schema import Definition, Section
 from screener.process_cache import BoundedCache
-
-FieldFactory = Callable[[Any], Field]
-
-
-def _choice(item) -> Field:
-    return RadioField(
-        item.text,
-        choices=[SelectChoice(o.value, o.label) for o in item.choices()],
-        validate_choice=False,
-    )
-
-
-def _multiple(item) -> Field:
-    return SelectMultipleField(
-        item.text,
-        choices=[SelectChoice(o.value, o.label) for o in item.choices()],
-        validate_choice=False,
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-    )
-
-
-def _number(item) -> Field:
-    return StringField(item.text, render_kw={"inputmode": "decimal", "autocomplete": "off"})
-
-
-def _text(item) -> Field:
-    field = TextAreaField if item.max_length > 120 else StringField
-    return field(item.text, render_kw={"maxlength": item.max_length, "autocomplete": "off"})
-
-
-# The registry: how each item type of the definition format becomes a form field and
-# which macro in templates/patient/_questions.html renders it.
-QUESTION_TYPES: dict[str, tuple[FieldFactory, str]] = {
-    "single_choice": (_choice, "choice"),
-    "yes_no": (_choice, "choice"),
-    "multiple_choice": (_multiple, "multiple"),
-    "number": (_number, "number"),
-    "text": (_text, "text"),
-}
 
 
 class StepForm(FlaskForm):
@@ -75,7 +32,7 @@ def _form_class(sha256: str, definition: Definition, section: Section) -> type[S
     key = (sha256, section.id)
     form_class = _form_classes.get(key)
     if form_class is None:
-        fields = {item.id: QUESTION_TYPES[item.type][0](item) for item in section.items}
+        fields = {item.id: item.form_field() for item in section.items}
         form_class = type(f"Step_{definition.id}_{section.id}", (StepForm,), fields)
         _form_classes.put(key, form_class, size=FORM_CLASS_BYTES * (len(fields) + 1))
     return form_class
@@ -107,6 +64,4 @@ def _without_nul(data: Any) -> Any:
 
 
 def macro_for(item) -> str:
-    if getattr(item, "display", None) == "list":
-        return "select"
-    return QUESTION_TYPES[item.type][1]
+    return item.macro

@@ -15,7 +15,7 @@ from typing import Any
 from screener import urgent_help
 from screener.amounts import amount, plain
 from screener.codes import format_code
-from screener.definitions.schema import Definition, NumberItem
+from screener.definitions.schema import Definition
 from screener.interpretation import Interpretation, month_year
 from screener.report.types import (
     InstrumentReport,
@@ -218,16 +218,7 @@ def _rows(definition: Definition, answers: Mapping[str, Any]) -> tuple[SectionRo
 
 def _answer(item, value: Any) -> tuple[str, bool]:
     """The answer as the patient saw it, and whether it fell in a shaded box."""
-    if isinstance(value, list):
-        options = [item.option(v) for v in value]
-        labels = [o.label if o else clip(v) for o, v in zip(options, value, strict=True)]
-        return "; ".join(labels), any(o is not None and o.highlight for o in options)
-    option = item.option(value)
-    if option is not None:
-        return option.label, option.highlight
-    if isinstance(item, NumberItem):
-        return amount(value, item.unit or ""), False
-    return clip(value, MAX_TEXT), False
+    return clip(item.answer_text(value), MAX_TEXT), item.shaded(value)
 
 
 def _referral(referral) -> ReferralReport:

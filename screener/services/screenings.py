@@ -305,7 +305,7 @@ def check_section(
     for item in section.items:
         visible = item.show_if is None or item.show_if.holds(proposed)
         if visible and item.required and clean.get(item.id) is None and item.id not in errors:
-            errors[item.id] = _missing_message(item)
+            errors[item.id] = item.missing_message()
     return clean, errors
 
 
@@ -389,14 +389,6 @@ def save_section(
     if not errors:
         store_section(screening.id, key, clean)
     return errors
-
-
-def _missing_message(item) -> str:
-    if item.type == "multiple_choice":
-        return "Tick at least one box (or “None of these”)."
-    if item.type in ("number", "text"):
-        return "Enter an answer."
-    return "Choose an answer."
 
 
 def results_of(screening: Screening, answers=None) -> dict[str, Result]:
