@@ -70,12 +70,12 @@ def test_memoised_functions_take_no_arguments_so_they_hold_one_value():
 
 def test_the_process_caches_are_bounded_caches():
     from screener.patient import presenters, questions
-    from screener.services import content, screenings
+    from screener.services import content, screening_store
 
     for cache in (
         presenters._fragments,
         questions._form_classes,
-        screenings._pinned_cache,
+        screening_store._pinned_cache,
         content._parsed,
     ):
         assert isinstance(cache, BoundedCache)

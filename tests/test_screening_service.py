@@ -168,7 +168,9 @@ def test_a_fault_while_writing_results_rolls_back_the_submission(app, monkeypatc
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(screenings, "results_of", broken)
+    from screener.services import screening_store
+
+    monkeypatch.setattr(screening_store, "results_of", broken)
     with app.app_context():
         screening = db.session.get(Screening, screening_id)
         with pytest.raises(RuntimeError):

@@ -1,271 +1,87 @@
-"""A patient's screening from start to submission: the one place that changes it.
+"""A patient's screening from start to submission: the public entry point.
 
-Views, the PDF and the clinician pages read a screening through ``summary`` so that
-they all show the same outcomes, computed from the pinned definition versions.
+The work is split by reason to change: ``screener.flow`` (which pages, what a page's
+answers mean: pure functions over definitions and answers), ``screening_store`` (the one
+place that writes a screening) and ``screening_summary`` (what every surface shows). This
+module joins them for the views, the CLI and the tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
-
-from screener import codes, urgent_help
-from screener.database import utcnow
-from screener.definitions.catalog import TEXTS_KEY
-from screener.definitions.schema import Definition, Section, TextsDocument
-from screener.extensions import db
-from screener.interpretation import Interpretation, interpret
-from screener.models import Answer, ContentVersion, Screening, ScreeningInstrument, ScreeningResult
-from screener.process_cache import BoundedCache
-from screener.scoring.engine import check_answers, score, section_shown
-from screener.scoring.results import Result
-from screener.services import clinic, content
-
-
-class ScreeningError(ValueError):
-    """The request cannot be carried out on this screening; the message says why."""
-
-
-@dataclass(frozen=True)
-class Pinned:
-    """One instrument of a screening with the exact definition it is answered on."""
-
-    key: str
-    version: content.VersionRef
-    definition: Definition
-
-
-@dataclass(frozen=True)
-class Step:
-    """One page of the flow: a section of one instrument."""
-
-    number: int  # 1-based among the steps shown
-    key: str
-    section: Section
-    definition: Definition
-    sha256: str  # of the pinned version: caches of forms are keyed by it
-
-    @property
-    def slug(self) -> str:
-        return f"{self.key}/{self.section.id}"
-
-
-@dataclass(frozen=True)
-class InstrumentSummary:
-    key: str
-    version_label: str
-    revision: int
-    definition: Definition
-    answers: Mapping[str, Any]
-    result: Result
-
-
-@dataclass(frozen=True)
-class Summary:
-    """Everything a results page, PDF or clinician view needs, as plain data."""
-
-    reference_code: str
-    status: str
-    created_at: Any
-    submitted_at: Any
-    clinic: Mapping[str, Any]
-    instruments: tuple[InstrumentSummary, ...]
-    interpretation: Interpretation
-    texts: TextsDocument
-    texts_revision: int
-
-
-def start(keys: Sequence[str]) -> tuple[Screening, str]:
-    """Create a draft pinned to the live versions of ``keys``; return it and its resume token.
-
-    The token is returned once and only its hash is stored.
-    """
-    live = {row.key: row for row in content.live_versions()}
-    unknown = [key for key in keys if key not in live]
-    if unknown or not keys:
-        raise ScreeningError(f"unknown questionnaires: {', '.join(unknown) or 'none chosen'}")
-    texts = content.live_version(TEXTS_KEY)
-    if texts is None:
-        raise ScreeningError("the explanatory texts have not been imported (run screener init)")
-    token = codes.new_resume_token()
-    screening = Screening(
-        reference_code=_unused_code(),
-        resume_token_hash=codes.token_hash(token),
-        texts_version_id=texts.id,
-        status="draft",
-    )
-    screening.instruments = [
-        ScreeningInstrument(content_version_id=live[key].id, position=position)
-        for position, key in enumerate(keys)
-    ]
-    db.session.add(screening)
-    db.session.flush()
-    return screening, token
-
-
-def _unused_code() -> str:
-    while True:
-        code = codes.new_reference_code()
-        if db.session.scalar(select(Screening.id).where(Screening.reference_code == code)) is None:
-            return code
-
-
-def by_token(token: str) -> Screening | None:
-    if not token or len(token) > 100:
-        return None
-    return db.session.scalar(
-        select(Screening).where(Screening.resume_token_hash == codes.token_hash(token))
-    )
-
-
-@dataclass(frozen=True)
-class ScreeningRow:
-    """The few columns a page needs to show a step: read-only, cheap to load."""
-
-    id: int
-    reference_code: str
-    status: str
-    resume_token_hash: str
-
-
-# Statements on the busiest paths are built once: building and keying a select costs
-# more than running it on SQLite.
-_LIGHT = select(
-    Screening.id, Screening.reference_code, Screening.status, Screening.resume_token_hash
-).where(Screening.id == bindparam("screening_id"))
-_ANSWERS = select(Answer.questionnaire_key, Answer.item_id, Answer.value).where(
-    Answer.screening_id == bindparam("screening_id")
+from screener.flow import (
+    Step,
+    check_page,
+    first_open_step,
+    most_steps,
+    plan,
+    step_is_complete,
+    with_page,
 )
-
-
-def _rows(statement, **params):
-    """Run a prebuilt Core statement in the session's transaction (after a flush)."""
-    db.session.flush()
-    return db.session.connection().execute(statement, params)
-
-
-def light_by_id(screening_id: int) -> ScreeningRow | None:
-    row = _rows(_LIGHT, screening_id=screening_id).first()
-    return ScreeningRow(*row) if row else None
-
-
-def by_code(text: str) -> Screening | None:
-    """The screening with this reference code; None for anything else, typed or not."""
-    code = codes.normalise_code(text)
-    if code is None:
-        return None
-    return db.session.scalar(select(Screening).where(Screening.reference_code == code))
-
-
-# A screening's pins never change. Keyed by id *and* reference code, so a row id reused
-# after an erasure can never see another screening's entry.
-# The definitions themselves are shared with ``content``'s cache, so an entry is small.
-_pinned_cache: BoundedCache[tuple[int, str], tuple[Pinned, ...]] = BoundedCache(
-    "pinned instruments", max_entries=4096, max_bytes=8 * 1024 * 1024
+from screener.models import Screening
+from screener.services.screening_store import (
+    Pinned,
+    ScreeningError,
+    ScreeningRow,
+    answers_of,
+    by_code,
+    by_token,
+    has_answers,
+    light_by_id,
+    pinned,
+    results_of,
+    start,
+    store_section,
+    submit,
 )
-PINNED_BYTES = 512  # per instrument: the Pinned and VersionRef objects
+from screener.services.screening_summary import InstrumentSummary, Summary, summary
+
+__all__ = [
+    "InstrumentSummary",
+    "Pinned",
+    "ScreeningError",
+    "ScreeningRow",
+    "Step",
+    "Summary",
+    "answers_of",
+    "by_code",
+    "by_token",
+    "check_section",
+    "first_incomplete",
+    "first_open_step",
+    "has_answers",
+    "light_by_id",
+    "max_steps",
+    "pinned",
+    "results_of",
+    "save_section",
+    "start",
+    "step_is_complete",
+    "steps",
+    "store_section",
+    "submit",
+    "summary",
+    "with_page",
+]
+
+Answers = Mapping[str, Mapping[str, Any]]
 
 
-def pinned(screening: Screening) -> tuple[Pinned, ...]:
-    """The screening's instruments, in order, with the exact definitions they are pinned to."""
-    key = (screening.id, screening.reference_code)
-    cached = _pinned_cache.get(key)
-    if cached is not None:
-        return cached
-    rows = db.session.execute(
-        select(
-            ContentVersion.id,
-            ContentVersion.key,
-            ContentVersion.version,
-            ContentVersion.revision,
-            ContentVersion.sha256,
-        )
-        .join(ScreeningInstrument, ScreeningInstrument.content_version_id == ContentVersion.id)
-        .where(ScreeningInstrument.screening_id == screening.id)
-        .order_by(ScreeningInstrument.position)
-    ).all()
-    refs = [content.VersionRef(*row) for row in rows]
-    result = tuple(Pinned(ref.key, ref, content.definition_of(ref)) for ref in refs)
-    if result:
-        _pinned_cache.put(key, result, size=PINNED_BYTES * len(result))
-    return result
-
-
-_ANY_ANSWER = (
-    select(Answer.screening_id).where(Answer.screening_id == bindparam("screening_id")).limit(1)
-)
-
-
-def has_answers(screening: Screening | ScreeningRow) -> bool:
-    """True once the patient has saved at least one answer."""
-    return _rows(_ANY_ANSWER, screening_id=screening.id).first() is not None
-
-
-def answers_of(screening: Screening) -> dict[str, dict[str, Any]]:
-    answers: dict[str, dict[str, Any]] = {p.key: {} for p in pinned(screening)}
-    for key, item_id, value in _rows(_ANSWERS, screening_id=screening.id):
-        answers.setdefault(key, {})[item_id] = value
-    return answers
-
-
-def steps(
-    screening: Screening, answers: Mapping[str, Mapping[str, Any]] | None = None
-) -> list[Step]:
+def steps(screening: Screening, answers: Answers | None = None) -> list[Step]:
     """The pages the patient sees, given the answers so far (conditions may hide some)."""
-    answers = answers if answers is not None else answers_of(screening)
-    shown: list[Step] = []
-    for instrument in pinned(screening):
-        mine = answers.get(instrument.key, {})
-        for section in instrument.definition.sections:
-            if section_shown(section, mine):
-                shown.append(
-                    Step(
-                        len(shown) + 1,
-                        instrument.key,
-                        section,
-                        instrument.definition,
-                        instrument.version.sha256,
-                    )
-                )
-    return shown
+    return plan(pinned(screening), answers if answers is not None else answers_of(screening))
 
 
-def max_steps(screening: Screening, answers: Mapping[str, Mapping[str, Any]] | None = None) -> int:
-    """The most pages the patient can still see: shown ones plus those not yet decided.
-
-    A page whose condition rests on an unanswered item counts, so the total a patient
-    is told can only shrink as they answer, never grow.
-    """
-    answers = answers if answers is not None else answers_of(screening)
-    total = 0
-    for instrument in pinned(screening):
-        mine = answers.get(instrument.key, {})
-        for section in instrument.definition.sections:
-            undecided = section.show_if is not None and mine.get(section.show_if.item) is None
-            if undecided or section_shown(section, mine):
-                total += 1
-    return total
+def max_steps(screening: Screening, answers: Answers | None = None) -> int:
+    """The most pages the patient can still see (a total that never grows)."""
+    return most_steps(pinned(screening), answers if answers is not None else answers_of(screening))
 
 
-def step_is_complete(step: Step, answers: Mapping[str, Any]) -> bool:
-    return all(
-        answers.get(item.id) is not None
-        for item in step.section.items
-        if item.required and (item.show_if is None or item.show_if.holds(dict(answers)))
-    )
-
-
-def first_incomplete(screening: Screening, answers=None) -> Step | None:
+def first_incomplete(screening: Screening, answers: Answers | None = None) -> Step | None:
     answers = answers if answers is not None else answers_of(screening)
     return first_open_step(steps(screening, answers), answers)
-
-
-def first_open_step(shown: Sequence[Step], answers: Mapping[str, Mapping[str, Any]]) -> Step | None:
-    """The first of the steps already worked out that still lacks a required answer."""
-    return next((s for s in shown if not step_is_complete(s, answers.get(s.key, {}))), None)
 
 
 def check_section(
@@ -273,12 +89,11 @@ def check_section(
     key: str,
     section_id: str,
     raw: Mapping[str, Any],
-    answers: Mapping[str, Mapping[str, Any]] | None = None,
+    answers: Answers | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Check one page's answers without writing: (canonical answers, errors by item id).
 
-    ``raw`` maps item ids to submitted values (None or "" for no answer). Kept apart from
-    storing so the write lock is held only for the write itself.
+    Kept apart from storing so the write lock is held only for the write itself.
     """
     if screening.status != "draft":
         raise ScreeningError("this screening has already been submitted")
@@ -289,96 +104,7 @@ def check_section(
     if section is None:
         raise ScreeningError("no such page in this screening")
     answers = answers if answers is not None else answers_of(screening)
-    proposed = dict(answers.get(key, {}))
-    errors: dict[str, str] = {}
-    clean: dict[str, Any] = {}
-    for item in section.items:
-        value = raw.get(item.id)
-        if value in (None, "", []):
-            clean[item.id] = None
-            continue
-        try:
-            clean[item.id] = item.check(value)
-        except ValueError as exc:
-            errors[item.id] = str(exc)
-    proposed.update(clean)
-    for item in section.items:
-        visible = item.show_if is None or item.show_if.holds(proposed)
-        if visible and item.required and clean.get(item.id) is None and item.id not in errors:
-            errors[item.id] = item.missing_message()
-    return clean, errors
-
-
-_TOUCH = (
-    update(Screening)
-    .where(Screening.id == bindparam("b_screening_id"), Screening.status == "draft")
-    .values(updated_at=bindparam("b_now"))
-)
-_PAGE_ANSWERS = select(Answer.item_id, Answer.value).where(
-    Answer.screening_id == bindparam("screening_id"),
-    Answer.questionnaire_key == bindparam("key"),
-)
-_ANSWER_KEY = (
-    (Answer.screening_id == bindparam("b_screening_id"))
-    & (Answer.questionnaire_key == bindparam("b_key"))
-    & (Answer.item_id == bindparam("b_item_id"))
-)
-_INSERT = Answer.__table__.insert()
-_CHANGE = (
-    update(Answer)
-    .where(_ANSWER_KEY)
-    .values(value=bindparam("b_value"), updated_at=bindparam("b_now"))
-)
-_REMOVE = delete(Answer).where(_ANSWER_KEY)
-
-
-def store_section(screening_id: int, key: str, clean: Mapping[str, Any]) -> None:
-    """Write checked answers of one page; other pages' answers are untouched.
-
-    Call inside a write transaction. Raises ScreeningError when the screening was
-    submitted meanwhile (a second tab), so a late page can never change a submission.
-    Prebuilt Core statements keep the time under SQLite's write lock short.
-    """
-    now = utcnow()
-    if not _rows(_TOUCH, b_screening_id=screening_id, b_now=now).rowcount:
-        raise ScreeningError("this screening has already been submitted")
-    existing = dict(_rows(_PAGE_ANSWERS, screening_id=screening_id, key=key).all())
-    base = {"b_screening_id": screening_id, "b_key": key, "b_now": now}
-    inserts, changes, removals = [], [], []
-    for item_id, value in clean.items():
-        if value is None:
-            if item_id in existing:
-                removals.append({**base, "b_item_id": item_id})
-        elif item_id not in existing:
-            inserts.append(
-                {
-                    "screening_id": screening_id,
-                    "questionnaire_key": key,
-                    "item_id": item_id,
-                    "value": value,
-                    "updated_at": now,
-                }
-            )
-        elif existing[item_id] != value:
-            changes.append({**base, "b_item_id": item_id, "b_value": value})
-    connection = db.session.connection()
-    for statement, rows in ((_INSERT, inserts), (_CHANGE, changes), (_REMOVE, removals)):
-        if rows:
-            connection.execute(statement, rows)
-
-
-def with_page(
-    answers: Mapping[str, Mapping[str, Any]], key: str, clean: Mapping[str, Any]
-) -> dict[str, dict[str, Any]]:
-    """The answers as they are after ``store_section`` stored ``clean``, without a read."""
-    merged = {k: dict(v) for k, v in answers.items()}
-    page = merged.setdefault(key, {})
-    for item_id, value in clean.items():
-        if value is None:
-            page.pop(item_id, None)
-        else:
-            page[item_id] = value
-    return merged
+    return check_page(section, answers.get(key, {}), raw)
 
 
 def save_section(
@@ -389,89 +115,3 @@ def save_section(
     if not errors:
         store_section(screening.id, key, clean)
     return errors
-
-
-def results_of(screening: Screening, answers=None) -> dict[str, Result]:
-    answers = answers if answers is not None else answers_of(screening)
-    return {
-        p.key: score(p.definition, check_answers(p.definition, answers.get(p.key, {})))
-        for p in pinned(screening)
-    }
-
-
-def submit(screening: Screening) -> bool:
-    """Submit once. Returns True for the request that submitted, False if it already was.
-
-    The status change is a conditional UPDATE, so two racing requests (a double click)
-    cannot both submit; results are written in the same transaction.
-    """
-    answers = answers_of(screening)
-    if screening.status == "submitted":
-        return False
-    missing = first_incomplete(screening, answers)
-    if missing is not None:
-        raise ScreeningError(f"step {missing.number} is not complete")
-    changed = db.session.execute(
-        update(Screening)
-        .where(Screening.id == screening.id, Screening.status == "draft")
-        .values(status="submitted", submitted_at=utcnow(), clinic_snapshot=clinic.current())
-    ).rowcount
-    if not changed:
-        db.session.refresh(screening)
-        return False
-    db.session.execute(delete(ScreeningResult).where(ScreeningResult.screening_id == screening.id))
-    versions = {p.key: p.version for p in pinned(screening)}
-    for key, result in results_of(screening, answers).items():
-        db.session.add(
-            ScreeningResult(
-                screening_id=screening.id,
-                content_version_id=versions[key].id,
-                questionnaire_key=key,
-                outcome=result.outcome.value,
-                score=result.score,
-                threshold=result.threshold,
-                payload=result.to_json(),
-            )
-        )
-    db.session.flush()
-    db.session.refresh(screening)
-    return True
-
-
-def summary(screening: Screening) -> Summary:
-    answers = answers_of(screening)
-    instruments = pinned(screening)
-    results = results_of(screening, answers)
-    texts_row = db.session.get(ContentVersion, screening.texts_version_id)
-    texts = content.texts_of(texts_row)
-    clinic_data = dict(screening.clinic_snapshot or clinic.current())
-    # Snapshots taken before the clinic could set the line have none: they get the default.
-    clinic_data["urgent_help"] = urgent_help.of_clinic(clinic_data)
-    definitions = {p.key: p.definition for p in instruments}
-    return Summary(
-        reference_code=screening.reference_code,
-        status=screening.status,
-        created_at=screening.created_at,
-        submitted_at=screening.submitted_at,
-        clinic=clinic_data,
-        instruments=tuple(
-            InstrumentSummary(
-                p.key,
-                p.version.version,
-                p.version.revision,
-                p.definition,
-                answers.get(p.key, {}),
-                results[p.key],
-            )
-            for p in instruments
-        ),
-        interpretation=interpret(
-            results,
-            definitions,
-            texts,
-            clinic_data.get("providers", []),
-            as_of=(screening.submitted_at or utcnow()).date(),
-        ),
-        texts=texts,
-        texts_revision=texts_row.revision,
-    )
