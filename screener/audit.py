@@ -4,9 +4,9 @@
 that if the row cannot be written the caller fails and health data is not returned:
 a failed write raises ``AuditUnavailable``, a 503 that the error pages show calmly.
 
-On SQLite, call ``record`` before the request takes the write lock
-(``screener.database.begin_write``): the row is written on its own connection, which
-would otherwise wait for the request's own transaction.
+A *change* is audited by ``screener.unit_of_work.change``, in the change's own
+transaction. On SQLite, call ``record`` outside a unit of work: the row is written on
+its own connection, which would otherwise wait for the request's write lock.
 
 Action names are dotted, area first: ``auth.sign_in``, ``screening.view``,
 ``screenings.export``, ``user.roles``, ``definition.publish`` ...
@@ -51,6 +51,34 @@ def record(
     then names the actor ``patient`` and keeps no address, so the trail does not tie a
     screening to where the patient was (data minimisation).
     """
+    row = event(
+        action,
+        reference=reference,
+        outcome=outcome,
+        detail=detail,
+        actor=actor,
+        role=role,
+        anonymous_is_patient=anonymous_is_patient,
+    )
+    try:
+        with Session(db.engine) as session, session.begin():
+            session.add(row)
+    except SQLAlchemyError as exc:
+        raise AuditUnavailable() from exc
+
+
+def event(
+    action: str,
+    *,
+    reference: str | None = None,
+    outcome: str = "ok",
+    detail: str | None = None,
+    actor: str | None = None,
+    role: str | None = None,
+    anonymous_is_patient: bool = False,
+) -> AuditEvent:
+    """One audit row, not yet stored: ``record`` writes it at once, a unit of work
+    (``screener.unit_of_work``) together with the change it records."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user.email
         role = role or ",".join(sorted(current_user.roles))
@@ -60,7 +88,7 @@ def record(
         address, actor = None, "patient"
     else:
         address = request.remote_addr
-    event = AuditEvent(
+    return AuditEvent(
         actor=_clean(actor, 254),
         role=_clean(role, 60),
         action=_clean(action, 60),
@@ -69,8 +97,3 @@ def record(
         address=_clean(address, 64),
         detail=_clean(detail, 500),
     )
-    try:
-        with Session(db.engine) as session, session.begin():
-            session.add(event)
-    except SQLAlchemyError as exc:
-        raise AuditUnavailable() from exc

@@ -14,8 +14,7 @@ from collections.abc import Callable
 import click
 from flask.cli import AppGroup
 
-from screener import audit
-from screener.database import begin_write
+from screener import audit, unit_of_work
 from screener.extensions import db
 from screener.models import ROLES, User
 from screener.services import accounts
@@ -47,8 +46,8 @@ def create_user_command(email: str, roles: tuple[str, ...]) -> None:
         accounts.check_new_user(email, password, roles)
     except accounts.AccountError as exc:
         _refuse("user.create", email, str(exc))
-    _audit("user.create", email, f"roles: {','.join(sorted(set(roles)))}")
-    _change("user.create", email, lambda: accounts.create_user(email, password, roles))
+    detail = f"roles: {','.join(sorted(set(roles)))}"
+    _change("user.create", email, lambda: accounts.create_user(email, password, roles), detail)
     click.echo(f"Created {email} with roles: {', '.join(sorted(set(roles)))}")
 
 
@@ -59,8 +58,8 @@ def roles_command(email: str, roles: tuple[str, ...]) -> None:
     """Replace an account's roles; they apply from its next request."""
     user = _existing(email, "user.roles")
     new = sorted(set(roles))
-    _audit("user.roles", user.email, f"{','.join(sorted(user.roles))} -> {','.join(new)}")
-    _change("user.roles", user.email, lambda: accounts.set_roles(user, new))
+    detail = f"{','.join(sorted(user.roles))} -> {','.join(new)}"
+    _change("user.roles", user.email, lambda: accounts.set_roles(user, new), detail)
     click.echo(f"{user.email} now has roles: {', '.join(new)}")
 
 
@@ -70,7 +69,6 @@ def password_command(email: str) -> None:
     """Set a new password (standard input or a prompt); every session of the account ends."""
     password = _read_password()
     user = _existing(email, "user.password")
-    _audit("user.password", user.email)
     _change("user.password", user.email, lambda: accounts.set_password(user, password))
     click.echo(f"Password of {user.email} changed; its sessions have ended.")
 
@@ -98,23 +96,28 @@ def _set_active(email: str, active: bool) -> str:
         else ("user.deactivate", accounts.deactivate)
     )
     user = _existing(email, action)
-    _audit(action, user.email)
     _change(action, user.email, lambda: change(user))
     return user.email
 
 
-def _change(action: str, email: str, change: Callable[[], object]) -> None:
-    """Make one account change in a write transaction (after its audit row is written).
+def _change(
+    action: str, email: str, change: Callable[[], object], detail: str | None = None
+) -> None:
+    """Make one account change in one unit of work, audited with it (actor ``cli``).
 
     Taking the write lock ends the read transaction that found the account; its object
     stays in the session and reloads inside the write transaction.
     """
-    begin_write()
-    try:
-        change()
-    except accounts.AccountError as exc:
-        _refuse(action, email, str(exc))
-    db.session.commit()
+    with unit_of_work.change(
+        action, reference=email, detail=detail, actor="cli", role="operator"
+    ) as work:
+        try:
+            change()
+        except accounts.AccountError as exc:
+            work.refuse(str(exc))
+    if work.refused:
+        click.echo(f"Error: {work.refused}", err=True)
+        sys.exit(2)
 
 
 def _read_password() -> str:
@@ -128,11 +131,6 @@ def _existing(email: str, action: str) -> User:
     if user is None:
         _refuse(action, accounts.normalise_email(email), "no account with that e-mail address")
     return user
-
-
-def _audit(action: str, email: str, detail: str | None = None) -> None:
-    """Written first, in its own transaction, as the admin pages do."""
-    audit.record(action, reference=email, detail=detail, actor="cli", role="operator")
 
 
 def _refuse(action: str, email: str, message: str):

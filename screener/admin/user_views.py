@@ -11,10 +11,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from screener import audit
+from screener import audit, unit_of_work
 from screener.admin.blueprint import blueprint
 from screener.admin.forms import ConfirmForm, CreateUserForm, RolesForm
-from screener.database import begin_write
 from screener.extensions import db
 from screener.models import User
 from screener.services import accounts
@@ -55,16 +54,14 @@ def create_user():
         accounts.check_new_user(email, form.password.data, roles)
     except AccountError as exc:
         return _refuse_create(form, email, f"{detail}; {exc}", str(exc))
-    audit.record("user.create", reference=email, detail=detail)
-    begin_write()
-    try:
-        accounts.create_user(email, form.password.data, roles)
-    except AccountError as exc:
-        # Only when another admin added the same address a moment ago: the row above
-        # recorded the attempt, this one that it was refused after all.
-        db.session.rollback()
-        return _refuse_create(form, email, f"{detail}; {exc}", str(exc))
-    db.session.commit()
+    with unit_of_work.change("user.create", reference=email, detail=detail) as work:
+        try:
+            accounts.create_user(email, form.password.data, roles)
+        except AccountError as exc:
+            # Only when another admin added the same address a moment ago.
+            work.refuse(str(exc))
+    if work.refused:
+        return _users_page(form, 400, error=work.refused)
     flash(f"Account {email} created.")
     return redirect(url_for("admin.users"), 303)
 
@@ -95,10 +92,8 @@ def change_roles(user_id: int):
         audit.record("user.roles", reference=account.email, outcome="refused", detail=detail)
         flash(error, "error")
         return redirect(url_for("admin.user", user_id=user_id), 303)
-    audit.record("user.roles", reference=account.email, detail=detail)
-    begin_write()
-    accounts.set_roles(_user_or_404(user_id), new)
-    db.session.commit()
+    with unit_of_work.change("user.roles", reference=account.email, detail=detail):
+        accounts.set_roles(_user_or_404(user_id), new)
     flash(f"Roles of {account.email} changed.")
     return redirect(url_for("admin.user", user_id=user_id), 303)
 
@@ -137,11 +132,9 @@ def _set_active(user_id: int, active: bool):
         audit.record(action, reference=account.email, outcome="refused")
         flash(error, "error")
         return redirect(url_for("admin.user", user_id=user_id), 303)
-    audit.record(action, reference=account.email)
-    begin_write()
-    account = _user_or_404(user_id)
-    (accounts.reactivate if active else accounts.deactivate)(account)
-    db.session.commit()
+    with unit_of_work.change(action, reference=account.email):
+        account = _user_or_404(user_id)
+        (accounts.reactivate if active else accounts.deactivate)(account)
     state = "active again" if active else "deactivated; their sessions have ended"
     flash(f"{account.email} is {state}.")
     return redirect(url_for("admin.user", user_id=user_id), 303)

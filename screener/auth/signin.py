@@ -7,8 +7,8 @@ message for all three, so the form cannot be used to find out who has an account
 
 from __future__ import annotations
 
-from screener import audit, passwords
-from screener.database import begin_write, utcnow
+from screener import audit, passwords, unit_of_work
+from screener.database import utcnow
 from screener.extensions import db
 from screener.models import User
 from screener.services.accounts import find_user
@@ -33,19 +33,17 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     audit.record("auth.sign_in", actor=user.email, role=",".join(sorted(user.roles)))
     user_id = user.id
-    begin_write()
-    user = db.session.get(User, user_id)
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
-    user.last_login_at = utcnow()
-    db.session.commit()
+    with unit_of_work.write():
+        user = db.session.get(User, user_id)
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
+        user.last_login_at = utcnow()
     return user
 
 
 def end_all_sessions(user: User) -> None:
     """Make every session of ``user`` stop working at its next request."""
     user_id = user.id
-    begin_write()
-    user = db.session.get(User, user_id)
-    user.session_version += 1
-    db.session.commit()
+    with unit_of_work.write():
+        user = db.session.get(User, user_id)
+        user.session_version += 1

@@ -15,14 +15,14 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from screener import audit
+from screener import audit, unit_of_work
 from screener.clinician import export, presenters, worklist
 from screener.clinician.blueprint import blueprint
 from screener.clinician.forms import FindForm, ReviewForm
 from screener.clinician.review import ReviewError, mark_reviewed
 from screener.clinician.review import history as review_history
 from screener.codes import format_code
-from screener.database import begin_write, utcnow
+from screener.database import utcnow
 from screener.extensions import db
 from screener.models import Screening, User
 from screener.services import screenings
@@ -117,17 +117,16 @@ def review(screening_id: int):
         flash(next(iter(form.note.errors), "The review could not be saved."), "error")
         return redirect(url_for("clinician.detail", screening_id=screening_id), 303)
     code = format_code(screening.reference_code)
-    audit.record("screening.review", reference=code)
-    begin_write()
-    try:
-        mark_reviewed(
-            _submitted(screening_id), db.session.get(User, current_user.id), form.note.data
-        )
-    except ReviewError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    with unit_of_work.change("screening.review", reference=code) as work:
+        try:
+            mark_reviewed(
+                _submitted(screening_id), db.session.get(User, current_user.id), form.note.data
+            )
+        except ReviewError as exc:
+            work.refuse(str(exc))
+    if work.refused:
+        flash(work.refused, "error")
     else:
-        db.session.commit()
         flash(f"Screening {code} is marked as reviewed.")
     return redirect(url_for("clinician.detail", screening_id=screening_id), 303)
 

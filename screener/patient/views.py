@@ -26,8 +26,7 @@ from flask import (
 from markupsafe import Markup
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from screener import audit, codes, web
-from screener.database import begin_write
+from screener import codes, unit_of_work, web
 from screener.edge import handles_nul
 from screener.extensions import csrf, db, limiter
 from screener.models import Screening
@@ -95,9 +94,8 @@ def start():
     form = presenters.StartForm()
     if not form.validate_on_submit():
         return render_template("public/index.html", form=form, **presenters.landing()), 400
-    begin_write()
-    screening, token = screenings.start(form.chosen())
-    db.session.commit()
+    with unit_of_work.write():
+        screening, token = screenings.start(form.chosen())
     _remember(screening, token)
     return redirect(url_for("patient.started"))
 
@@ -201,11 +199,9 @@ def step(number: int):
     if errors:
         return _render_step(screening, answers, steps, current, values, errors=errors), 422
     try:
-        begin_write()  # held only for the write and its commit
-        screenings.store_section(screening.id, current.key, clean)
-        db.session.commit()
+        with unit_of_work.write():  # the lock is held only for the write and its commit
+            screenings.store_section(screening.id, current.key, clean)
     except ScreeningError:
-        db.session.rollback()
         return redirect(url_for("patient.results"))
     except (OperationalError, InterfaceError) as exc:
         # The database went away between reading and writing: keep the patient's
@@ -282,14 +278,12 @@ def submit():
         return render_template("patient/review.html", **page, resume=_sealed(), expired=True), 400
     if restoring:
         _remember(screening, g.resume_token)
-    begin_write()
-    screening = db.session.get(Screening, screening.id)
     try:
-        screenings.submit(screening)
+        with unit_of_work.write():
+            screening = db.session.get(Screening, screening.id)
+            screenings.submit(screening)
     except ScreeningError:
-        db.session.rollback()
         return redirect(_next_url(screening))
-    db.session.commit()
     return redirect(url_for("patient.results"))
 
 
@@ -338,13 +332,10 @@ def _close_link(screening: Screening) -> None:
     is never shown to anyone; ``by_token`` then finds nothing for the old link. Asked for
     only with a valid CSRF token, since unlike ending the session it cannot be undone.
     """
-    begin_write()
-    screening = db.session.get(Screening, screening.id)
-    screening.resume_token_hash = codes.token_hash(codes.new_resume_token())
-    db.session.commit()
-    audit.record(
-        "patient.link_closed", reference=screening.reference_code, anonymous_is_patient=True
-    )
+    with unit_of_work.change("patient.link_closed", anonymous_is_patient=True) as work:
+        screening = db.session.get(Screening, screening.id)
+        work.reference = screening.reference_code
+        screening.resume_token_hash = codes.token_hash(codes.new_resume_token())
 
 
 @blueprint.get("/ended")
