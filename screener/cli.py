@@ -20,9 +20,14 @@ from flask.cli import FlaskGroup, with_appcontext
 from screener import create_app
 from screener.config import DEV_SECRET_PREFIX, PROJECT_ROOT, ensure_stored_key
 from screener.definitions.catalog import is_texts, load_directory, load_file
-from screener.definitions.loading import DefinitionError, load_definition_text, read_source
+from screener.definitions.loading import (
+    DefinitionError,
+    load_definition_text,
+    load_texts_text,
+    read_source,
+)
 from screener.definitions.schema import Definition
-from screener.definitions.upgrade import upgrade_text
+from screener.definitions.upgrade import upgrade_text, upgrade_texts_text
 from screener.scoring.engine import UnknownAnswer, check_answers, score
 
 DEMO_USERS = (
@@ -122,30 +127,32 @@ def validate_command(files: tuple[Path, ...]) -> None:
 @questionnaires.command("upgrade", with_appcontext=False)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def upgrade_command(files: tuple[Path, ...]) -> None:
-    """Rewrite format-1 definition files as format 2, in place, and check the result.
+    """Rewrite definition files (format 1 → 2) and texts (2 → 3) in place, and check them.
 
-    The keys format 1 left to the code (offer, condition, outcomes, gauge, referral,
-    domains) are written into each file; a file already in format 2 is left alone.
+    What the old formats left to the code is written into each file: for a definition its
+    offer, condition, outcomes, gauge, referral and domains; for the texts which paragraphs
+    apply when. A file already in the current format is left alone.
     """
     failed = False
     for path in files:
         try:
             source = read_source(path)
-            if is_texts(source):
-                click.echo(f"{path}: explanatory texts, nothing to upgrade")
-                continue
             raw = source.decode("utf-8")
-            upgraded = upgrade_text(raw)
-            load_definition_text(upgraded, str(path))
+            if is_texts(source):
+                upgraded = upgrade_texts_text(raw)
+                load_texts_text(upgraded, str(path))
+            else:
+                upgraded = upgrade_text(raw)
+                load_definition_text(upgraded, str(path))
         except (OSError, UnicodeDecodeError, DefinitionError) as exc:
             failed = True
             click.echo(f"{path}: not upgraded: {exc}", err=True)
             continue
         if upgraded == raw:
-            click.echo(f"{path}: already format 2")
+            click.echo(f"{path}: already the current format")
         else:
             path.write_text(upgraded, encoding="utf-8")
-            click.echo(f"{path}: upgraded to format 2")
+            click.echo(f"{path}: upgraded to the current format")
     sys.exit(1 if failed else 0)
 
 

@@ -4,6 +4,10 @@ Plain data in, plain data out: the results page, the PDF and the clinician page 
 ``interpret`` so that they can never disagree. The prose itself lives in
 ``questionnaires/texts.yaml``; this module only decides which paragraphs apply.
 
+Which paragraphs apply when is written in the texts (``explain``, ``clinician``,
+``reasons``, ``no_referral``) and in each definition (its outcomes, referral, cues):
+this module only checks those rules against the results, for any instrument.
+
 The rules that keep a message from misleading (docs/clinical-content.md):
 - "both" only when both screens are consistent; "possible" has its own words;
 - a negative screen never reassures: when the answers hold a reason to see a clinician
@@ -21,12 +25,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from screener.amounts import amount
-from screener.definitions.schema import Definition, TextsDocument
+from screener.definitions.schema import (
+    Definition,
+    FirstOf,
+    Lead,
+    TextsDocument,
+    TreatedHere,
+    When,
+)
 from screener.scoring.results import Outcome, Result
 
 POSITIVE = {Outcome.CONSISTENT, Outcome.POSSIBLE}
-# With no screen positive, the person is pointed to general practice.
-NO_REFERRAL = ("referral_none", ("gp",))
 # A blood test older than this is called old.
 OLD_AFTER_DAYS = 365
 
@@ -109,7 +118,7 @@ class _Citer:
 
 
 def conditions(results: Mapping[str, Result], definitions: Mapping[str, Definition]):
-    """Outcome per screened condition ("adhd", "rls") for the screens that were taken."""
+    """Outcome per screened condition (its ``screens_for``) for the screens that were taken."""
     return {
         definitions[qid].screens_for: result.outcome
         for qid, result in results.items()
@@ -152,38 +161,31 @@ def interpret(
         meaning_for[condition] = tuple(passages)
         meanings += passages
 
-    explanation = [citer.passage(_link_key(consistent, possible, texts))]
-    for condition in sorted(treated):
-        text = screens[condition].treated_text if condition in screens else None
-        passage = citer.first(text) if text else None
-        if passage:
-            explanation.append(passage)
-    if "pregnancy" in meant:
-        passage = citer.first("pregnancy")
-        if passage:
-            explanation.append(passage)
-    if "iron_risk" in meant:
-        explanation.append(citer.passage("iron_risk"))
     low = [m for m in measurements if m["flags"]]
-    if low:
-        lead = " ".join(_measurement_sentence(m) for m in low)
-        if any(_is_old(m, as_of) for m in low) and "old_iron_test" in texts.paragraphs:
-            lead += " " + texts.paragraphs["old_iron_test"].body
-        keys = ("low_iron_rls",) if "rls" in in_play else ("low_iron",)
-        passage = citer.first(*keys, "ferritin_low", lead=lead)
-        if passage:
-            explanation.append(passage)
-    if "adhd" in positive and meant & {"iron_risk", "low_iron"}:
-        explanation.append(citer.passage("ferritin_children_note"))
+    facts = _Facts(consistent, possible, positive, in_play, frozenset(meant), bool(low))
+    explanation = []
+    for entry in texts.explain:
+        if isinstance(entry, TreatedHere):
+            for condition in sorted(treated):
+                text = screens[condition].treated_text if condition in screens else None
+                passage = citer.first(text) if text else None
+                if passage:
+                    explanation.append(passage)
+            continue
+        rules = entry.first if isinstance(entry, FirstOf) else [entry]
+        rule = next((r for r in rules if facts.holds(r.when) and r.show in texts.paragraphs), None)
+        if rule is not None:
+            lead = _lead(rule.lead, low, as_of, texts) if rule.lead else ""
+            explanation.append(citer.passage(rule.show, lead=lead))
 
-    clinician_notes = []
-    if {"adhd", "rls"} <= positive:
-        note = citer.first("both_positive_overlap")
-        if note:
-            clinician_notes.append(note)
+    clinician_notes = [
+        citer.passage(rule.show)
+        for rule in texts.clinician
+        if facts.holds(rule.when) and rule.show in texts.paragraphs
+    ]
 
     for flag in flags:
-        if set(meanings_of[flag["id"]]) & {"pregnancy", "low_iron", "treated"}:
+        if set(meanings_of[flag["id"]]) & set(texts.reasons):
             reasons.append(flag["label"])
     see_anyway = citer.first("see_anyway") if reasons else None
 
@@ -191,7 +193,9 @@ def interpret(
         (condition, definition.referral.texts, definition.referral.providers)
         for condition, definition in screens.items()
         if condition in in_play and definition.referral is not None
-    ] or [("none", *NO_REFERRAL)]
+    ]
+    if not referred and texts.no_referral is not None:
+        referred = [("none", texts.no_referral.texts, texts.no_referral.providers)]
     referrals = tuple(
         Referral(
             kind,
@@ -252,21 +256,35 @@ def _cues(citer: _Citer, definition: Definition, result: Result) -> list[tuple[P
     return cues
 
 
-def _link_key(consistent: frozenset[str], possible: frozenset[str], texts) -> str:
-    if {"adhd", "rls"} <= consistent:
-        return "link_both"
-    if "adhd" in consistent and "rls" in possible:
-        # Older texts have no words for this; they must not say "both".
+@dataclass(frozen=True)
+class _Facts:
+    """What the texts' rules (``When``) are checked against."""
+
+    consistent: frozenset[str]
+    possible: frozenset[str]
+    positive: frozenset[str]
+    in_play: frozenset[str]
+    meant: frozenset[str]
+    low_value: bool
+
+    def holds(self, when: When) -> bool:
         return (
-            "link_adhd_rls_possible"
-            if "link_adhd_rls_possible" in texts.paragraphs
-            else ("link_adhd_only")
+            set(when.consistent) <= self.consistent
+            and set(when.possible) <= self.possible
+            and set(when.positive) <= self.positive
+            and set(when.in_play) <= self.in_play
+            and (not when.means or bool(set(when.means) & self.meant))
+            and (not when.low_value or self.low_value)
         )
-    if "adhd" in consistent:
-        return "link_adhd_only"
-    if "rls" in consistent | possible:
-        return "link_rls_only"
-    return "link_neither"
+
+
+def _lead(lead: Lead, low: list[Mapping[str, Any]], as_of: dt.date, texts: TextsDocument) -> str:
+    """What was typed, in a sentence per value, and the words for an old test."""
+    words = " ".join(_measurement_sentence(m) for m in low) if lead.values else ""
+    old = lead.old and texts.paragraphs.get(lead.old)
+    if old and any(_is_old(m, as_of) for m in low):
+        words = f"{words} {old.body}".strip()
+    return words
 
 
 def _context(results: Mapping[str, Result], definitions: Mapping[str, Definition]):

@@ -60,6 +60,8 @@ def test_upgrading_twice_changes_nothing_and_texts_are_left_alone(tmp_path):
     again = runner.invoke(
         cli, ["questionnaires", "upgrade", str(path), str(tmp_path / "texts.yaml")]
     )
-    assert again.exit_code == 0, again.output
     assert path.read_text() == once
-    assert "already format 2" in again.output and "nothing to upgrade" in again.output
+    assert again.exit_code == 1  # texts 1.1 lack paragraphs format 3 needs: refused, kept
+    assert "already the current format" in again.output
+    assert "not upgraded" in again.output
+    assert (tmp_path / "texts.yaml").read_text() == (LEGACY / "texts-1.1.yaml").read_text()

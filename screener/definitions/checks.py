@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from screener.definitions.schema import (
     REQUIRED_PARAGRAPHS,
     REQUIRED_PARAGRAPHS_2,
+    REQUIRED_PARAGRAPHS_3,
     Definition,
     MultipleChoiceItem,
     NumberItem,
@@ -278,7 +279,19 @@ def check_texts(texts: TextsDocument) -> list[Problem]:
                     "give every reference its own id",
                 )
             )
-    required = REQUIRED_PARAGRAPHS if texts.format_version == 1 else REQUIRED_PARAGRAPHS_2
+    required = {1: REQUIRED_PARAGRAPHS, 2: REQUIRED_PARAGRAPHS_2}.get(
+        texts.format_version, REQUIRED_PARAGRAPHS_3
+    )
+    if texts.format_version >= 3:
+        for path, key in texts.named():
+            if key not in texts.paragraphs:
+                problems.append(
+                    (
+                        path,
+                        f"there is no paragraph {key!r}",
+                        "add it under paragraphs or name one that is there",
+                    )
+                )
     for key in required:
         if key not in texts.paragraphs:
             problems.append(

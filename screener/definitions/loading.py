@@ -15,7 +15,7 @@ from screener.definitions.checks import (
     check_texts,
     resolve_option_sets,
 )
-from screener.definitions.upgrade import upgrade
+from screener.definitions.upgrade import upgrade, upgrade_texts
 from screener.definitions.yaml_source import MAX_BYTES, Parsed, SourceError, parse
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -146,6 +146,8 @@ def load_texts_text(
     past screening shows what it showed; anything new must be the current format.
     """
     parsed = _parse(raw, file)
+    # Format 1 and 2 texts get the rules the code once applied (definitions/format1.yaml).
+    parsed = Parsed(upgrade_texts(parsed.data), parsed.marks)
     texts = _validate(schema.TextsDocument, parsed, file)
     problems = check_texts(texts)
     if not stored and texts.format_version < schema.TEXTS_FORMAT:
@@ -153,8 +155,9 @@ def load_texts_text(
             (
                 ("format_version",),
                 f"texts in format version {texts.format_version} are no longer accepted",
-                f"use format_version: {schema.TEXTS_FORMAT} and add the paragraphs it needs "
-                "(see questionnaires/texts.yaml)",
+                f"use format_version: {schema.TEXTS_FORMAT} and say which paragraphs apply "
+                "when (see questionnaires/texts.yaml; 'screener questionnaires upgrade' "
+                "writes the rules into format-2 texts)",
             )
         )
     _raise(problems, parsed, file)

@@ -247,14 +247,93 @@ REQUIRED_PARAGRAPHS_2 = (
     "both_positive_overlap",
     "see_anyway",
 )
-TEXTS_FORMAT = 2
+# Format 3 says in the file which paragraphs apply when (``explain``, ``clinician``,
+# ``reasons``, ``no_referral``); only the two every result page shows are required by name.
+# Format 1 and 2 texts get the rules the code once applied (definitions/format1.yaml).
+REQUIRED_PARAGRAPHS_3 = ("not_a_diagnosis", "see_anyway")
+TEXTS_FORMAT = 3
+
+Conditions = Annotated[list[Slug], Field(max_length=10)]
+
+
+class When(Strict):
+    """What must all hold for a paragraph to apply. Conditions are the definitions'
+    ``screens_for``; meanings are what raised flags ``means``."""
+
+    consistent: Conditions = []  # every condition named screens consistent
+    possible: Conditions = []  # every condition named screens possibly consistent
+    positive: Conditions = []  # every condition named screens consistent or possible
+    in_play: Conditions = []  # positive, or the person is treated for it
+    means: Conditions = []  # a raised flag means at least one of these
+    low_value: bool = False  # a typed value (a blood test) is on the flagged side
+
+
+class Lead(Strict):
+    """Words put before the paragraph: what was typed, and a paragraph for an old test."""
+
+    values: bool = False
+    old: Slug | None = None
+
+
+class Rule(Strict):
+    """Show the paragraph ``show`` when ``when`` holds (and the texts have it)."""
+
+    show: Slug
+    when: When = When()
+    lead: Lead | None = None
+
+
+class FirstOf(Strict):
+    """The first of these rules that holds, and only that one."""
+
+    first: Annotated[list[Rule], Field(min_length=1, max_length=20)]
+
+
+class TreatedHere(Strict):
+    """Here, the paragraph of each condition the person is treated for (its definition's
+    ``treated_text``)."""
+
+    treated: Literal[True]
+
+
+class NoReferral(Strict):
+    """The referral when no screen is positive: a paragraph and the provider kinds."""
+
+    texts: Slug
+    providers: Annotated[list[Slug], Field(min_length=1, max_length=5)]
 
 
 class TextsDocument(Strict):
     """The explanatory texts and references that sit beside the definitions."""
 
-    format_version: Literal[1, 2]
+    format_version: Literal[1, 2, 3]
     id: Literal["texts"]
     version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")]
     references: Annotated[list[Reference], Field(min_length=1, max_length=200)]
     paragraphs: dict[Slug, Paragraph]
+    # The explanation after the outcomes, in order.
+    explain: Annotated[list[Rule | FirstOf | TreatedHere], Field(max_length=40)] = []
+    # Notes for clinicians only (their page and the PDF).
+    clinician: Annotated[list[Rule], Field(max_length=20)] = []
+    # Raised flags that mean any of these are named as reasons to see a clinician anyway.
+    reasons: Conditions = []
+    no_referral: NoReferral | None = None
+
+    def named(self):
+        """Every paragraph the rules name, with its path in the file."""
+        for index, entry in enumerate(self.explain):
+            if isinstance(entry, FirstOf):
+                for inner, rule in enumerate(entry.first):
+                    yield from _rule_names(rule, ("explain", index, "first", inner))
+            elif isinstance(entry, Rule):
+                yield from _rule_names(entry, ("explain", index))
+        for index, rule in enumerate(self.clinician):
+            yield from _rule_names(rule, ("clinician", index))
+        if self.no_referral:
+            yield ("no_referral", "texts"), self.no_referral.texts
+
+
+def _rule_names(rule: Rule, path: tuple):
+    yield (*path, "show"), rule.show
+    if rule.lead and rule.lead.old:
+        yield (*path, "lead", "old"), rule.lead.old

@@ -86,6 +86,35 @@ def _flag_meanings(specs: list[Any], table) -> dict[str, list[str]]:
     return meanings
 
 
+TEXTS_RULES = ("explain", "clinician", "reasons", "no_referral")
+
+
+def upgrade_texts(data: dict[str, Any]) -> dict[str, Any]:
+    """Texts in format 1 or 2 with the rules the code once applied to them."""
+    if not isinstance(data, dict) or data.get("format_version") not in (1, 2):
+        return data
+    rules = copy.deepcopy(_table()["texts"])
+    return {**data, **{key: rules[key] for key in TEXTS_RULES if key not in data}}
+
+
+def upgrade_texts_text(raw: str) -> str:
+    """Format-2 texts rewritten as format 3: their rules written at the end."""
+    data = parse(raw).data
+    if not isinstance(data, dict) or data.get("format_version") not in (1, 2):
+        return raw
+    if not _TEXTS_FORMAT_LINE.search(raw):
+        return _dump({**upgrade_texts(data), "format_version": 3})
+    text = _TEXTS_FORMAT_LINE.sub("format_version: 3", raw, count=1)
+    rules = {key: copy.deepcopy(_table()["texts"][key]) for key in TEXTS_RULES}
+    # Alternatives that only older texts needed (a paragraph these texts lack) are left out.
+    have = set(data.get("paragraphs") or {})
+    for entry in rules["explain"]:
+        if "first" in entry:
+            entry["first"] = [rule for rule in entry["first"] if rule["show"] in have]
+    return text.rstrip("\n") + "\n# Which paragraphs apply when (format 3).\n" + _dump(rules)
+
+
+_TEXTS_FORMAT_LINE = re.compile(r"^format_version:\s*[12]\s*$", re.M)
 _FORMAT_LINE = re.compile(r"^format_version:\s*1\s*$", re.M)
 
 
