@@ -5,7 +5,8 @@ everything the PDF is printed from (``report.data.build``), the results page's o
 cards and the clinician overview are compared with a snapshot in tests/golden. The PDF is
 a pure function of that data and its template, so the same data means the same PDF.
 
-When a change *means* to alter what is shown, regenerate the snapshot with
+The PDF's bytes are compared too (code and dates fixed). When a change *means* to alter
+what is shown or how it is printed, regenerate the snapshot with
 ``SCREENER_UPDATE_GOLDEN=1 pytest tests/test_rendering_unchanged.py`` and read the diff.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -23,7 +25,7 @@ from screener.clinician.presenters import detail
 from screener.extensions import db
 from screener.patient import presenters
 from screener.report.data import build
-from screener.services import screenings
+from screener.services import reports, screenings
 from tests.helpers import asrs, rls, rls_v11
 from tests.report_helpers import STANDARD, set_up_clinic, submit
 from tests.test_legacy_versions import _pin_legacy_versions
@@ -87,12 +89,13 @@ def _plain(value):
     return value if isinstance(value, str | int | float | bool | type(None)) else str(value)
 
 
-def _rendering(legacy: bool, answers) -> dict:
+def _rendering(case: str, legacy: bool, answers) -> dict:
     if legacy:
         _pin_legacy_versions()
     set_up_clinic()
     screening = submit(answers, keys=list(answers))
     screening.created_at = screening.submitted_at = WHEN
+    screening.reference_code = f"ACDEFHJKM{sorted(CASES).index(case):03d}".replace("0", "N")
     db.session.commit()
     summary = screenings.summary(screening)
     report = _plain(build(summary))
@@ -109,6 +112,8 @@ def _rendering(legacy: bool, answers) -> dict:
             {"count_label": o.count_label, "domains": _plain(o.domains)} for o in shown["overview"]
         ],
         "next_steps": list(shown["next_steps"]),
+        # The PDF itself, byte for byte (its code and dates are fixed above).
+        "pdf_sha256": hashlib.sha256(reports.render_pdf(screening)).hexdigest(),
     }
 
 
@@ -116,7 +121,7 @@ def _rendering(legacy: bool, answers) -> dict:
 def test_a_stored_screening_renders_as_it_did(app, case):
     legacy, answers = CASES[case]
     with app.app_context():
-        rendering = _rendering(legacy, answers)
+        rendering = _rendering(case, legacy, answers)
     stored = json.loads(GOLDEN.read_text()) if GOLDEN.exists() else {}
     if os.environ.get("SCREENER_UPDATE_GOLDEN"):
         stored[case] = rendering
