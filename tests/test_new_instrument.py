@@ -147,3 +147,34 @@ def test_an_unknown_caption_placeholder_is_refused_with_its_line(tmp_path):
         assert any("unknown placeholder" in p.message and p.line for p in exc.problems)
     else:
         raise AssertionError("an unknown placeholder was accepted")
+
+
+def test_a_new_instrument_pasted_into_the_editor_and_published_is_offered(app, client):
+    from tests.staff_pages import hidden, staff_client
+
+    staff = staff_client(app)
+    page = staff.get("/staff/definitions/new").get_data(as_text=True)
+    saved = staff.post(
+        "/staff/definitions/new",
+        data={
+            "csrf_token": hidden(page, "csrf_token"),
+            "based_on": hidden(page, "based_on"),
+            "source": FILE.read_text(),
+        },
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    assert "Daytime tiredness" not in client.get("/").get_data(as_text=True)  # a draft
+    revision = staff.get(saved.headers["Location"]).get_data(as_text=True)
+    published = staff.post(
+        f"/staff/definitions/{KEY}/1/publish", data={"csrf_token": hidden(revision, "csrf_token")}
+    )
+    assert published.status_code == 302
+    assert "Daytime tiredness (3 questions)" in client.get("/").get_data(as_text=True)
+
+    token = csrf_token(client.get("/"))
+    client.post("/screen/start", data={"csrf_token": token, "consent": "y", "screeners": [KEY]})
+    token = csrf_token(client.get("/screen/step/1"))
+    post_step(client, 1, {"doze": "every_day", "drag": "every_day", "nap": "some_days"}, token)
+    client.post("/screen/submit", data={"csrf_token": token})
+    results = _text(client.get("/screen/results").get_data(as_text=True))
+    assert "A lot of daytime tiredness" in results and "Your score is 7 of 9" in results
