@@ -212,3 +212,22 @@ def test_every_factual_paragraph_cites_a_source():
     for key, paragraph in texts().paragraphs.items():
         if key.startswith(("link_", "iron_", "low_iron", "ferritin_", "adhd_", "rls_")):
             assert paragraph.cites, key
+
+
+def test_renaming_a_flag_keeps_its_paragraph_because_the_flag_says_what_it_means():
+    from screener.definitions.loading import load_definition_text
+    from tests.conftest import QUESTIONNAIRES
+
+    raw = (QUESTIONNAIRES / "iron-context.yaml").read_text()
+    renamed = raw.replace("id: low_ferritin", "id: ferritin_under_75")
+    assert renamed != raw
+    iron = load_definition_text(renamed)
+    answers = {"risk_factors": ["none"], "family_rls": "no", "ferritin": 30}
+    definitions = {**DEFINITIONS, "iron-context": iron}
+    results = {
+        "rls-irlssg": score(definition("rls-irlssg"), rls()),
+        "iron-context": score(iron, answers),
+    }
+    keys = [p.key for p in interpret(results, definitions, texts(), PROVIDERS).explanation]
+    assert "low_iron_rls" in keys
+    assert keys == [p.key for p in run(None, rls(), answers).explanation]
