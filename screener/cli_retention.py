@@ -11,7 +11,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from screener import audit, codes
+from screener import codes, unit_of_work
 from screener.extensions import db
 from screener.services import retention, screenings
 
@@ -32,16 +32,15 @@ FULL_HELP = (
 @with_appcontext
 def purge_command(drafts_days: int | None, dry_run: bool, vacuum_full: bool) -> None:
     """Delete screenings past the clinic's retention period, stored PDFs included."""
-    counts = retention.purge(draft_days=drafts_days, dry_run=dry_run)
     if dry_run:
+        counts = retention.purge(draft_days=drafts_days, dry_run=True)
         db.session.rollback()
         click.echo(f"Dry run: would delete {counts.describe()}.")
         return
-    db.session.commit()
+    with unit_of_work.change("retention.purge", actor="cli", role="operator") as work:
+        counts = retention.purge(draft_days=drafts_days)
+        work.detail = f"deleted {counts.describe()}"
     retention.finish(full=vacuum_full)
-    audit.record(
-        "retention.purge", detail=f"deleted {counts.describe()}", actor="cli", role="operator"
-    )
     click.echo(f"Deleted {counts.describe()}.")
 
 
@@ -60,14 +59,10 @@ def erase_command(reference_code: str, yes: bool, vacuum_full: bool) -> None:
     if not yes:
         click.confirm(f"Erase screening {shown} and its PDF for good?", abort=True)
     code = screening.reference_code
-    reports = retention.erase(screening)
-    db.session.commit()
+    with unit_of_work.change(
+        "screening.erase", reference=code, actor="cli", role="operator"
+    ) as work:
+        reports = retention.erase(screening)
+        work.detail = f"erased with {reports} stored PDF(s)"
     retention.finish(full=vacuum_full)
-    audit.record(
-        "screening.erase",
-        reference=code,
-        detail=f"erased with {reports} stored PDF(s)",
-        actor="cli",
-        role="operator",
-    )
     click.echo(f"Erased screening {shown}.")

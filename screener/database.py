@@ -22,6 +22,7 @@ from sqlalchemy.types import TypeDecorator
 from screener.extensions import db
 
 WRITE = "screener_write"
+IN_UNIT = "screener_unit_of_work"  # session.info key: a unit of work is open
 BUSY_SECONDS = 10
 
 
@@ -82,6 +83,8 @@ def begin_write() -> None:
     PostgreSQL it is a no-op; on SQLite it takes the write lock at once.
     """
     session = db.session()
+    if session.info.get(IN_UNIT):
+        return  # inside screener.unit_of_work: the write transaction is already open
     if session.in_transaction():
         if session.connection().get_execution_options().get(WRITE):
             return

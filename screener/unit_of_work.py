@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from screener import audit
-from screener.database import WRITE
+from screener.database import IN_UNIT, WRITE
 from screener.extensions import db
 
 
@@ -73,7 +73,11 @@ def change(
 ) -> Iterator[Change]:
     """Run the block as one audited write transaction (see the module docstring)."""
     work = Change(action, reference, detail, anonymous_is_patient, actor, role)
+    session = db.session()
+    if session.info.get(IN_UNIT):
+        raise RuntimeError("units of work do not nest: one commit per change")
     _begin()
+    session.info[IN_UNIT] = True
     try:
         yield work
         if work.refused is None:
@@ -92,6 +96,8 @@ def change(
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        session.info.pop(IN_UNIT, None)
     if work.refused is not None:
         db.session.rollback()
         if work.action:

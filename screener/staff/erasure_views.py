@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 
-from screener import audit, codes
-from screener.extensions import db
+from screener import codes, unit_of_work
 from screener.services import retention, screenings
 from screener.staff import admin_blueprint
 from screener.staff.forms import EraseForm, FindScreeningForm
@@ -59,9 +58,9 @@ def erase():
             400,
         )
     code = screening.reference_code
-    reports = retention.erase(screening)
-    db.session.commit()
+    with unit_of_work.change("screening.erase", reference=code) as work:
+        reports = retention.erase(screening)
+        work.detail = f"erased with {reports} stored PDF(s)"
     retention.finish()
-    audit.record("screening.erase", reference=code, detail=f"erased with {reports} stored PDF(s)")
     flash(f"Screening {codes.format_code(code)} has been erased.", "success")
     return redirect(url_for("staff_admin.find"))
