@@ -72,9 +72,10 @@ def new_patient(port: int) -> tuple[str, str]:
     _, page, set_cookie = request(port, "GET", "/")
     cookie = set_cookie.split(";")[0]
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    # The questionnaires the landing page ticks by default, as a patient would leave them.
+    chosen = re.findall(r'name="screeners" id="[^"]+" value="([^"]+)" checked', page)
     body = urllib.parse.urlencode(
-        {"csrf_token": token, "consent": "y", "screeners": ["adhd", "rls"], "iron": "y"},
-        doseq=True,
+        {"csrf_token": token, "consent": "y", "screeners": chosen}, doseq=True
     )
     status, _, set_cookie = request(port, "POST", "/screen/start", cookie, body)
     assert status == 302, status
