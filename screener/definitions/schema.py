@@ -303,6 +303,16 @@ class NoReferral(Strict):
     providers: Annotated[list[Slug], Field(min_length=1, max_length=5)]
 
 
+class ContextBox(Strict):
+    """The box of context answers (risk factors, typed tests) in the PDF and for
+    clinicians: its heading and what it says when there is nothing to list."""
+
+    title: Line
+    not_asked: Line  # when no context questions were chosen
+    nothing_raised: Line  # when they were, and no flag was raised
+    no_value: Line  # when no test result was typed
+
+
 class TextsDocument(Strict):
     """The explanatory texts and references that sit beside the definitions."""
 
@@ -318,6 +328,7 @@ class TextsDocument(Strict):
     # Raised flags that mean any of these are named as reasons to see a clinician anyway.
     reasons: Conditions = []
     no_referral: NoReferral | None = None
+    context_box: ContextBox | None = None
 
     def named(self):
         """Every paragraph the rules name, with its path in the file."""

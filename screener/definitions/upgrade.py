@@ -86,7 +86,7 @@ def _flag_meanings(specs: list[Any], table) -> dict[str, list[str]]:
     return meanings
 
 
-TEXTS_RULES = ("explain", "clinician", "reasons", "no_referral")
+TEXTS_RULES = ("explain", "clinician", "reasons", "no_referral", "context_box")
 
 
 def upgrade_texts(data: dict[str, Any]) -> dict[str, Any]:

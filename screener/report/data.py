@@ -18,6 +18,7 @@ from screener.codes import format_code
 from screener.definitions.schema import Definition
 from screener.interpretation import Interpretation, month_year
 from screener.report.types import (
+    ContextReport,
     InstrumentReport,
     ItemRow,
     Line,
@@ -99,10 +100,8 @@ def build(summary) -> ReportData:
         not_a_diagnosis=interpretation.meanings[0],
         instruments=tuple(instruments),
         link=interpretation.explanation[0],
-        more_on_iron=interpretation.explanation[1:],
-        iron_asked=interpretation.context_asked,
-        iron_flags=_iron_flags(interpretation),
-        iron_tests=tuple(_test_line(m, interpretation.flags) for m in interpretation.measurements),
+        more_explanation=interpretation.explanation[1:],
+        context=_context(interpretation, summary.texts),
         referrals=tuple(_referral(r) for r in interpretation.referrals),
         references=tuple(references),
         versions=" · ".join(
@@ -115,9 +114,22 @@ def build(summary) -> ReportData:
     )
 
 
-def _iron_flags(interpretation: Interpretation) -> tuple[str, ...]:
+def _context(interpretation: Interpretation, texts) -> ContextReport:
+    box = texts.context_box
+    return ContextReport(
+        title=clip(box.title if box else "Other answers"),
+        asked=interpretation.context_asked,
+        flags=_context_flags(interpretation),
+        tests=tuple(_test_line(m, interpretation.flags) for m in interpretation.measurements),
+        not_asked=clip(box.not_asked if box else "Not asked."),
+        nothing_raised=clip(box.nothing_raised if box else "Nothing to note."),
+        no_value=clip(box.no_value if box else "No test result given."),
+    )
+
+
+def _context_flags(interpretation: Interpretation) -> tuple[str, ...]:
     """The raised context flags, but for medicine (shown with its screen) and flags on a
-    typed value (shown beside that value, in ``iron_tests``)."""
+    typed value (shown beside that value, in ``tests``)."""
     on_values = {flag for m in interpretation.measurements for flag in m["flags"]}
     return tuple(
         clip(flag["label"])

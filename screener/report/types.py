@@ -104,6 +104,19 @@ class ReferenceEntry:
 
 
 @dataclass(frozen=True)
+class ContextReport:
+    """The box of context answers; its words come from the texts (``context_box``)."""
+
+    title: str
+    asked: bool  # False: no context questions were chosen, so nothing is "absent"
+    flags: tuple[str, ...]
+    tests: tuple[Line, ...]  # each typed test result, with its date
+    not_asked: str
+    nothing_raised: str
+    no_value: str
+
+
+@dataclass(frozen=True)
 class ReportData:
     title: str
     language: str
@@ -115,11 +128,9 @@ class ReportData:
     submitted_iso: str
     not_a_diagnosis: Passage
     instruments: tuple[InstrumentReport, ...]
-    link: Passage  # the combined dopamine/iron paragraph that applies
-    more_on_iron: tuple[Passage, ...]
-    iron_asked: bool  # False: the iron questions were not chosen, so nothing is "absent"
-    iron_flags: tuple[str, ...]
-    iron_tests: tuple[Line, ...]  # each typed test result, with its date
+    link: Passage  # the first paragraph of the explanation (the texts' rules choose it)
+    more_explanation: tuple[Passage, ...]
+    context: ContextReport
     referrals: tuple[ReferralReport, ...]
     references: tuple[ReferenceEntry, ...]
     versions: str
