@@ -65,3 +65,40 @@ def test_upgrading_twice_changes_nothing_and_texts_are_left_alone(tmp_path):
     assert "already the current format" in again.output
     assert "not upgraded" in again.output
     assert (tmp_path / "texts.yaml").read_text() == (LEGACY / "texts-1.1.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("screens_for: rls", "screens_for: [rls]"),
+        ("id: rls-irlssg", "id: {a: b}"),
+        ("  report:\n", "  report: 3\n  old_report:\n"),
+        ("        item: frequency\n", "        item: [frequency]\n"),
+        ("        categories:\n", "        categories: [a, [b]]\n        old:\n"),
+        ("  rule: criteria\n", "  rule: [criteria]\n"),
+    ],
+)
+def test_a_broken_format_1_file_gets_its_problems_never_a_crash(old, new):
+    from screener.definitions.loading import DefinitionError
+
+    raw = (LEGACY / "rls-irlssg-1.1.yaml").read_text()
+    assert old in raw
+    with pytest.raises(DefinitionError):
+        load_definition_text(raw.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("    flags:\n", "    flags: {a: 1}\n    old:\n"),
+        ("  - {id: pregnancy,", "  - {id: [pregnancy],"),
+        ("  rule: flags\n", "  rule: flags\n  report: [1, {params: 2}]\n"),
+    ],
+)
+def test_broken_format_1_flags_get_their_problems_never_a_crash(old, new):
+    from screener.definitions.loading import DefinitionError
+
+    raw = (LEGACY / "iron-context-1.1.yaml").read_text()
+    assert old in raw
+    with pytest.raises(DefinitionError):
+        load_definition_text(raw.replace(old, new, 1))

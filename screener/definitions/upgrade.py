@@ -28,11 +28,16 @@ def _table() -> dict[str, Any]:
     return yaml.safe_load(TABLE.read_text(encoding="utf-8"))
 
 
+def _entry(section: dict[str, Any], key: Any) -> dict[str, Any]:
+    """The table's entry for ``key``; nothing for a key that is not text (a typo'd file)."""
+    return section.get(key, {}) if isinstance(key, str) else {}
+
+
 def additions(data: dict[str, Any]) -> dict[str, Any]:
     """The top-level keys a format-1 definition ``data`` gains, in writing order."""
     table = _table()
-    by_condition = table["conditions"].get(data.get("screens_for"), {})
-    by_id = table["definitions"].get(data.get("id"), {})
+    by_condition = _entry(table["conditions"], data.get("screens_for"))
+    by_id = _entry(table["definitions"], data.get("id"))
     added = {**by_condition, **by_id}
     return {key: copy.deepcopy(added[key]) for key in TOP_LEVEL if key in added}
 
@@ -47,7 +52,9 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
     if isinstance(scoring, dict):
         upgraded["scoring"] = scoring = dict(scoring)
         _upgrade_reports(scoring, data, table)
-        meanings = _flag_meanings([scoring, *(scoring.get("report") or [])], table)
+        reports = scoring.get("report")
+        specs = [scoring, *(reports if isinstance(reports, list) else [])]
+        meanings = _flag_meanings(specs, table)
         if meanings:
             upgraded["flag_meanings"] = meanings
     return upgraded
@@ -55,22 +62,25 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
 
 def _upgrade_reports(scoring: dict[str, Any], data: dict[str, Any], table) -> None:
     """Cue paragraphs for counts with no cut-off; words for categories with no labels."""
-    condition = table["conditions"].get(data.get("screens_for"), {})
-    words = table["definitions"].get(data.get("id"), {}).get("category_words", {})
+    condition = _entry(table["conditions"], data.get("screens_for"))
+    words = _entry(table["definitions"], data.get("id")).get("category_words", {})
+    given = scoring.get("report")
+    if not isinstance(given, list):
+        return  # validation reports what is wrong with it
     reports = []
-    for spec in scoring.get("report") or []:
+    for spec in given:
         spec = dict(spec) if isinstance(spec, dict) else spec
-        if isinstance(spec, dict):
-            params = spec.get("params") or {}
+        params = spec.get("params") if isinstance(spec, dict) else None
+        if isinstance(params, dict):
             counts = spec.get("rule") == "highlighted_count" and "threshold" not in params
-            if counts and "cues" in condition and "name" in spec:
+            if counts and "cues" in condition and isinstance(spec.get("name"), str):
                 spec["cues"] = condition["cues"].format(report=spec["name"])
-            if spec.get("rule") == "category" and "labels" not in params and words:
-                named = params.get("categories") or {}
-                spec["words"] = {key: words[key] for key in named if key in words}
+            named = params.get("categories")
+            unlabelled = spec.get("rule") == "category" and "labels" not in params
+            if unlabelled and words and isinstance(named, dict):
+                spec["words"] = {k: words[k] for k in named if isinstance(k, str) and k in words}
         reports.append(spec)
-    if "report" in scoring:
-        scoring["report"] = reports
+    scoring["report"] = reports
 
 
 def _flag_meanings(specs: list[Any], table) -> dict[str, list[str]]:
@@ -79,9 +89,11 @@ def _flag_meanings(specs: list[Any], table) -> dict[str, list[str]]:
     for spec in specs:
         if not isinstance(spec, dict) or spec.get("rule") != "flags":
             continue
-        for flag in (spec.get("params") or {}).get("flags") or []:
-            if isinstance(flag, dict) and "id" in flag and "means" not in flag:
-                flag_id = flag["id"]
+        params = spec.get("params")
+        flags = params.get("flags") if isinstance(params, dict) else None
+        for flag in flags if isinstance(flags, list) else []:
+            flag_id = flag.get("id") if isinstance(flag, dict) else None
+            if isinstance(flag_id, str) and "means" not in flag:
                 meanings[flag_id] = table["flag_meanings"].get(flag_id, table["other_flags_mean"])
     return meanings
 
