@@ -1,5 +1,6 @@
 """The operator CLI: ``screener init``, ``questionnaires validate``, ``score`` (``users``,
-``purge`` and ``erase`` live in ``cli_users`` and ``cli_retention``).
+``purge``, ``erase`` and ``tokens`` live in ``cli_users``, ``cli_retention`` and
+``cli_tokens``).
 
 This is a contract that operators and tests rely on: keep names, options and exit
 codes stable.
@@ -40,12 +41,14 @@ def cli() -> None:
 def register_commands(app) -> None:
     """Commands that need the app (a database) live on ``app.cli``."""
     from screener.cli_retention import erase_command, purge_command
+    from screener.cli_tokens import tokens_group
     from screener.cli_users import users
 
     app.cli.add_command(init_command)
     app.cli.add_command(users)
     app.cli.add_command(purge_command)
     app.cli.add_command(erase_command)
+    app.cli.add_command(tokens_group)
 
 
 @click.command("init")
