@@ -78,4 +78,4 @@ def revoke_token(token_id: int):
     tokens.revoke(row.name)
     db.session.commit()
     flash(f"Token {row.name} is revoked; it stops working at once.")
-    return redirect(url_for("admin.tokens"), 303)
+    return redirect(url_for("admin.tokens_page"), 303)
