@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint
-from flask_openapi3 import APIBlueprint
+from flask_openapi3 import APIBlueprint, Tag
 
 from screener.api import auth
 from screener.api.schemas import ErrorBody
@@ -24,13 +24,14 @@ blueprint = APIBlueprint(
 docs_blueprint = Blueprint("api_docs", __name__, url_prefix=PREFIX)
 
 
-def get(rule: str, scope: str | None, **options: Any) -> Callable:
+def get(rule: str, scope: str | None, tag: str, **options: Any) -> Callable:
     """``blueprint.get`` that also declares the scope the route needs (``None``: any
     valid token), both for the guard and in the document."""
 
     def decorate(view: Callable) -> Callable:
         auth.register(f"{blueprint.name}.{view.__name__}", scope)
         security = [{SECURITY_SCHEME: [scope] if scope else []}]
-        return blueprint.get(rule, security=security, **options)(view)
+        tags = [Tag(name=tag)]
+        return blueprint.get(rule, security=security, tags=tags, **options)(view)
 
     return decorate

@@ -74,6 +74,7 @@ def _submitted(code: str, action: str) -> Screening:
 @get(
     "/screenings",
     "screenings:read",
+    "screenings",
     responses={200: schemas.ScreeningPage},
     summary="List submitted screenings, newest first",
 )
@@ -91,6 +92,7 @@ def list_screenings(query: schemas.ScreeningListQuery):
 @get(
     "/screenings.csv",
     "screenings:read",
+    "screenings",
     responses=CSV,
     summary="The clinic's CSV export, optionally with item-level answers",
 )
@@ -111,6 +113,7 @@ def screenings_csv(query: schemas.ScreeningCsvQuery):
 @get(
     "/screenings/<code>",
     "screenings:read",
+    "screenings",
     responses={200: schemas.ScreeningDetail, **NOT_FOUND},
     summary="One screening: pinned versions, outcomes, scores, flags and every answer",
 )
@@ -125,6 +128,7 @@ def get_screening(path: schemas.CodePath):
 @get(
     "/screenings/<code>/pdf",
     "pdf:read",
+    "screenings",
     responses=PDF,
     summary="The screening's PDF summary",
 )
@@ -150,6 +154,7 @@ def screening_pdf(path: schemas.CodePath):
 @get(
     "/screenings/<code>/fhir",
     "fhir:read",
+    "screenings",
     responses={**_fhir_doc("Bundle", "A Bundle of type collection."), **NOT_FOUND},
     summary="The screening as a FHIR R4 Bundle",
 )
@@ -165,6 +170,7 @@ def screening_fhir(path: schemas.CodePath):
 @get(
     "/definitions",
     auth.ANY_SCOPE,
+    "definitions",
     responses={200: schemas.DefinitionList},
     summary="The questionnaires and their published versions",
 )
@@ -186,6 +192,7 @@ def _version(path: schemas.VersionPath):
 @get(
     "/definitions/<key>/versions/<int:revision>",
     auth.ANY_SCOPE,
+    "definitions",
     responses={200: schemas.DefinitionVersion, **NOT_FOUND},
     summary="One published version of a questionnaire, as JSON",
 )
@@ -209,6 +216,7 @@ def get_definition_version(path: schemas.VersionPath):
 @get(
     "/definitions/<key>/versions/<int:revision>/fhir",
     auth.ANY_SCOPE,
+    "definitions",
     responses={**_fhir_doc("Questionnaire", "The version as a FHIR Questionnaire."), **NOT_FOUND},
     summary="One published version of a questionnaire, as a FHIR Questionnaire",
 )
@@ -223,6 +231,7 @@ def get_definition_fhir(path: schemas.VersionPath):
 @get(
     "/audit",
     "audit:read",
+    "audit",
     responses={200: schemas.AuditPage},
     summary="The audit log, newest first",
 )

@@ -10,18 +10,22 @@ read. Only the SHA-256 of the whole token is stored: tokens carry 238 bits from
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import secrets
 import zlib
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from screener.codes import token_hash
-from screener.database import utcnow
+from screener.database import WRITE, utcnow
 from screener.extensions import db
 from screener.models import ServiceToken
+
+log = logging.getLogger(__name__)
 
 PREFIX = "scrn_"
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -157,13 +161,15 @@ def revoke(name: str) -> ServiceToken:
 def authenticate(token: str) -> tuple[Caller | None, str]:
     """The caller for ``token``, or None with the reason (for the audit trail).
 
-    Reads in its own short transaction and records the time of use there, so the
-    request's own session stays read-only (and off SQLite's write lock).
+    Reads on its own connection, so the request's session stays read-only, then records
+    the time of use in a short write transaction of its own (on SQLite one that takes
+    the write lock up front: a read that turns into a write would fail under load). A
+    last-use time that cannot be written is logged and does not refuse the call.
     """
     if not well_formed(token):
         return None, "malformed"
     now = utcnow()
-    with Session(db.engine) as session, session.begin():
+    with Session(db.engine) as session:
         row = session.scalar(
             select(ServiceToken).where(ServiceToken.token_hash == token_hash(token))
         )
@@ -173,8 +179,16 @@ def authenticate(token: str) -> tuple[Caller | None, str]:
         if state != "active":
             return None, state
         caller = Caller(row.id, row.name, frozenset(row.scopes))
-        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY:
-            session.execute(
-                update(ServiceToken).where(ServiceToken.id == row.id).values(last_used_at=now)
-            )
+        stale = row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY
+    if stale:
+        try:
+            writing = db.engine.connect().execution_options(**{WRITE: True})
+            with writing as connection, connection.begin():
+                connection.execute(
+                    update(ServiceToken)
+                    .where(ServiceToken.id == caller.id)
+                    .values(last_used_at=now)
+                )
+        except SQLAlchemyError as exc:
+            log.warning("last use of token %s not recorded (%s)", caller.name, type(exc).__name__)
     return caller, "ok"
