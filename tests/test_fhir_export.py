@@ -213,3 +213,38 @@ def test_scoring_the_export_alone_gives_the_apps_outcomes(case):
     assert again.score == result.score
     assert [r.result.score for r in again.reports] == [r.result.score for r in result.reports]
     assert again.main.details.get("flags") == result.main.details.get("flags")
+
+
+def _fixed_answers(definition, pick):
+    """Every item answered with the option (or bound) ``pick`` chooses."""
+    answers = {}
+    for item in definition.items():
+        if item.type == "multiple_choice":
+            chosen = [o.value for o in item.choices() if o.value not in item.exclusive]
+            answers[item.id] = chosen if pick == -1 else [item.choices()[0].value]
+        elif item.choices():
+            answers[item.id] = item.choices()[pick].value
+        elif item.type == "number":
+            high = min(item.max, dt.date.today().year) if item.not_in_future else item.max
+            answers[item.id] = item.min if pick == 0 else high
+        else:
+            answers[item.id] = "<b>typed</b> & ‮ text"
+    return check_answers(definition, answers)
+
+
+def test_bundles_for_every_definition_and_answer_shape_validate_with_fhir_js(tmp_path):
+    submitted = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
+    resources = {}
+    for definition in DEFINITIONS:
+        for pick in (0, -1):
+            answers = _fixed_answers(definition, pick)
+            result = score(definition, answers)
+            instrument = InstrumentSummary(
+                definition.id, definition.version, 2, definition, answers, result
+            )
+            bundle = bundle_of("ACDEFHJKMNPQ", submitted, [instrument])
+            text = bundle.model_dump_json(exclude_none=True)
+            Bundle.model_validate_json(text)
+            resources[f"{definition.id}-{pick}"] = json.loads(text)
+    assert len(resources) == 2 * len(DEFINITIONS) >= 8
+    validate_with_fhir_js(tmp_path, resources)
