@@ -397,3 +397,29 @@ def test_the_clinicians_csv_has_item_level_answers_on_request(app):
     assert rows[0]["asrs-v1.1.q7"] == "never"
     assert "asrs-v1.1.q1" not in clinician.get("/clinician/export.csv").get_data(as_text=True)
     assert clinician.get("/clinician/export.csv?items=yes-please").status_code == 400
+
+
+def test_no_health_data_leaves_when_the_audit_row_cannot_be_written(app, client, token):
+    from sqlalchemy import text
+
+    _, code = submitted_screening(app, adhd="often")
+    with app.app_context():
+        db.session.execute(text("ALTER TABLE audit_events RENAME TO audit_events_away"))
+        db.session.commit()
+    try:
+        for url in (
+            "/api/v1/screenings",
+            f"/api/v1/screenings/{code}",
+            f"/api/v1/screenings/{code}/pdf",
+            f"/api/v1/screenings/{code}/fhir",
+            "/api/v1/screenings.csv?items=true",
+        ):
+            response = client.get(url, headers=bearer(token))
+            _error(response, 503)
+            body = response.get_data(as_text=True)
+            assert format_code(code) not in body and "often" not in body, url
+        _error(client.get("/api/v1/screenings"), 503)  # a refusal must be recorded too
+    finally:
+        with app.app_context():
+            db.session.execute(text("ALTER TABLE audit_events_away RENAME TO audit_events"))
+            db.session.commit()
