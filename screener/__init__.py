@@ -99,3 +99,6 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(staff.admin_blueprint)
+    from screener import api
+
+    api.init_app(app)

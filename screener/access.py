@@ -12,10 +12,13 @@ from flask import Blueprint, Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
 # Blueprints anyone may open. Everything else must be protected with ``protect``.
-PUBLIC_BLUEPRINTS = frozenset({"public", "patient", "auth"})
+PUBLIC_BLUEPRINTS = frozenset({"public", "patient", "auth", "api_docs"})
 PUBLIC_ENDPOINTS = frozenset({"static"})
 
 _policies: dict[str, frozenset[str]] = {}
+# The policy of an area that other systems call with a service token instead of a
+# session: no role reaches it, and without a token every route answers 401.
+TOKEN_POLICY = frozenset({"service token"})
 
 
 def protect(blueprint: Blueprint, *roles: str) -> None:
@@ -37,6 +40,16 @@ def protect(blueprint: Blueprint, *roles: str) -> None:
             audit.record("access.denied", outcome="forbidden", detail=request.endpoint)
             abort(403)
         return None
+
+
+def protect_with_token(blueprint: Blueprint, guard) -> None:
+    """Require a service token for every route; ``guard`` checks it and the scope."""
+    _policies[blueprint.name] = TOKEN_POLICY
+    blueprint.before_request(guard)
+
+
+def needs_token(endpoint: str) -> bool:
+    return policy_of(endpoint) == TOKEN_POLICY
 
 
 def policy_of(endpoint: str) -> frozenset[str] | None:

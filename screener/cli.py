@@ -1,5 +1,6 @@
 """The operator CLI: ``screener init``, ``questionnaires validate``, ``score`` (``users``,
-``purge`` and ``erase`` live in ``cli_users`` and ``cli_retention``).
+``purge``, ``erase``, ``tokens`` and ``export`` live in ``cli_users``, ``cli_retention``,
+``cli_tokens`` and ``cli_export``).
 
 This is a contract that operators and tests rely on: keep names, options and exit
 codes stable.
@@ -44,13 +45,17 @@ def cli() -> None:
 
 def register_commands(app) -> None:
     """Commands that need the app (a database) live on ``app.cli``."""
+    from screener.cli_export import export_group
     from screener.cli_retention import erase_command, purge_command
+    from screener.cli_tokens import tokens_group
     from screener.cli_users import users
 
     app.cli.add_command(init_command)
     app.cli.add_command(users)
     app.cli.add_command(purge_command)
     app.cli.add_command(erase_command)
+    app.cli.add_command(tokens_group)
+    app.cli.add_command(export_group)
 
 
 @click.command("init")

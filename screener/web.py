@@ -99,7 +99,17 @@ def _keep_off_database() -> None:
         db.session.rollback()
 
 
+def _for_api() -> bool:
+    """Callers of /api/ are programs: they get JSON errors, never an HTML page."""
+    return request.path.startswith("/api/")
+
+
 def _server_error(exc):
+    if _for_api():
+        from screener.api.errors import error_response
+
+        _keep_off_database()
+        return error_response(500)
     return error_page(500)
 
 
@@ -107,6 +117,12 @@ def _http_error(exc: HTTPException):
     if isinstance(exc, SecurityError):
         # A Host outside TRUSTED_HOSTS: no page can be built (its links need the host).
         return Response("Bad request: unknown host.\n", 400, mimetype="text/plain")
+    if _for_api():
+        from screener.api.errors import http_error
+
+        if (exc.code or 500) >= 500:
+            _keep_off_database()
+        return http_error(exc)
     return error_page(exc.code or 500)
 
 
@@ -121,6 +137,10 @@ def _database_unavailable(exc: SQLAlchemyError):
     pool_pre_ping replaces dead connections, so recovery needs no restart.
     """
     database_lost(exc)
+    if _for_api():
+        from screener.api.errors import error_response
+
+        return error_response(503, headers={"Retry-After": "30"})
     page, code = error_page(503)
     return page, code, {"Retry-After": "30"}
 

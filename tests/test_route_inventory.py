@@ -10,10 +10,12 @@ from __future__ import annotations
 import pytest
 from flask import Blueprint
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from screener import access, create_app
 from screener.extensions import db
 from screener.models import ROLES
+from tests.api_helpers import make_token
 from tests.auth_helpers import csrf_token, make_user, signed_in, submitted_screening
 
 METHODS = ("GET", "POST")
@@ -39,8 +41,7 @@ def _routes(app):
 def _url(rule, ids) -> str:
     values = {}
     for name, converter in rule._converters.items():
-        kind = type(converter).__name__
-        if kind == "IntegerConverter":
+        if isinstance(converter, IntegerConverter):
             values[name] = ids.get(name, 1)
         else:
             values[name] = ids.get(name, "asrs-v1.1")
@@ -92,7 +93,12 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(app, world):
         if not access.policy_of(endpoint):
             continue
         url = _url(rule, ids)
-        if method == "GET":
+        if access.needs_token(endpoint):
+            # Other systems' area: no sign-in page, a JSON 401 asking for a token.
+            response = client.open(url, method=method)
+            assert response.status_code == 401, (endpoint, response.status_code)
+            assert response.json["error"] == "unauthorized", endpoint
+        elif method == "GET":
             response = client.get(url)
             assert response.status_code == 302, (endpoint, response.status_code)
             assert response.headers["Location"].startswith("/auth/login?next="), endpoint
@@ -115,7 +121,9 @@ def test_each_role_is_refused_outside_its_areas(app, world):
             response = (
                 client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
             )
-            assert response.status_code == 403, (role, endpoint, method, response.status_code)
+            # A session, whatever its roles, is no service token.
+            expected = 401 if access.needs_token(endpoint) else 403
+            assert response.status_code == expected, (role, endpoint, method, response.status_code)
 
 
 def test_each_role_reaches_its_own_areas(app, world):
@@ -134,8 +142,40 @@ def test_each_role_reaches_its_own_areas(app, world):
             assert response.status_code not in (401, 403), (role, endpoint, method)
             assert response.status_code < 500, (role, endpoint, method, response.status_code)
             reached.add(endpoint)
-    protected = {e for e, _, _ in _routes(app) if access.policy_of(e)}
+    protected = {e for e, _, _ in _routes(app) if access.policy_of(e) and not access.needs_token(e)}
     assert reached == protected
+
+
+def test_a_token_reaches_the_api_with_its_scopes_and_only_with_them(app, world):
+    from screener.api import auth
+
+    _, ids = world
+    client = app.test_client()
+    everything = make_token(app, "all", *auth_scopes())
+    nothing = make_token(app, "none", "invitations:write")
+    api = [(e, m, rule) for e, m, rule in _routes(app) if access.needs_token(e)]
+    assert len(api) >= 9
+    for endpoint, method, rule in api:
+        url = _url(rule, ids)
+        scope = auth.REQUIRED[endpoint]
+        allowed = client.open(url, method=method, headers=_bearer(everything))
+        assert allowed.status_code not in (401, 403), (endpoint, allowed.status_code)
+        assert allowed.status_code < 500, (endpoint, allowed.status_code)
+        refused = client.open(url, method=method, headers=_bearer(nothing))
+        if scope is None:  # any valid token: the definitions hold no health data
+            assert refused.status_code not in (401, 403), endpoint
+        else:
+            assert refused.status_code == 403, (endpoint, refused.status_code)
+
+
+def auth_scopes() -> list[str]:
+    from screener.services import tokens
+
+    return list(tokens.SCOPES)
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _fingerprint(app) -> dict:

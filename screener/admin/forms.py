@@ -1,4 +1,4 @@
-"""Forms for managing accounts and filtering the audit log."""
+"""Forms for managing accounts and service tokens and filtering the audit log."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from screener.date_ranges import OUT_OF_RANGE, in_range
@@ -91,3 +92,27 @@ class FindEventsForm(FlaskForm):
 
 def action_choices(actions: list[str]) -> list[SelectChoice]:
     return [SelectChoice("", "Any action")] + [SelectChoice(a, a) for a in actions]
+
+
+class ScopesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form) -> None:
+        offered = {choice.value for choice in self.choices}
+        if any(value not in offered for value in self.data or ()):
+            raise ValidationError("Choose scopes from the list.")
+
+
+class CreateTokenForm(FlaskForm):
+    """A service token for another system: its name, scopes and lifetime."""
+
+    name = StringField(
+        "Name", validators=[InputRequired("Enter a name, such as records-sync."), Length(max=60)]
+    )
+    scopes = ScopesField("Scopes")
+    days = IntegerField(
+        "Days until it expires",
+        default=90,
+        validators=[InputRequired("Enter a number of days from 1 to 365."), NumberRange(1, 365)],
+    )

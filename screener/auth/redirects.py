@@ -49,6 +49,7 @@ AREAS = (
     ("staff", "staff.index", "Questionnaires"),
     ("admin", "admin.users", "Users"),
     ("admin", "admin.audit_log", "Audit log"),
+    ("admin", "admin.tokens_page", "API tokens"),
     ("admin", "staff_admin.find", "Erase a screening"),
 )
 

@@ -133,17 +133,22 @@ def review(screening_id: int):
 
 @blueprint.get("/export.csv")
 def export_csv():
-    """Outcomes of every screening matching the filters, as CSV (no free text)."""
+    """Outcomes of every screening matching the filters, as CSV (no free text); with
+    ``items=1`` also a column per item with the answer."""
     screens = worklist.screens()
     filters, errors = worklist.parse_filters(request.args, screens)
-    if errors:
+    with_items = request.args.get("items", "")
+    if errors or with_items not in ("", "0", "1"):
         abort(400)
     query = worklist.filtered(filters, screens)
-    rows = worklist.rows_for(
-        db.session.scalars(query.order_by(Screening.submitted_at.desc(), Screening.id.desc())).all()
-    )
-    audit.record("screenings.export", detail=f"{len(rows)} rows; {filters.describe()}")
-    response = Response(export.to_csv(rows, screens), mimetype="text/csv")
+    found = db.session.scalars(
+        query.order_by(Screening.submitted_at.desc(), Screening.id.desc())
+    ).all()
+    rows = worklist.rows_for(found)
+    items = export.item_answers(found) if with_items == "1" else None
+    detail = f"{len(rows)} rows{'; items' if items else ''}; {filters.describe()}"
+    audit.record("screenings.export", detail=detail)
+    response = Response(export.to_csv(rows, screens, items), mimetype="text/csv")
     filename = f"screenings-{utcnow():%Y%m%d-%H%M}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -5,6 +5,7 @@ from screener.models.clinic import ClinicSettings
 from screener.models.content import ContentVersion
 from screener.models.review import ReviewNote
 from screener.models.screening import Answer, Screening, ScreeningInstrument, ScreeningResult
+from screener.models.service_token import ServiceToken
 from screener.models.stored_report import StoredReport
 from screener.models.user import ROLES, User, UserRole
 
@@ -18,6 +19,7 @@ __all__ = [
     "Screening",
     "ScreeningInstrument",
     "ScreeningResult",
+    "ServiceToken",
     "StoredReport",
     "User",
     "UserRole",

@@ -340,6 +340,10 @@ class Flag(Params):
     # For a measured value: what it is called in a sentence ("ferritin") and its date.
     measure: str | None = Field(default=None, min_length=1, max_length=60)
     dated_by: DatedBy | None = None
+    # For a measured value: its LOINC code and UCUM unit (the FHIR export codes the
+    # value with them; without them it exports no Observation for it).
+    loinc: str | None = Field(default=None, pattern=r"^[0-9]{1,7}-[0-9]$")
+    ucum: str | None = Field(default=None, min_length=1, max_length=30)
 
 
 class Flags(Params):
