@@ -22,6 +22,7 @@ from screener.staff import (  # noqa: E402  (the views attach themselves to the 
     draft_views,
     erasure_views,
     settings_views,
+    structured_views,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "draft_views",
     "erasure_views",
     "settings_views",
+    "structured_views",
 ]

@@ -15,6 +15,7 @@ from screener.definitions.schema import Definition, TextsDocument
 from screener.models import ContentVersion
 from screener.patient.presenters import condition_text
 from screener.patient.questions import macro_for
+from screener.services.editing import check_text
 
 
 @dataclass(frozen=True)
@@ -57,4 +58,23 @@ def preview_pages(row: ContentVersion) -> list[PreviewPage]:
             show_instructions=index == 0,
         )
         for index, section in enumerate(definition.sections)
+    ]
+
+
+def pages_from_text(text: str, key: str) -> list[PreviewPage]:
+    """The pages of text that is not stored yet, checked exactly as a save would check it.
+
+    Raises DefinitionError when the text could not be saved either.
+    """
+    document = check_text(text, key, "your changes")
+    if isinstance(document, TextsDocument):
+        return [PreviewPage(title="Explanatory texts and references", texts=document)]
+    return [
+        PreviewPage(
+            title=section.title,
+            definition=document,
+            section=section,
+            show_instructions=index == 0,
+        )
+        for index, section in enumerate(document.sections)
     ]

@@ -1,0 +1,384 @@
+"""What the structured editor shows: which values of a definition are editable, and how.
+
+Each level of a definition (the questionnaire, a page, a question, an answer option, a
+paragraph of the texts) has a table of editable keys. A new key is one more row in the
+right table. Blocks that a newer format adds (``offer``, ``outcomes`` ...) are listed in
+``GENERIC_BLOCKS``: when a document has one, each of its values becomes a field of the
+type it already has, so the editor needs no change when such a block lands.
+
+``groups(document)`` turns a parsed document into plain data (fieldsets, fields, buttons)
+that the form builder and the template walk; nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One editable key. ``kind``: line, prose, flag, integer, number, words or choice."""
+
+    key: str
+    label: str
+    kind: str = "line"
+    hint: str = ""
+    optional: bool = True
+    default: Any = None
+
+
+DEFINITION_FIELDS = (
+    Spec("title", "Title", optional=False),
+    Spec("short_title", "Short title", optional=False, hint="At most 40 characters."),
+    Spec("instructions", "Instructions", "prose", optional=False),
+    Spec("recall_period", "Recall period", hint="For example: over the past 6 months."),
+    Spec("closing", "Closing sentence", "prose", hint="Shown after the last page and in the PDF."),
+)
+SECTION_FIELDS = (
+    Spec("title", "Title", optional=False),
+    Spec("patient_title", "Heading patients read", hint="Leave empty to show the title."),
+    Spec("intro", "Introduction", "prose"),
+)
+ITEM_FIELDS = (
+    Spec("text", "Wording", "prose", optional=False),
+    Spec("help", "Help text", "prose"),
+    Spec("required", "An answer is required", "flag", default=True),
+)
+TYPE_FIELDS: dict[str, tuple[Spec, ...]] = {
+    "number": (
+        Spec("unit", "Unit", hint="For example: µg/L."),
+        Spec("min", "Lowest number accepted", "number", optional=False),
+        Spec("max", "Highest number accepted", "number", optional=False),
+        Spec("integer", "Whole numbers only", "flag", default=True),
+    ),
+    "text": (Spec("max_length", "Longest answer (characters)", "integer"),),
+    "yes_no": (Spec("unsure", "Offer “Not sure”", "flag", default=False),),
+}
+OPTION_FIELDS = (
+    Spec("label", "Label", optional=False),
+    Spec("value", "Stored value", optional=False, hint="Lower-case letters, digits, _."),
+    Spec("highlight", "Shaded", "flag", default=False),
+    Spec("score", "Score", "integer"),
+)
+CONDITION_FIELDS = (
+    Spec("item", "Earlier question", "choice", optional=False),
+    Spec(
+        "in",
+        "When its answer is one of",
+        "words",
+        optional=False,
+        hint="Stored values separated by commas, for example: yes, unsure.",
+    ),
+)
+REPORT_FIELDS = (Spec("label", "Label", optional=False),)
+PARAGRAPH_FIELDS = (
+    Spec("title", "Title"),
+    Spec("body", "Text", "prose", optional=False),
+    Spec("cites", "References cited", "words", hint="Reference ids separated by commas."),
+)
+REFERENCE_FIELDS = (
+    Spec("citation", "Citation", "prose", optional=False),
+    Spec("url", "Web address", hint="Starts with https://."),
+)
+# Top-level blocks edited value by value, shown only when the document has them.
+GENERIC_BLOCKS = (
+    ("offer", "Offering on the landing page"),
+    ("condition", "Condition screened for"),
+    ("outcomes", "Outcome wording"),
+    ("gauge", "Gauge"),
+)
+ITEM_TYPES = {
+    "single_choice": "One answer from a list",
+    "multiple_choice": "Tick all that apply",
+    "yes_no": "Yes or no",
+    "number": "A number",
+    "text": "Free text",
+}
+LISTS = ("sections", "items", "options", "references")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    path: Path
+    spec: Spec
+    value: Any
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Action:
+    """A submit button: ``value`` names the change, ``label`` says it, ``target`` whose."""
+
+    value: str
+    label: str
+    target: str = ""
+    danger: bool = False
+
+
+@dataclass
+class Group:
+    legend: str
+    path: Path
+    kind: str
+    fields: list[Field] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    note: str = ""
+    add_item: bool = False
+
+    @property
+    def id(self) -> str:
+        return "g-" + encode(self.path) if self.path else "g-top"
+
+
+def encode(path: Path) -> str:
+    return "-".join(str(part) for part in path)
+
+
+def decode(text: str) -> Path:
+    return tuple(int(part) if part.isdigit() else part for part in text.split("-") if part)
+
+
+def field_name(path: Path) -> str:
+    return "f-" + encode(path)
+
+
+def _fields(node: Any, base: Path, specs, choices=()) -> list[Field]:
+    return [
+        Field(field_name((*base, spec.key)), (*base, spec.key), spec, node.get(spec.key), choices)
+        for spec in specs
+    ]
+
+
+def _leaves(value: Any, base: Path, label: str) -> list[Field]:
+    """Every scalar (or list of scalars) under ``value``, typed by what it holds now."""
+    if isinstance(value, dict):
+        found: list[Field] = []
+        for key, child in value.items():
+            found += _leaves(
+                child, (*base, key), f"{label} › {_human(key)}" if label else _human(key)
+            )
+        return found
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        return []  # a list of blocks: not edited here; the YAML view has it
+    if isinstance(value, bool):
+        kind = "flag"
+    elif isinstance(value, int):
+        kind = "integer"
+    elif isinstance(value, float):
+        kind = "number"
+    elif isinstance(value, list):
+        kind = "words"
+    else:
+        kind = "prose" if len(str(value or "")) > 100 else "line"
+    spec = Spec(str(base[-1]), label or _human(base[-1]), kind, optional=False)
+    return [Field(field_name(base), base, spec, value)]
+
+
+def _human(key: Any) -> str:
+    return str(key).replace("_", " ").capitalize()
+
+
+def _move_actions(list_path: Path, index: int, count: int, noun: str) -> list[Action]:
+    where, target = encode(list_path), f" {noun}"
+    actions = []
+    if index > 0:
+        actions.append(Action(f"up:{where}:{index}", "Move up", target))
+    if index < count - 1:
+        actions.append(Action(f"down:{where}:{index}", "Move down", target))
+    if count > 1:
+        actions.append(Action(f"remove:{where}:{index}", "Remove", target, danger=True))
+    return actions
+
+
+def _options(options: Any, base: Path, owner: str) -> list[Group]:
+    groups = []
+    for index, option in enumerate(options):
+        path = (*base, index)
+        label = option.get("label") or option.get("value") or "new option"
+        groups.append(
+            Group(
+                f"Option {index + 1}: {label}",
+                path,
+                "option",
+                _fields(option, path, OPTION_FIELDS),
+                actions=_move_actions(base, index, len(options), f"option {index + 1} of {owner}"),
+            )
+        )
+    return groups
+
+
+def _condition(node: Any, base: Path, earlier: list[tuple[str, str]], noun: str) -> Group | None:
+    if not earlier:
+        return None
+    condition = node.get("show_if")
+    path = (*base, "show_if")
+    if condition is None:
+        return Group(
+            "Shown to everyone",
+            path,
+            "condition",
+            actions=[
+                Action(
+                    f"add_condition:{encode(base)}", "Show only after a given answer", f" ({noun})"
+                )
+            ],
+        )
+    return Group(
+        "Shown only when an earlier answer is one of those listed",
+        path,
+        "condition",
+        _fields(condition, path, CONDITION_FIELDS, tuple(earlier)),
+        actions=[
+            Action(f"remove_condition:{encode(base)}", "Show to everyone", f" ({noun})", True)
+        ],
+    )
+
+
+def _item_choice(item: Any, number: int) -> tuple[str, str]:
+    text = str(item.get("text") or "")
+    return str(item.get("id")), f"{number}. {text[:60]}{'…' if len(text) > 60 else ''}"
+
+
+def definition_groups(document: Any) -> list[Group]:
+    """The fieldsets of a questionnaire, top to bottom."""
+    groups = [
+        Group("The questionnaire", (), "definition", _fields(document, (), DEFINITION_FIELDS))
+    ]
+    for key, legend in GENERIC_BLOCKS:
+        if key in document:
+            groups.append(Group(legend, (key,), "block", _leaves(document[key], (key,), "")))
+    sets = document.get("option_sets") or {}
+    for name, options in sets.items():
+        users = [
+            str(item.get("id"))
+            for section in document.get("sections") or []
+            for item in section.get("items") or []
+            if item.get("options") == name
+        ]
+        base = ("option_sets", name)
+        groups.append(
+            Group(
+                f"Shared answer options “{name}”",
+                base,
+                "option_set",
+                groups=_options(options, base, f"“{name}”"),
+                actions=[Action(f"add:{encode(base)}", "Add an option", f" to “{name}”")],
+                note="Used by " + (", ".join(users) if users else "no question") + ".",
+            )
+        )
+    sections = document.get("sections") or []
+    earlier: list[tuple[str, str]] = []
+    number = 0
+    for s_index, section in enumerate(sections):
+        s_path = ("sections", s_index)
+        page = Group(
+            f"Page {s_index + 1}: {section.get('title') or ''}",
+            s_path,
+            "section",
+            _fields(section, s_path, SECTION_FIELDS),
+            actions=_move_actions(("sections",), s_index, len(sections), f"page {s_index + 1}"),
+            add_item=True,
+        )
+        condition = _condition(section, s_path, list(earlier), f"page {s_index + 1}")
+        if condition:
+            page.groups.append(condition)
+        items = section.get("items") or []
+        section_earlier = list(earlier)
+        for i_index, item in enumerate(items):
+            number += 1
+            i_path = (*s_path, "items", i_index)
+            kind = str(item.get("type"))
+            noun = f"question {number}"
+            question = Group(
+                f"Question {number} ({item.get('id')}): {ITEM_TYPES.get(kind, kind)}",
+                i_path,
+                "item",
+                _fields(item, i_path, ITEM_FIELDS + TYPE_FIELDS.get(kind, ())),
+                actions=_move_actions((*s_path, "items"), i_index, len(items), noun),
+            )
+            condition = _condition(item, i_path, section_earlier, noun)
+            if condition:
+                question.groups.append(condition)
+            options = item.get("options")
+            if isinstance(options, list):
+                question.groups += _options(options, (*i_path, "options"), noun)
+                question.actions.insert(
+                    0, Action(f"add:{encode((*i_path, 'options'))}", "Add an option", f" to {noun}")
+                )
+            elif isinstance(options, str):
+                question.note = f"Answer options: the shared options “{options}” above."
+            page.groups.append(question)
+            section_earlier.append(_item_choice(item, number))
+        earlier = section_earlier
+        groups.append(page)
+    groups.append(_scoring(document.get("scoring") or {}))
+    return groups
+
+
+def _scoring(scoring: Any) -> Group:
+    group = Group(
+        "Scoring",
+        ("scoring",),
+        "scoring",
+        _leaves(scoring.get("params") or {}, ("scoring", "params"), "Parameter"),
+        note=f"Rule: {scoring.get('rule')}.",
+    )
+    for index, report in enumerate(scoring.get("report") or []):
+        path = ("scoring", "report", index)
+        group.groups.append(
+            Group(
+                f"Also reported: {report.get('name')}",
+                path,
+                "report",
+                _fields(report, path, REPORT_FIELDS)
+                + _leaves(report.get("params") or {}, (*path, "params"), "Parameter"),
+                note=f"Rule: {report.get('rule')}.",
+            )
+        )
+    return group
+
+
+def texts_groups(document: Any) -> list[Group]:
+    """The fieldsets of the explanatory texts: each paragraph, then each reference."""
+    groups = []
+    for key, paragraph in (document.get("paragraphs") or {}).items():
+        path = ("paragraphs", key)
+        groups.append(
+            Group(
+                f"Paragraph “{paragraph.get('title') or key}” ({key})",
+                path,
+                "paragraph",
+                _fields(paragraph, path, PARAGRAPH_FIELDS),
+            )
+        )
+    references = document.get("references") or []
+    for index, reference in enumerate(references):
+        path = ("references", index)
+        groups.append(
+            Group(
+                f"Reference {reference.get('id')}",
+                path,
+                "reference",
+                _fields(reference, path, REFERENCE_FIELDS),
+            )
+        )
+    return groups
+
+
+def groups(document: Any) -> list[Group]:
+    if document.get("id") == "texts":
+        return texts_groups(document)
+    return definition_groups(document)
+
+
+def all_fields(found: list[Group]) -> list[Field]:
+    result: list[Field] = []
+    for group in found:
+        result += group.fields
+        result += all_fields(group.groups)
+    return result
