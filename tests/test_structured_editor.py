@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from sqlalchemy import select
+
 from screener.definitions.loading import load_definition_text
-from screener.services import editing
-from tests.staff_pages import staff_client
+from screener.extensions import db
+from screener.models import AuditEvent
+from screener.services import content, editing
+from tests.staff_pages import hidden, staff_client
 
 ASRS = "asrs-v1.1"
 RLS = "rls-irlssg"
@@ -87,3 +92,158 @@ def test_item_wording_and_an_option_label_are_saved_as_a_draft(app):
         assert "A plainer label" in row.source_text
         definition = load_definition_text(row.source_text)
         assert any(item.text == "A plainer question?" for item in definition.items())
+
+
+ASRS_Q1 = "f-sections-0-items-0-text"
+OFTEN = "f-option_sets-from_sometimes-3-label"
+
+
+def audit_actions(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent.action)))
+
+
+def test_altering_a_validated_instrument_needs_a_ticked_confirmation_and_is_audited(app):
+    client = staff_client(app)
+    _, data = open_structured(client, ASRS)
+    data[ASRS_Q1] = "Do you find it hard to finish projects?"
+    data[OFTEN] = "Frequently"
+    refused = press(client, ASRS, data, "save")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Confirm changes to a validated instrument" in page
+    assert "Question 1 (q1) wording" in page and "option label" in page
+    with app.app_context():
+        assert editing.head(ASRS).revision == 1
+    # The page keeps the edit; ticking the box and saving again stores it.
+    again = form_of(page)
+    assert again[ASRS_Q1] == "Do you find it hard to finish projects?"
+    again["confirm_protected"] = "y"
+    saved = press(client, ASRS, again, "save")
+    assert saved.status_code == 302
+    with app.app_context():
+        row = editing.head(ASRS)
+        assert row.revision == 2 and "Frequently" in row.source_text
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "definition.save_protected_change")
+        ).one()
+        assert event.reference == "asrs-v1.1 rev 2" and "q1" in event.detail
+
+
+def test_other_changes_to_a_validated_instrument_need_no_confirmation(app):
+    client = staff_client(app)
+    _, data = open_structured(client, ASRS)
+    data["f-instructions"] = "Answer each question about the past 6 months."
+    assert press(client, ASRS, data, "save").status_code == 302
+    assert "definition.save" in audit_actions(app)
+    assert "definition.save_protected_change" not in audit_actions(app)
+
+
+def test_buttons_change_the_form_and_store_nothing(app):
+    client = staff_client(app)
+    _, data = open_structured(client, RLS)
+    data["new_type-sections-0"] = "text"
+    added = press(client, RLS, data, "add_item:sections-0")
+    page = added.get_data(as_text=True)
+    assert added.status_code == 200 and "Question added" in page
+    assert "New question" in page and "Free text" in page
+    with app.app_context():
+        assert editing.head(RLS).revision == 1
+    moved = press(client, RLS, form_of(page), "up:sections-0-items:1")
+    assert moved.status_code == 200
+    first = form_of(moved.get_data(as_text=True))["f-sections-0-items-0-text"]
+    assert first.startswith("Do you take any medicine")
+    with app.app_context():
+        assert editing.head(RLS).revision == 1
+
+
+def test_bad_input_gets_a_message_and_a_4xx_with_the_edit_kept(app):
+    client = staff_client(app)
+    _, data = open_structured(client, RLS)
+    data["f-sections-0-items-0-text"] = ""
+    data["f-sections-0-title"] = "A new page title"
+    empty = press(client, RLS, data, "save")
+    page = empty.get_data(as_text=True)
+    assert empty.status_code == 400 and "Enter the wording." in page
+    assert form_of(page)["f-sections-0-title"] == "A new page title"
+    assert press(client, RLS, {**data, "working": "a: [1"}, "save").status_code == 400
+    assert press(client, RLS, form_of(page), "remove:sections-7-items:0").status_code == 400
+    tampered = {**form_of(page), "f-sections-0-items-0-text": "Fine", "based_on": "x"}
+    assert press(client, RLS, tampered, "save").status_code == 400
+    with app.app_context():
+        assert editing.head(RLS).revision == 1
+
+
+def test_a_problem_from_the_loader_is_shown_at_its_field(app):
+    client = staff_client(app)
+    _, data = open_structured(client, "iron-context")
+    name = next(n for n in data if n.endswith("-value") and "options" in n)
+    data[name] = "Not A Slug"
+    response = press(client, "iron-context", data, "preview")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'href="#field-{name}"' in page and "is not allowed here" in page
+
+
+def test_texts_are_edited_paragraph_by_paragraph_with_their_citations_checked(app):
+    client = staff_client(app)
+    page, data = open_structured(client, "texts")
+    assert "Paragraph" in page and "References cited" in page
+    cites = next(n for n in data if n.endswith("-cites") and data[n])
+    body = cites.removesuffix("-cites") + "-body"
+    data[body] = "A plainer paragraph."
+    data[cites] = data[cites] + ", nobody1999"
+    refused = press(client, "texts", data, "save")
+    assert refused.status_code == 422
+    key = cites.split("-")[2]
+    assert f"The paragraph &#39;{key}&#39; cites &#39;nobody1999&#39;" in refused.get_data(
+        as_text=True
+    )
+    data[cites] = data[cites].removesuffix(", nobody1999")
+    assert press(client, "texts", data, "save").status_code == 302
+    with app.app_context():
+        assert "A plainer paragraph." in editing.head("texts").source_text
+
+
+def test_a_draft_can_be_discarded_after_a_confirmation(app):
+    client = staff_client(app)
+    _, data = open_structured(client, RLS)
+    data["f-title"] = "Restless legs questions, draft to drop"
+    assert press(client, RLS, data, "save").status_code == 302
+    confirm = client.get(f"/staff/definitions/{RLS}/2/discard")
+    assert confirm.status_code == 200
+    csrf = hidden(confirm.get_data(as_text=True), "csrf_token")
+    unticked = client.post(f"/staff/definitions/{RLS}/2/discard", data={"csrf_token": csrf})
+    assert unticked.status_code == 400 and "Tick the box" in unticked.get_data(as_text=True)
+    done = client.post(
+        f"/staff/definitions/{RLS}/2/discard", data={"csrf_token": csrf, "confirm": "y"}
+    )
+    assert done.status_code == 302
+    assert "definition.discard" in audit_actions(app)
+    with app.app_context():
+        assert editing.head(RLS).revision == 1
+        assert editing.revision(RLS, 2).discarded_at is not None
+        with pytest.raises(editing.EditError):
+            editing.publish(RLS, 2)
+        db.session.rollback()
+    listing = client.get(f"/staff/definitions/{RLS}").get_data(as_text=True)
+    assert "Discarded" in listing
+    # Editing starts again from revision 1; the next save is revision 3.
+    _, data = open_structured(client, RLS)
+    assert data["based_on"] == "1"
+    data["f-title"] = "Restless legs questions, kept"
+    assert press(client, RLS, data, "save").status_code == 302
+    with app.app_context():
+        assert editing.head(RLS).revision == 3
+        assert editing.head(RLS).based_on_revision == 1
+
+
+def test_published_revisions_cannot_be_discarded(app):
+    client = staff_client(app)
+    response = client.get(f"/staff/definitions/{RLS}/1/discard", follow_redirects=True)
+    assert "cannot be discarded" in response.get_data(as_text=True)
+    with app.app_context():
+        with pytest.raises(editing.EditError):
+            editing.discard(RLS, 1)
+        db.session.rollback()
+        assert content.live_version(RLS).revision == 1

@@ -12,7 +12,7 @@ that the form builder and the template walk; nothing here knows about HTTP.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 Path = tuple[str | int, ...]
@@ -107,6 +107,8 @@ class Field:
     spec: Spec
     value: Any
     choices: tuple[tuple[str, str], ...] = ()
+    # Where the field sits ("Question 3 (q3)"), so a problem names it in the summary.
+    where: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,9 +149,16 @@ def field_name(path: Path) -> str:
     return "f-" + encode(path)
 
 
-def _fields(node: Any, base: Path, specs, choices=()) -> list[Field]:
+def _fields(node: Any, base: Path, specs, choices=(), where: str = "") -> list[Field]:
     return [
-        Field(field_name((*base, spec.key)), (*base, spec.key), spec, node.get(spec.key), choices)
+        Field(
+            field_name((*base, spec.key)),
+            (*base, spec.key),
+            spec,
+            node.get(spec.key),
+            choices,
+            where,
+        )
         for spec in specs
     ]
 
@@ -183,15 +192,16 @@ def _human(key: Any) -> str:
     return str(key).replace("_", " ").capitalize()
 
 
-def _move_actions(list_path: Path, index: int, count: int, noun: str) -> list[Action]:
-    where, target = encode(list_path), f" {noun}"
+def _move_actions(list_path: Path, index: int, count: int, kind: str, number: str) -> list[Action]:
+    """Move and remove buttons, each naming what it moves ("Move question up")."""
+    where, target = encode(list_path), f" {number}"
     actions = []
     if index > 0:
-        actions.append(Action(f"up:{where}:{index}", "Move up", target))
+        actions.append(Action(f"up:{where}:{index}", f"Move {kind} up", target))
     if index < count - 1:
-        actions.append(Action(f"down:{where}:{index}", "Move down", target))
+        actions.append(Action(f"down:{where}:{index}", f"Move {kind} down", target))
     if count > 1:
-        actions.append(Action(f"remove:{where}:{index}", "Remove", target, danger=True))
+        actions.append(Action(f"remove:{where}:{index}", f"Remove {kind}", target, danger=True))
     return actions
 
 
@@ -206,7 +216,9 @@ def _options(options: Any, base: Path, owner: str) -> list[Group]:
                 path,
                 "option",
                 _fields(option, path, OPTION_FIELDS),
-                actions=_move_actions(base, index, len(options), f"option {index + 1} of {owner}"),
+                actions=_move_actions(
+                    base, index, len(options), "option", f"{index + 1} of {owner}"
+                ),
             )
         )
     return groups
@@ -281,7 +293,7 @@ def definition_groups(document: Any) -> list[Group]:
             s_path,
             "section",
             _fields(section, s_path, SECTION_FIELDS),
-            actions=_move_actions(("sections",), s_index, len(sections), f"page {s_index + 1}"),
+            actions=_move_actions(("sections",), s_index, len(sections), "page", str(s_index + 1)),
             add_item=True,
         )
         condition = _condition(section, s_path, list(earlier), f"page {s_index + 1}")
@@ -299,7 +311,9 @@ def definition_groups(document: Any) -> list[Group]:
                 i_path,
                 "item",
                 _fields(item, i_path, ITEM_FIELDS + TYPE_FIELDS.get(kind, ())),
-                actions=_move_actions((*s_path, "items"), i_index, len(items), noun),
+                actions=_move_actions(
+                    (*s_path, "items"), i_index, len(items), "question", str(number)
+                ),
             )
             condition = _condition(item, i_path, section_earlier, noun)
             if condition:
@@ -350,7 +364,9 @@ def texts_groups(document: Any) -> list[Group]:
         path = ("paragraphs", key)
         groups.append(
             Group(
-                f"Paragraph “{paragraph.get('title') or key}” ({key})",
+                f"Paragraph “{paragraph['title']}” ({key})"
+                if paragraph.get("title")
+                else f"Paragraph {key}",
                 path,
                 "paragraph",
                 _fields(paragraph, path, PARAGRAPH_FIELDS),
@@ -377,8 +393,11 @@ def groups(document: Any) -> list[Group]:
 
 
 def all_fields(found: list[Group]) -> list[Field]:
+    """Every field, each knowing the fieldset it sits in."""
     result: list[Field] = []
     for group in found:
-        result += group.fields
+        result += [
+            item if item.where else replace(item, where=group.legend) for item in group.fields
+        ]
         result += all_fields(group.groups)
     return result

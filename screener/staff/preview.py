@@ -13,7 +13,7 @@ from typing import Any
 from screener.definitions.loading import load_definition_text, load_texts_text
 from screener.definitions.schema import Definition, TextsDocument
 from screener.models import ContentVersion
-from screener.patient.presenters import condition_text
+from screener.patient.presenters import compact, condition_text, first_number
 from screener.patient.questions import macro_for
 from screener.services.editing import check_text
 
@@ -32,15 +32,18 @@ class PreviewPage:
         """The same question data the patient step page renders (empty, no errors)."""
         if self.section is None:
             return []
+        start = first_number(self.definition, self.section)
         return [
             {
+                "number": number,
+                "compact": compact(item),
                 "item": item,
                 "value": None,
                 "macro": macro_for(item),
                 "error": None,
                 "condition": condition_text(self.definition, item),
             }
-            for item in self.section.items
+            for number, item in enumerate(self.section.items, start=start)
         ]
 
 

@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from screener.edge import parse_id
 from screener.services.structured_fields import Field
@@ -42,12 +42,13 @@ class StructuredBase(FlaskForm):
 def _wtf_field(item: Field):
     spec = item.spec
     label = spec.label
+    needed = Optional() if spec.optional else InputRequired(f"Enter the {label.lower()}.")
     if spec.kind == "flag":
         return BooleanField(label)
     if spec.kind == "integer":
-        return IntegerField(label, validators=[Optional()])
+        return IntegerField(label, validators=[needed], render_kw={"inputmode": "numeric"})
     if spec.kind == "number":
-        return FloatField(label, validators=[Optional()])
+        return FloatField(label, validators=[needed], render_kw={"inputmode": "decimal"})
     if spec.kind == "choice":
         choices = list(item.choices)
         if item.value is not None and str(item.value) not in {value for value, _ in choices}:
@@ -57,9 +58,9 @@ def _wtf_field(item: Field):
             choices=[SelectChoice(value, text) for value, text in choices],
             validate_choice=False,
         )
-    validators = [Optional(), Length(max=LIMITS.get(spec.kind, 300))]
+    validators = [needed, Length(max=LIMITS.get(spec.kind, 300))]
     if spec.kind == "prose":
-        return TextAreaField(label, validators=validators)
+        return TextAreaField(label, validators=validators, render_kw={"rows": 3})
     return StringField(label, validators=validators)
 
 

@@ -41,13 +41,14 @@ def structured_edit(key: str):
         abort(400)
     if not isinstance(document, dict):
         abort(400)
-    fields = all_fields(groups(document))
+    # The preview page posts the document alone; the editor posts every field as well.
+    fields = all_fields(groups(document)) if request.form.get("values") == "1" else []
     form = structured_form(fields, posted=True)
     if not form.validate():
+        if not fields:
+            abort(400)  # only a forged or expired preview form gets here
         return _page(key, latest, document, form=form), 400
-    if request.form.get("values") == "1":
-        values = {item.name: form[item.name].data for item in fields}
-        structured.apply_values(document, fields, values)
+    structured.apply_values(document, fields, {item.name: form[item.name].data for item in fields})
     hidden = {
         "based_on": form.based_on.data,
         "note": form.note.data,
@@ -167,8 +168,9 @@ def _place(problems, text: str, fields, form) -> list[str]:
             message += f" How to fix: {problem.hint}."
         target = _field_at(marks, names, problem.line, problem.column)
         if target is None:
-            general.append(message)
-        else:
+            if message not in general:
+                general.append(message)
+        elif message not in form[target].errors:
             form[target].errors = [*form[target].errors, message]
     return general
 
