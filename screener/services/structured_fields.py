@@ -392,12 +392,12 @@ def groups(document: Any) -> list[Group]:
     return definition_groups(document)
 
 
-def all_fields(found: list[Group]) -> list[Field]:
-    """Every field, each knowing the fieldset it sits in."""
+def all_fields(found: list[Group], parent: str = "") -> list[Field]:
+    """Every field, each knowing the fieldset it sits in ("Question 3 (q3) › Option 2")."""
     result: list[Field] = []
     for group in found:
-        result += [
-            item if item.where else replace(item, where=group.legend) for item in group.fields
-        ]
-        result += all_fields(group.groups)
+        where = f"{parent} › {group.legend}" if parent else group.legend
+        result += [item if item.where else replace(item, where=where) for item in group.fields]
+        inner = group.legend if group.kind in ("item", "option_set", "scoring") else parent
+        result += all_fields(group.groups, inner)
     return result

@@ -62,11 +62,11 @@ def test_structured_edit_without_javascript(no_script_page, live_app, live_serve
     screenshot(page, "structured-editor-nojs")
 
     page.fill(Q1, NEW_Q1)
-    page.fill(OFTEN, "Frequently")
+    page.fill(OFTEN, "Usually")
     page.get_by_role("button", name="Preview unsaved changes").first.click()
     expect(page.get_by_text("Nothing is saved yet")).to_be_visible()
     expect(page.get_by_text(NEW_Q1)).to_be_visible()
-    expect(page.get_by_text("Frequently").first).to_be_visible()
+    expect(page.get_by_text("Usually").first).to_be_visible()
     screenshot(page, "structured-preview-nojs")
     page.get_by_role("button", name="Show at phone width").click()
     expect(page.locator(".phone-frame")).to_be_visible()
@@ -76,7 +76,7 @@ def test_structured_edit_without_javascript(no_script_page, live_app, live_serve
 
     page.get_by_role("button", name="Back to editing").click()
     expect(page.locator(Q1)).to_have_value(NEW_Q1)
-    expect(page.locator(OFTEN)).to_have_value("Frequently")
+    expect(page.locator(OFTEN)).to_have_value("Usually")
     page.fill("#note", "Plainer wording")
     page.get_by_role("button", name="Save as draft").last.click()
     # The ASRS's terms keep its wording unaltered: saving asks for a confirmation first.
@@ -104,10 +104,10 @@ def test_structured_edit_without_javascript(no_script_page, live_app, live_serve
     page.get_by_text("Answers: Adult ADHD Self-Report Scale").click()
     expect(page.get_by_role("cell", name=OLD_Q1 + ", once", exact=False)).to_be_visible()
     answers = page.locator("table").filter(has_text=OLD_Q1).inner_text()
-    assert "Often" in answers and "Frequently" not in answers and NEW_Q1 not in answers
+    assert "Often" in answers and "Usually" not in answers and NEW_Q1 not in answers
     words = pdf_words(page, f"{server}/clinician/screenings/{before}/pdf")
     assert "wrapping up the final details" in words and "finish the last details" not in words
-    assert "Frequently" not in words
+    assert "Usually" not in words
     screenshot(page, "structured-old-screening")
 
 
@@ -123,7 +123,7 @@ def test_structured_pages_are_accessible(request, live_app, live_server, viewpor
     page.get_by_role("button", name="Preview unsaved changes").first.click()
     expect(page.get_by_text("problem to fix")).to_be_visible()
     assert_accessible(page, "structured-problem")
-    page.fill(OFTEN, "Frequently")
+    page.fill(OFTEN, "Usually")
     page.get_by_role("button", name="Preview unsaved changes").first.click()
     expect(page.get_by_text(NEW_Q1)).to_be_visible()
     assert_accessible(page, "structured-preview")
