@@ -12,7 +12,7 @@ from screener.definitions.loading import load_definition_text
 from screener.extensions import db
 from screener.models import AuditEvent
 from screener.services import content, editing
-from tests.staff_pages import hidden, staff_client
+from tests.staff_pages import hidden, staff_client, textarea
 
 ASRS = "asrs-v1.1"
 RLS = "rls-irlssg"
@@ -247,3 +247,19 @@ def test_published_revisions_cannot_be_discarded(app):
             editing.discard(RLS, 1)
         db.session.rollback()
         assert content.live_version(RLS).revision == 1
+
+
+def test_yaml_problems_link_to_their_line_in_a_numbered_listing(app):
+    client = staff_client(app)
+    page = client.get(f"/staff/definitions/{RLS}/edit").get_data(as_text=True)
+    broken = textarea(page, "source").replace("kind: screen\n", "kind: screen\nkindd: screen\n")
+    response = client.post(
+        f"/staff/definitions/{RLS}/edit",
+        data={"csrf_token": hidden(page, "csrf_token"), "based_on": "1", "source": broken},
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    line = broken.splitlines().index("kindd: screen") + 1
+    assert f'<a href="#L{line}">Line {line}, column 1:</a>' in body
+    assert f'id="L{line}"' in body and "kindd: screen" in body
+    assert re.search(r"<title>Error: Edit rls-irlssg[^<]*</title>", body)

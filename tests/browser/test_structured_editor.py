@@ -147,3 +147,22 @@ def test_structured_pages_are_accessible(request, live_app, live_server, viewpor
     expect(page.get_by_text("was discarded")).to_be_visible()
     with live_app.app_context():
         assert editing.head(ASRS).revision == 1
+
+
+def test_a_yaml_problem_link_puts_the_cursor_on_its_line(desktop, live_app, live_server):
+    page = desktop
+    make_user(live_app, "editor@example.org", "staff")
+    sign_in(page, live_server, "editor@example.org")
+    page.goto(f"{live_server}/staff/definitions/{ASRS}/edit")
+    text = page.input_value("#source").replace("kind: screen\n", "kind: screen\nkindd: screen\n")
+    page.fill("#source", text)
+    page.get_by_role("button", name="Save as draft").click()
+    link = page.get_by_role("link", name="Line 12, column 1:")
+    expect(link).to_be_visible()
+    assert_accessible(page, "yaml-problem")
+    link.click()
+    selected = page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return e.id + ':' + e.value.slice(e.selectionStart, e.selectionEnd); }"
+    )
+    assert selected == "source:kindd: screen"
