@@ -263,3 +263,53 @@ def test_yaml_problems_link_to_their_line_in_a_numbered_listing(app):
     assert f'<a href="#L{line}">Line {line}, column 1:</a>' in body
     assert f'id="L{line}"' in body and "kindd: screen" in body
     assert re.search(r"<title>Error: Edit rls-irlssg[^<]*</title>", body)
+
+
+def test_hostile_text_in_a_field_is_shown_as_text(app):
+    hostile = '<script>alert("x")</script> {{7*7}}'
+    client = staff_client(app)
+    _, data = open_structured(client, RLS)
+    data["f-sections-0-items-0-text"] = hostile
+    for action in ("preview", "add_item:sections-0"):
+        data["new_type-sections-0"] = "yes_no"
+        page = press(client, RLS, data, action).get_data(as_text=True)
+        assert "<script>alert" not in page
+        assert "&lt;script&gt;alert" in page and "{{7*7}}" in page
+
+
+def test_the_second_of_two_structured_editors_is_refused_with_their_changes_kept(app):
+    first, second = staff_client(app, "one@example.org"), staff_client(app, "two@example.org")
+    _, mine = open_structured(first, RLS)
+    _, theirs = open_structured(second, RLS)
+    mine["f-title"] = "Restless legs, first edit"
+    assert press(first, RLS, mine, "save").status_code == 302
+    theirs["f-instructions"] = "Second person's instructions."
+    refused = press(second, RLS, theirs, "save")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Someone else saved this definition" in page
+    assert "Title: “Restless legs questions" in page and "Restless legs, first edit" in page
+    kept = form_of(page)
+    assert kept["f-instructions"] == "Second person's instructions."
+    assert kept["based_on"] == "2"
+    # Saving again now builds on revision 2 and keeps the second person's change only.
+    assert press(second, RLS, kept, "save").status_code == 302
+    with app.app_context():
+        row = editing.head(RLS)
+        assert row.revision == 3 and "Second person's instructions." in row.source_text
+
+
+def test_references_can_be_added_to_the_texts(app):
+    client = staff_client(app)
+    _, data = open_structured(client, "texts")
+    page = press(client, "texts", data, "add_reference:").get_data(as_text=True)
+    data = form_of(page)
+    new = next(n for n, v in data.items() if n.endswith("-id") and v.startswith("reference_"))
+    data[new] = "smith2025"
+    data[new.removesuffix("-id") + "-citation"] = "Smith J. Iron and sleep. J Sleep. 2025."
+    cites = next(n for n in data if n.endswith("-cites") and data[n])
+    data[cites] = data[cites] + ", smith2025"
+    assert press(client, "texts", data, "save").status_code == 302
+    with app.app_context():
+        text = editing.head("texts").source_text
+        assert "id: smith2025" in text and "smith2025]" in text

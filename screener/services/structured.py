@@ -166,6 +166,16 @@ def apply_action(document: Any, action: str, new_item_type: str | None = None) -
             raise ActionError("choose the kind of question to add")
         _node(document, (*path, "items")).append(new_item(document, new_item_type))
         return "Question added at the end of the page. Nothing is saved until you save the draft."
+    if verb == "add_reference" and not path:
+        references = _node(document, ("references",))
+        taken = {str(reference.get("id")) for reference in references}
+        number = len(references) + 1
+        while f"reference_{number}" in taken:
+            number += 1
+        references.append(
+            CommentedMap(id=f"reference_{number}", citation="Author A. Title. Journal. Year.")
+        )
+        return "Reference added at the end. Nothing is saved until you save the draft."
     if verb == "add_section" and not path:
         sections = _node(document, ("sections",))
         sections.append(

@@ -80,6 +80,7 @@ PARAGRAPH_FIELDS = (
     Spec("cites", "References cited", "words", hint="Reference ids separated by commas."),
 )
 REFERENCE_FIELDS = (
+    Spec("id", "Id", optional=False, hint="What paragraphs cite: lower-case letters, digits, _."),
     Spec("citation", "Citation", "prose", optional=False),
     Spec("url", "Web address", hint="Starts with https://."),
 )
@@ -375,12 +376,14 @@ def texts_groups(document: Any) -> list[Group]:
     references = document.get("references") or []
     for index, reference in enumerate(references):
         path = ("references", index)
+        name = f"Reference {reference.get('id')}"
         groups.append(
             Group(
-                f"Reference {reference.get('id')}",
+                name,
                 path,
                 "reference",
                 _fields(reference, path, REFERENCE_FIELDS),
+                actions=_move_actions(("references",), index, len(references), "reference", name),
             )
         )
     return groups

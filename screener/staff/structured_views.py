@@ -147,6 +147,7 @@ def _page(key, latest, document, hidden=None, *, form=None, problems=(), text=""
         general=general,
         item_types=ITEM_TYPES,
         is_texts=document.get("id") == "texts",
+        reference_ids=[str(ref.get("id")) for ref in document.get("references") or []],
         protected=protection.must_stay_unaltered(latest.source_text),
         **extra,
     )

@@ -147,6 +147,9 @@ def test_structured_pages_are_accessible(request, live_app, live_server, viewpor
     expect(page.get_by_text("was discarded")).to_be_visible()
     with live_app.app_context():
         assert editing.head(ASRS).revision == 1
+    page.goto(f"{live_server}/staff/definitions/texts/structured")
+    expect(page.get_by_role("button", name="Add a reference")).to_be_visible()
+    assert_accessible(page, "structured-texts")
 
 
 def test_a_yaml_problem_link_puts_the_cursor_on_its_line(desktop, live_app, live_server):
