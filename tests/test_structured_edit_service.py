@@ -215,3 +215,19 @@ def test_texts_fields_edit_paragraphs_and_a_wrong_citation_names_its_paragraph()
     with pytest.raises(DefinitionError) as caught:
         load_texts_text(new)
     assert f"the paragraph '{key}' cites 'nobody1999'" in str(caught.value)
+
+
+def test_scoring_blocks_in_lists_are_editable_and_their_changes_read_in_words():
+    old = source("iron-context")
+    label = ("scoring", "params", "flags", 0, "label")
+    means = ("scoring", "params", "flags", 0, "means")
+    document = round_trip.load(old)
+    kinds = {item.path: item.spec.kind for item in all_fields(groups(document))}
+    assert kinds[label] == "line" and kinds[means] == "words"
+    new = edited(old, {label: "Pregnant, or breastfeeding now"})
+    assert load_definition_text(new).scoring.params["flags"][0]["label"] == (
+        "Pregnant, or breastfeeding now"
+    )
+    assert [c.summary for c in describe(old, new)] == [
+        "Scoring flags › 1 › label: “Pregnant or breastfeeding” → “Pregnant, or breastfeeding now”"
+    ]

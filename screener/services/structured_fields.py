@@ -53,6 +53,15 @@ TYPE_FIELDS: dict[str, tuple[Spec, ...]] = {
         Spec("min", "Lowest number accepted", "number", optional=False),
         Spec("max", "Highest number accepted", "number", optional=False),
         Spec("integer", "Whole numbers only", "flag", default=True),
+        Spec("not_in_future", "A year, not after this one", "flag", default=False),
+    ),
+    "multiple_choice": (
+        Spec(
+            "exclusive",
+            "Answers that cannot be ticked with others",
+            "words",
+            hint="Stored values separated by commas, for example: none.",
+        ),
     ),
     "text": (Spec("max_length", "Longest answer (characters)", "integer"),),
     "yes_no": (Spec("unsure", "Offer “Not sure”", "flag", default=False),),
@@ -173,8 +182,13 @@ def _leaves(value: Any, base: Path, label: str) -> list[Field]:
                 child, (*base, key), f"{label} › {_human(key)}" if label else _human(key)
             )
         return found
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        found = []
+        for index, child in enumerate(value):
+            found += _leaves(child, (*base, index), f"{label} {index + 1}")
+        return found
     if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
-        return []  # a list of blocks: not edited here; the YAML view has it
+        return []  # a mixed list: not edited here; the YAML view has it
     if isinstance(value, bool):
         kind = "flag"
     elif isinstance(value, int):
@@ -335,23 +349,44 @@ def definition_groups(document: Any) -> list[Group]:
     return groups
 
 
+def _params(params: Any, base: Path) -> tuple[list[Field], list[Group]]:
+    """A rule's parameters: plain values as fields, each block of a list (a flag, a band)
+    as a fieldset of its own."""
+    fields: list[Field] = []
+    blocks: list[Group] = []
+    for key, value in params.items():
+        path = (*base, key)
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for index, child in enumerate(value):
+                name = child.get("label") or child.get("id") or ""
+                blocks.append(
+                    Group(
+                        f"{_human(key)} {index + 1}{': ' + str(name) if name else ''}",
+                        (*path, index),
+                        "report",
+                        _leaves(child, (*path, index), ""),
+                    )
+                )
+        else:
+            fields += _leaves(value, path, _human(key))
+    return fields, blocks
+
+
 def _scoring(scoring: Any) -> Group:
+    fields, blocks = _params(scoring.get("params") or {}, ("scoring", "params"))
     group = Group(
-        "Scoring",
-        ("scoring",),
-        "scoring",
-        _leaves(scoring.get("params") or {}, ("scoring", "params"), "Parameter"),
-        note=f"Rule: {scoring.get('rule')}.",
+        "Scoring", ("scoring",), "scoring", fields, blocks, note=f"Rule: {scoring.get('rule')}."
     )
     for index, report in enumerate(scoring.get("report") or []):
         path = ("scoring", "report", index)
+        fields, blocks = _params(report.get("params") or {}, (*path, "params"))
         group.groups.append(
             Group(
                 f"Also reported: {report.get('name')}",
                 path,
                 "report",
-                _fields(report, path, REPORT_FIELDS)
-                + _leaves(report.get("params") or {}, (*path, "params"), "Parameter"),
+                _fields(report, path, REPORT_FIELDS) + fields,
+                blocks,
                 note=f"Rule: {report.get('rule')}.",
             )
         )

@@ -109,10 +109,16 @@ def _value(subject: str, old, new, protected: bool = False) -> list[Change]:
 
 
 def _leaves(value, prefix: tuple = ()) -> dict[tuple, object]:
+    """Every value under ``value`` by its path; lists of blocks (flags, bands) by position."""
     if isinstance(value, dict):
         found: dict[tuple, object] = {}
         for key, child in value.items():
             found.update(_leaves(child, (*prefix, key)))
+        return found
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        found = {}
+        for index, child in enumerate(value, 1):
+            found.update(_leaves(child, (*prefix, index)))
         return found
     return {prefix: value}
 

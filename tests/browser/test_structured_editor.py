@@ -150,6 +150,9 @@ def test_structured_pages_are_accessible(request, live_app, live_server, viewpor
     page.goto(f"{live_server}/staff/definitions/texts/structured")
     expect(page.get_by_role("button", name="Add a reference")).to_be_visible()
     assert_accessible(page, "structured-texts")
+    page.goto(f"{live_server}/staff/definitions/iron-context/structured")
+    expect(page.get_by_role("group", name="Scoring")).to_be_visible()
+    assert_accessible(page, "structured-iron")
 
 
 def test_a_yaml_problem_link_puts_the_cursor_on_its_line(desktop, live_app, live_server):
