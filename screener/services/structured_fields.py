@@ -361,7 +361,8 @@ def _params(params: Any, base: Path) -> tuple[list[Field], list[Group]]:
                 name = child.get("label") or child.get("id") or ""
                 blocks.append(
                     Group(
-                        f"{_human(key)} {index + 1}{': ' + str(name) if name else ''}",
+                        f"{_human(key).removesuffix('s')} {index + 1}"
+                        + (f": {name}" if name else ""),
                         (*path, index),
                         "report",
                         _leaves(child, (*path, index), ""),
