@@ -313,3 +313,24 @@ def test_references_can_be_added_to_the_texts(app):
     with app.app_context():
         text = editing.head("texts").source_text
         assert "id: smith2025" in text and "smith2025]" in text
+
+
+@pytest.mark.parametrize(
+    "working",
+    [
+        "",
+        "- a list\n",
+        "id: rls-irlssg\nsections: 5\n",
+        "id: rls-irlssg\nsections: [1, 2]\n",
+        "id: rls-irlssg\nsections:\n  - items: {a: 1}\n",
+        "id: !!python/object/apply:os.system ['true']\n",
+    ],
+)
+def test_a_working_copy_of_the_wrong_shape_is_a_400(app, working):
+    client = staff_client(app)
+    _, data = open_structured(client, RLS)
+    for action in ("save", "preview"):
+        response = press(client, RLS, {**data, "working": working}, action)
+        assert response.status_code == 400, (working, action)
+    with app.app_context():
+        assert editing.head(RLS).revision == 1

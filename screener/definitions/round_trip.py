@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from ruamel.yaml import YAML
+from ruamel.yaml import YAML, YAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
@@ -23,7 +23,7 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
-from screener.definitions.yaml_source import parse
+from screener.definitions.yaml_source import SourceError, parse
 
 __all__ = ["CommentedMap", "CommentedSeq", "dump", "load", "styled"]
 
@@ -38,9 +38,15 @@ def _yaml() -> YAML:
 
 
 def load(text: str) -> Any:
-    """The document in ``text``; raises ``SourceError`` for anything the safe parser refuses."""
+    """The document in ``text``; raises ``SourceError`` for anything the safe parser refuses
+    (or, should it ever happen, that the round-trip parser cannot read after it)."""
     parse(text)
-    return _yaml().load(text)
+    try:
+        return _yaml().load(text)
+    except YAMLError as exc:
+        raise SourceError(
+            "this text cannot be edited field by field", hint="edit its YAML text instead"
+        ) from exc
 
 
 def dump(document: Any) -> str:

@@ -31,7 +31,11 @@ def structured_edit(key: str):
     """Edit the newest revision field by field; "Save as draft" stores a new revision."""
     latest = editing.head(key) or abort(404)
     if request.method == "GET":
-        document = round_trip.load(latest.source_text)
+        try:
+            document = round_trip.load(latest.source_text)
+        except SourceError as exc:
+            flash(f"{exc.message.capitalize()}: {exc.hint}.", "error")
+            return redirect(url_for("staff.edit", key=key))
         hidden = {"based_on": str(latest.revision), "note": "", "confirm_protected": False}
         return _page(key, latest, document, hidden)
     try:
@@ -41,14 +45,21 @@ def structured_edit(key: str):
         abort(400)
     if not isinstance(document, dict):
         abort(400)
-    # The preview page posts the document alone; the editor posts every field as well.
-    fields = all_fields(groups(document)) if request.form.get("values") == "1" else []
+    try:
+        # The preview page posts the document alone; the editor posts every field as well.
+        fields = all_fields(groups(document)) if request.form.get("values") == "1" else []
+    except (AttributeError, TypeError, KeyError):
+        abort(400)  # a document of the wrong shape: not one this editor sent
     form = structured_form(fields, posted=True)
     if not form.validate():
         if not fields:
             abort(400)  # only a forged or expired preview form gets here
         return _page(key, latest, document, form=form), 400
-    structured.apply_values(document, fields, {item.name: form[item.name].data for item in fields})
+    try:
+        values = {item.name: form[item.name].data for item in fields}
+        structured.apply_values(document, fields, values)
+    except structured.ActionError:
+        abort(400)
     hidden = {
         "based_on": form.based_on.data,
         "note": form.note.data,
