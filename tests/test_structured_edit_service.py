@@ -10,7 +10,8 @@ from screener.definitions import round_trip
 from screener.definitions.loading import DefinitionError, load_definition_text, load_texts_text
 from screener.definitions.yaml_source import parse
 from screener.services import protection, structured
-from screener.services.structured_fields import all_fields, field_name, groups
+from screener.services.structured_fields import field_name
+from screener.services.structured_layout import all_fields, groups
 from screener.services.version_diff import describe
 from screener.staff.structured_forms import _initial
 

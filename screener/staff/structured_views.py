@@ -17,7 +17,8 @@ from screener.definitions.yaml_source import SourceError, parse
 from screener.edge import parse_id
 from screener.extensions import db
 from screener.services import editing, protection, structured
-from screener.services.structured_fields import ITEM_TYPES, all_fields, groups
+from screener.services.structured_fields import ITEM_TYPES
+from screener.services.structured_layout import all_fields, groups
 from screener.services.version_diff import describe
 from screener.staff import blueprint
 from screener.staff.preview import pages_from_text
