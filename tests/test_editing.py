@@ -23,6 +23,11 @@ OLD_Q1 = "How often do you have trouble wrapping up the final details of a proje
 NEW_Q1 = "How often do you find it hard to finish the last details of a project"
 
 
+def save_confirmed(*args, **kwargs):
+    """Save an edit of the ASRS, whose terms keep its wording unaltered, as confirmed."""
+    return editing.save_draft(*args, confirm_protected=True, **kwargs)
+
+
 def reworded(text: str) -> str:
     assert OLD_Q1 in text
     return text.replace(OLD_Q1, NEW_Q1)
@@ -37,7 +42,7 @@ def stricter(text: str) -> str:
 def test_saving_stores_a_draft_that_new_screenings_do_not_use(app):
     with app.app_context():
         live = content.live_version(ASRS)
-        draft = editing.save_draft(
+        draft = save_confirmed(
             ASRS, reworded(live.source_text), based_on=live.revision, note="plainer q1"
         )
         db.session.commit()
@@ -54,11 +59,11 @@ def test_the_second_of_two_concurrent_edits_is_refused_and_nothing_is_lost(app):
     with app.app_context():
         live = content.live_version(ASRS)
         opened_by_both = live.revision
-        first = editing.save_draft(ASRS, reworded(live.source_text), based_on=opened_by_both)
+        first = save_confirmed(ASRS, reworded(live.source_text), based_on=opened_by_both)
         db.session.commit()
         second_text = stricter(live.source_text)
         with pytest.raises(EditConflict) as conflict:
-            editing.save_draft(ASRS, second_text, based_on=opened_by_both)
+            save_confirmed(ASRS, second_text, based_on=opened_by_both)
         db.session.rollback()
         assert conflict.value.latest.revision == first.revision
         stored = db.session.scalars(
@@ -67,9 +72,7 @@ def test_the_second_of_two_concurrent_edits_is_refused_and_nothing_is_lost(app):
         assert second_text not in stored
         assert editing.head(ASRS).source_text == reworded(live.source_text)
         # Having seen the newer revision, the second editor may save on top of it.
-        merged = editing.save_draft(
-            ASRS, stricter(reworded(live.source_text)), based_on=first.revision
-        )
+        merged = save_confirmed(ASRS, stricter(reworded(live.source_text)), based_on=first.revision)
         assert merged.revision == first.revision + 1
 
 
@@ -90,7 +93,7 @@ def test_a_revision_stored_by_any_other_path_counts_as_a_newer_edit(app):
         )
         db.session.flush()
         with pytest.raises(EditConflict):
-            editing.save_draft(ASRS, reworded(live.source_text), based_on=live.revision)
+            save_confirmed(ASRS, reworded(live.source_text), based_on=live.revision)
         db.session.rollback()
 
 
@@ -98,15 +101,15 @@ def test_saving_the_same_text_again_stores_nothing(app):
     with app.app_context():
         live = content.live_version(ASRS)
         with pytest.raises(NoChange):
-            editing.save_draft(ASRS, live.source_text.replace("\n", "\r\n"), based_on=live.revision)
+            save_confirmed(ASRS, live.source_text.replace("\n", "\r\n"), based_on=live.revision)
 
 
 def test_restoring_an_earlier_wording_is_a_new_revision(app):
     with app.app_context():
         live = content.live_version(ASRS)
-        changed = editing.save_draft(ASRS, reworded(live.source_text), based_on=live.revision)
+        changed = save_confirmed(ASRS, reworded(live.source_text), based_on=live.revision)
         editing.publish(ASRS, changed.revision)
-        restored = editing.save_draft(ASRS, live.source_text, based_on=changed.revision)
+        restored = save_confirmed(ASRS, live.source_text, based_on=changed.revision)
         editing.publish(ASRS, restored.revision)
         db.session.commit()
         assert content.live_version(ASRS).id == restored.id
@@ -122,7 +125,7 @@ def test_publish_makes_new_screenings_use_it_while_old_ones_keep_their_wording_a
         assert screenings.submit(old)
         db.session.commit()
 
-        draft = editing.save_draft(
+        draft = save_confirmed(
             ASRS, stricter(reworded(old_version.source_text)), based_on=old_version.revision
         )
         published = editing.publish(ASRS, draft.revision)
@@ -188,7 +191,7 @@ def test_the_database_refuses_to_change_or_delete_a_stored_version(app, statemen
 def test_the_database_allows_publishing_a_draft_and_forgetting_its_author(app):
     with app.app_context():
         live = content.live_version(ASRS)
-        draft = editing.save_draft(ASRS, reworded(live.source_text), based_on=live.revision)
+        draft = save_confirmed(ASRS, reworded(live.source_text), based_on=live.revision)
         db.session.commit()
         draft_id = draft.id
         db.session.execute(
@@ -208,10 +211,8 @@ def test_the_database_allows_publishing_a_draft_and_forgetting_its_author(app):
 def test_publish_refuses_twice_and_refuses_revisions_older_than_the_live_one(app):
     with app.app_context():
         live = content.live_version(ASRS)
-        older = editing.save_draft(ASRS, reworded(live.source_text), based_on=live.revision)
-        newer = editing.save_draft(
-            ASRS, stricter(reworded(live.source_text)), based_on=older.revision
-        )
+        older = save_confirmed(ASRS, reworded(live.source_text), based_on=live.revision)
+        newer = save_confirmed(ASRS, stricter(reworded(live.source_text)), based_on=older.revision)
         editing.publish(ASRS, newer.revision)
         with pytest.raises(EditError, match="already published"):
             editing.publish(ASRS, newer.revision)
@@ -226,7 +227,7 @@ def test_the_id_in_the_text_must_match_the_definition_edited(app):
         live = content.live_version(ASRS)
         hijack = live.source_text.replace("id: asrs-v1.1", "id: rls-irlssg")
         with pytest.raises(DefinitionError) as error:
-            editing.save_draft(ASRS, hijack, based_on=live.revision)
+            save_confirmed(ASRS, hijack, based_on=live.revision)
         problem = error.value.problems[0]
         assert "rls-irlssg" in problem.message and problem.line == 7
         texts = content.live_version("texts")
@@ -273,7 +274,7 @@ def test_hostile_yaml_is_refused_with_a_line_and_nothing_stored(app, name):
         before = db.session.scalars(select(ContentVersion.id)).all()
         live = content.live_version(ASRS)
         with pytest.raises(DefinitionError) as error:
-            editing.save_draft(ASRS, raw, based_on=live.revision)
+            save_confirmed(ASRS, raw, based_on=live.revision)
         with pytest.raises(DefinitionError):
             editing.save_draft(None, raw, based_on=0)
         db.session.rollback()
@@ -316,7 +317,7 @@ def test_two_saves_racing_past_the_check_store_one_revision(app, backend):
     def save(name: str, text: str) -> None:
         with app.app_context():
             try:
-                editing.save_draft(ASRS, text, based_on=based_on)
+                save_confirmed(ASRS, text, based_on=based_on)
                 db.session.commit()
                 outcomes[name] = "saved"
             except EditConflict:

@@ -37,6 +37,8 @@ def upload(client, raw: bytes, name: str, csrf: str, based_on: str, url: str = E
             "based_on": based_on,
             "source": "",
             "upload": (io.BytesIO(raw), name),
+            # The ASRS's terms keep its wording unaltered: these uploads mean to change it.
+            "confirm_protected": "y",
         },
         content_type="multipart/form-data",
     )
@@ -75,6 +77,7 @@ def test_edit_preview_and_publish_make_the_new_wording_live(app):
             "based_on": based_on,
             "source": source.replace(OLD_Q1, NEW_Q1),
             "note": "plainer q1",
+            "confirm_protected": "y",
         },
     )
     assert response.status_code == 302
@@ -96,7 +99,8 @@ def test_edit_preview_and_publish_make_the_new_wording_live(app):
     with app.app_context():
         assert content.live_version(ASRS).revision == 2
         actions = db.session.scalars(select(AuditEvent.action)).all()
-        assert "definition.save" in actions and "definition.publish" in actions
+        # The ASRS's terms keep its wording unaltered, so the confirmed edit is audited as such.
+        assert "definition.save_protected_change" in actions and "definition.publish" in actions
     again = client.post(
         f"/staff/definitions/{ASRS}/2/publish",
         data={"csrf_token": hidden(revision, "csrf_token")},
@@ -112,7 +116,12 @@ def test_the_second_of_two_editors_is_refused_and_keeps_their_text(app):
     assert based_1 == based_2
     saved = first.post(
         EDIT,
-        data={"csrf_token": csrf_1, "based_on": based_1, "source": source.replace(OLD_Q1, NEW_Q1)},
+        data={
+            "csrf_token": csrf_1,
+            "based_on": based_1,
+            "source": source.replace(OLD_Q1, NEW_Q1),
+            "confirm_protected": "y",
+        },
     )
     assert saved.status_code == 302
     theirs = source.replace("Very Often", "Very often indeed")
@@ -220,7 +229,7 @@ def test_script_in_a_label_is_shown_as_text_everywhere(app):
         text = live.source_text.replace(f'"{OLD_Q1}', f"'{hostile} {OLD_Q1}").replace(
             'have been done?"', "have been done?'", 1
         )
-        editing.save_draft(ASRS, text, based_on=live.revision)
+        editing.save_draft(ASRS, text, based_on=live.revision, confirm_protected=True)
         db.session.commit()
     client = staff_client(app)
     for path in (
@@ -251,7 +260,7 @@ def test_every_state_change_needs_a_csrf_token(app):
     )
     assert len(stored_texts(app)) == 1
     with app.app_context():
-        draft = editing.save_draft(ASRS, changed, based_on=1)
+        draft = editing.save_draft(ASRS, changed, based_on=1, confirm_protected=True)
         db.session.commit()
         number = draft.revision
     assert client.post(f"/staff/definitions/{ASRS}/{number}/publish").status_code == 400
@@ -301,7 +310,12 @@ def test_old_screenings_print_the_old_wording_after_a_published_edit(app):
     csrf, based_on, source = open_editor(client)
     saved = client.post(
         EDIT,
-        data={"csrf_token": csrf, "based_on": based_on, "source": source.replace(OLD_Q1, NEW_Q1)},
+        data={
+            "csrf_token": csrf,
+            "based_on": based_on,
+            "source": source.replace(OLD_Q1, NEW_Q1),
+            "confirm_protected": "y",
+        },
     )
     revision = client.get(saved.headers["Location"]).get_data(as_text=True)
     published = client.post(

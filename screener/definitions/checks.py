@@ -307,8 +307,8 @@ def check_texts(texts: TextsDocument) -> list[Problem]:
                 problems.append(
                     (
                         ("paragraphs", key, "cites", index),
-                        f"there is no reference {ref_id!r}",
-                        "add it under references or correct the id",
+                        f"the paragraph {key!r} cites {ref_id!r}, which is not a reference",
+                        "add it under references or use one of: " + ", ".join(ids),
                     )
                 )
     return problems

@@ -22,7 +22,8 @@ class ContentVersion(db.Model):
     Screenings point at these rows, so a later edit of a file creates a new row and
     leaves every past screening, and its PDF, as it was. A row with ``published_at``
     NULL is a draft: saved and previewable, but not offered to new screenings. The
-    only change ever made to a stored row is setting ``published_at`` once. The ORM
+    only changes ever made to a stored row are setting ``published_at`` once, or
+    ``discarded_at`` once on a draft nobody published. The ORM
     hook below refuses anything else, and database triggers (migration 0005) refuse it
     for any other path too.
 
@@ -56,6 +57,8 @@ class ContentVersion(db.Model):
     based_on_revision: Mapped[int | None]
     # What the staff member says they changed, shown in the version list.
     note: Mapped[str | None] = mapped_column(String(300))
+    # Set once when staff discard an unpublished draft; the row itself is kept.
+    discarded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def label(self) -> str:
@@ -74,6 +77,12 @@ def _refuse_changes(mapper, _connection, target: ContentVersion) -> None:
         if not history.has_changes():
             continue
         if attribute.key == "published_at" and all(old is None for old in history.deleted):
+            continue
+        if (
+            attribute.key == "discarded_at"
+            and target.published_at is None
+            and all(old is None for old in history.deleted)
+        ):
             continue
         raise ImmutableVersionError(
             f"{target.label} is stored and cannot be changed ({attribute.key}); "

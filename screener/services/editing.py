@@ -30,7 +30,8 @@ from screener.definitions.schema import Definition, TextsDocument
 from screener.definitions.yaml_source import SourceError, parse
 from screener.extensions import db
 from screener.models import ContentVersion
-from screener.services import content
+from screener.services import content, protection
+from screener.services.version_diff import Change
 
 TEXTS_TITLE = "Explanatory texts and references"
 
@@ -52,6 +53,17 @@ class EditConflict(EditError):
 
 class NoChange(EditError):
     """The text is exactly the newest revision's: nothing to save."""
+
+
+class NeedsConfirmation(EditError):
+    """The edit changes an instrument that must stay unaltered; nothing was saved."""
+
+    def __init__(self, changes: list[Change]) -> None:
+        super().__init__(
+            "this changes the wording, options or scoring of an instrument whose terms "
+            "say it must stay unaltered; confirm that you mean to"
+        )
+        self.changes = changes
 
 
 @dataclass(frozen=True)
@@ -178,10 +190,10 @@ def revision(key: str, number: int) -> ContentVersion | None:
 
 
 def head(key: str) -> ContentVersion | None:
-    """The newest revision, published or not: what the editor starts from."""
+    """The newest revision not discarded, published or not: what the editor starts from."""
     return db.session.scalar(
         select(ContentVersion)
-        .where(ContentVersion.key == key)
+        .where(ContentVersion.key == key, ContentVersion.discarded_at.is_(None))
         .order_by(ContentVersion.revision.desc())
         .limit(1)
     )
@@ -191,7 +203,9 @@ def overview() -> list[Entry]:
     """Every definition and the texts, with the live and the newest revision."""
     rows = list(
         db.session.scalars(
-            select(ContentVersion).order_by(ContentVersion.key, ContentVersion.revision.desc())
+            select(ContentVersion)
+            .where(ContentVersion.discarded_at.is_(None))
+            .order_by(ContentVersion.key, ContentVersion.revision.desc())
         )
     )
     entries: list[Entry] = []
@@ -227,13 +241,15 @@ def save_draft(
     based_on: int,
     user_id: int | None = None,
     note: str | None = None,
+    confirm_protected: bool = False,
 ) -> ContentVersion:
     """Store ``raw`` as a new draft revision of ``key`` (a new definition when ``key`` is None).
 
     ``based_on`` is the newest revision the editor showed (0 for a new definition).
     Raises DefinitionError for invalid text, EditConflict when a newer revision has
-    been saved meanwhile, NoChange when the text equals the newest revision. Nothing
-    is stored in any of those cases.
+    been saved meanwhile, NoChange when the text equals the newest revision, and
+    NeedsConfirmation when it alters an instrument that must stay unaltered and
+    ``confirm_protected`` is not set. Nothing is stored in any of those cases.
     """
     raw = normalise(raw)
     adding = key is None
@@ -250,11 +266,16 @@ def save_draft(
     text = raw.decode("utf-8")
     if latest is not None and latest.source_text == text:
         raise NoChange(f"this text is the same as revision {latest.revision}; nothing was saved")
+    if latest is not None and not confirm_protected:
+        changes = protection.protected_changes(latest.source_text, text)
+        if changes:
+            raise NeedsConfirmation(changes)
     row = ContentVersion(
         kind=kind_of(key),
         key=key,
         version=document.version,
-        revision=based_on + 1,
+        # Discarded drafts keep their numbers, so the next number follows all of them.
+        revision=_last_number(key) + 1,
         title=TEXTS_TITLE if isinstance(document, TextsDocument) else document.title,
         sha256=hashlib.sha256(raw).hexdigest(),
         source_text=text,
@@ -273,6 +294,18 @@ def save_draft(
     return row
 
 
+def _last_number(key: str) -> int:
+    return (
+        db.session.scalar(
+            select(ContentVersion.revision)
+            .where(ContentVersion.key == key)
+            .order_by(ContentVersion.revision.desc())
+            .limit(1)
+        )
+        or 0
+    )
+
+
 def publish(key: str, number: int) -> ContentVersion:
     """Make draft revision ``number`` live for screenings started from now on.
 
@@ -286,6 +319,8 @@ def publish(key: str, number: int) -> ContentVersion:
         raise LookupError(f"{key} has no revision {number}")
     if row.published_at is not None:
         raise EditError(f"revision {number} is already published")
+    if row.discarded_at is not None:
+        raise EditError(f"revision {number} was discarded; it cannot be published")
     current = content.live_version(key)
     if current is not None and current.revision > number:
         raise EditError(
@@ -294,11 +329,44 @@ def publish(key: str, number: int) -> ContentVersion:
         )
     changed = db.session.execute(
         update(ContentVersion)
-        .where(ContentVersion.id == row.id, ContentVersion.published_at.is_(None))
+        .where(
+            ContentVersion.id == row.id,
+            ContentVersion.published_at.is_(None),
+            ContentVersion.discarded_at.is_(None),
+        )
         .values(published_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
         raise EditError(f"revision {number} is already published")
+    db.session.refresh(row)
+    return row
+
+
+def discard(key: str, number: int) -> ContentVersion:
+    """Set draft revision ``number`` aside: it leaves the list, the editor and publishing.
+
+    The row is kept (stored revisions are never deleted); only a draft that was never
+    published can be discarded, and only once. Raises LookupError for an unknown
+    revision and EditError for one that cannot be discarded.
+    """
+    begin_write()
+    row = revision(key, number)
+    if row is None:
+        raise LookupError(f"{key} has no revision {number}")
+    if row.published_at is not None:
+        raise EditError(f"revision {number} is published; only drafts can be discarded")
+    changed = db.session.execute(
+        update(ContentVersion)
+        .where(
+            ContentVersion.id == row.id,
+            ContentVersion.published_at.is_(None),
+            ContentVersion.discarded_at.is_(None),
+        )
+        .values(discarded_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        raise EditError(f"revision {number} was already discarded")
     db.session.refresh(row)
     return row

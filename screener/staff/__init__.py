@@ -19,8 +19,18 @@ protect(admin_blueprint, "admin")
 
 from screener.staff import (  # noqa: E402  (the views attach themselves to the blueprints)
     definition_views,
+    draft_views,
     erasure_views,
     settings_views,
+    structured_views,
 )
 
-__all__ = ["admin_blueprint", "blueprint", "definition_views", "erasure_views", "settings_views"]
+__all__ = [
+    "admin_blueprint",
+    "blueprint",
+    "definition_views",
+    "draft_views",
+    "erasure_views",
+    "settings_views",
+    "structured_views",
+]

@@ -13,8 +13,8 @@ from screener import audit
 from screener.definitions.loading import DefinitionError
 from screener.definitions.yaml_source import MAX_BYTES
 from screener.extensions import db
-from screener.services import content, editing
-from screener.services.version_diff import counts, diff_lines
+from screener.services import content, editing, protection
+from screener.services.version_diff import counts, describe, diff_lines
 from screener.staff import blueprint
 from screener.staff.forms import DefinitionForm, PublishForm
 from screener.staff.preview import preview_pages
@@ -74,8 +74,16 @@ def _save(form: DefinitionForm, key: str | None, latest):
     form.source.data = raw.decode("utf-8", "replace")  # an upload is shown back in the editor
     try:
         row = editing.save_draft(
-            key, raw, based_on=based_on, user_id=current_user.id, note=form.note.data
+            key,
+            raw,
+            based_on=based_on,
+            user_id=current_user.id,
+            note=form.note.data,
+            confirm_protected=form.confirm_protected.data,
         )
+    except editing.NeedsConfirmation as exc:
+        db.session.rollback()
+        return render_template("staff/edit.html", confirm=exc.changes, **page), 409
     except DefinitionError as exc:
         db.session.rollback()
         problems = located(exc.problems, form.source.data)
@@ -103,8 +111,10 @@ def _save(form: DefinitionForm, key: str | None, latest):
         form.source.errors = [*form.source.errors, str(exc).capitalize() + "."]
         return render_template("staff/edit.html", **page), 409
     reference = f"{row.key} rev {row.revision}"
+    base = editing.revision(row.key, based_on) if based_on else None
+    action, detail = protection.audit_entry(base and base.source_text, row.source_text, row.note)
     db.session.commit()
-    audit.record("definition.save", reference=reference, detail=row.note)
+    audit.record(action, reference=reference, detail=detail)
     flash(f"Saved as draft revision {row.revision}. Preview it, then publish it.", "success")
     return redirect(url_for("staff.revision", key=row.key, number=row.revision))
 
@@ -196,6 +206,8 @@ def diff(key: str):
         lines=lines,
         counts=counts(lines),
         rows=rows,
+        changes=describe(old.source_text, new.source_text),
+        protected=protection.must_stay_unaltered(old.source_text),
     )
 
 

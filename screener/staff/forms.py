@@ -41,6 +41,10 @@ class DefinitionForm(FlaskForm):
     )
     note = StringField("What did you change? (optional)", validators=[Length(max=300)])
     based_on = HiddenField()
+    confirm_protected = BooleanField(
+        "I confirm that this changes the wording, options or scoring of an instrument "
+        "whose terms say it must stay unaltered."
+    )
 
     def based_on_revision(self) -> int | None:
         return parse_id(self.based_on.data)
@@ -48,6 +52,13 @@ class DefinitionForm(FlaskForm):
 
 class PublishForm(FlaskForm):
     """A button: publishing changes what new screenings use, so it is a POST."""
+
+
+class DiscardForm(FlaskForm):
+    confirm = BooleanField(
+        "I understand that this draft will no longer be listed, edited or published.",
+        validators=[InputRequired("Tick the box to confirm.")],
+    )
 
 
 class FindScreeningForm(FlaskForm):

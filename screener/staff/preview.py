@@ -13,8 +13,9 @@ from typing import Any
 from screener.definitions.loading import load_definition_text, load_texts_text
 from screener.definitions.schema import Definition, TextsDocument
 from screener.models import ContentVersion
-from screener.patient.presenters import condition_text
+from screener.patient.presenters import compact, condition_text, first_number
 from screener.patient.questions import macro_for
+from screener.services.editing import check_text
 
 
 @dataclass(frozen=True)
@@ -31,15 +32,18 @@ class PreviewPage:
         """The same question data the patient step page renders (empty, no errors)."""
         if self.section is None:
             return []
+        start = first_number(self.definition, self.section)
         return [
             {
+                "number": number,
+                "compact": compact(item),
                 "item": item,
                 "value": None,
                 "macro": macro_for(item),
                 "error": None,
                 "condition": condition_text(self.definition, item),
             }
-            for item in self.section.items
+            for number, item in enumerate(self.section.items, start=start)
         ]
 
 
@@ -57,4 +61,23 @@ def preview_pages(row: ContentVersion) -> list[PreviewPage]:
             show_instructions=index == 0,
         )
         for index, section in enumerate(definition.sections)
+    ]
+
+
+def pages_from_text(text: str, key: str) -> list[PreviewPage]:
+    """The pages of text that is not stored yet, checked exactly as a save would check it.
+
+    Raises DefinitionError when the text could not be saved either.
+    """
+    document = check_text(text, key, "your changes")
+    if isinstance(document, TextsDocument):
+        return [PreviewPage(title="Explanatory texts and references", texts=document)]
+    return [
+        PreviewPage(
+            title=section.title,
+            definition=document,
+            section=section,
+            show_instructions=index == 0,
+        )
+        for index, section in enumerate(document.sections)
     ]

@@ -54,6 +54,13 @@ def test_staff_edit_preview_publish_in_a_browser(request, viewport):
     page.fill("#source", page.input_value("#source").replace(OLD_Q1, NEW_Q1))
     page.fill("#note", "Plainer wording")
     page.get_by_role("button", name="Save as draft").click()
+    # The ASRS's terms keep its wording unaltered: the change needs a confirmation.
+    expect(
+        page.get_by_role("heading", name="Confirm changes to a validated instrument")
+    ).to_be_visible()
+    assert_accessible(page, "edit-confirm")
+    page.get_by_label("I confirm that this changes the wording").check()
+    page.get_by_role("button", name="Save as draft").click()
     expect(page.get_by_role("heading", name="Publish this draft")).to_be_visible()
     assert_accessible(page, "revision")
     page.get_by_role("link", name="Preview as a patient sees it").click()
