@@ -83,21 +83,20 @@ def test_changed_values_land_in_the_right_places_and_nothing_else_moves():
 
 def test_blocks_of_a_newer_format_are_editable_when_present_and_kept_when_not_edited():
     text = source("iron-context").replace(
-        "format_version: 1\n",
-        "format_version: 1\n"
-        "# Landing page\n"
-        "offer: {label: Iron questions, order: 3, default: true}\n"
+        "format_version: 2\n",
+        "format_version: 2\n"
         "outcomes:\n"
         "  consistent:\n"
         "    patient: Your answers fit.\n"
-        "    clinician: Consistent.\n"
+        "    report: Consistent.\n"
         "future_key: [kept, as, is]\n",
     )
+    assert "future_key" in text
     document = round_trip.load(text)
     legends = [group.legend for group in groups(document)]
     assert "Offering on the landing page" in legends and "Outcome wording" in legends
     kinds = {item.path: item.spec.kind for item in all_fields(groups(document))}
-    assert kinds[("offer", "order")] == "integer" and kinds[("offer", "default")] == "flag"
+    assert kinds[("offer", "order")] == "integer" and kinds[("offer", "label")] == "line"
     assert kinds[("outcomes", "consistent", "patient")] == "line"
     new = edited(
         text,
@@ -105,7 +104,7 @@ def test_blocks_of_a_newer_format_are_editable_when_present_and_kept_when_not_ed
     )
     data = parse(new).data
     assert data["outcomes"]["consistent"]["patient"] == "Your answers fit this pattern."
-    assert data["offer"] == {"label": "Iron questions", "order": 3, "default": True}
+    assert data["offer"]["order"] == 30 and data["offer"]["label"].startswith("Also answer")
     assert data["future_key"] == ["kept", "as", "is"]
     assert "# Landing page" in new
 

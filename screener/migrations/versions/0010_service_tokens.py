@@ -4,7 +4,7 @@ Tokens other systems use to call /api/v1: stored hashed, with scopes, an expiry,
 time of last use, and revoked rather than deleted so the audit trail can name them.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 11:30:00
 
 """
@@ -16,7 +16,7 @@ import screener.database
 
 # revision identifiers, used by Alembic.
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
