@@ -106,7 +106,7 @@ def test_blocks_of_a_newer_format_are_editable_when_present_and_kept_when_not_ed
     assert data["outcomes"]["consistent"]["patient"] == "Your answers fit this pattern."
     assert data["offer"]["order"] == 30 and data["offer"]["label"].startswith("Also answer")
     assert data["future_key"] == ["kept", "as", "is"]
-    assert "# Landing page" in new
+    assert "# How the landing page offers these questions." in new  # comments are kept
 
 
 def _apply(text: str, action: str, kind: str | None = None) -> tuple[str, dict]:
