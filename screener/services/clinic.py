@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from screener.clinic_time import DATE_ORDERS, check_zone
 from screener.database import begin_write, utcnow
 from screener.extensions import db
 from screener.models import ClinicSettings
@@ -27,6 +28,7 @@ def ensure_settings() -> ClinicSettings:
             urgent_help=check_urgent_help(config.get("CLINIC_URGENT_HELP", "")),
             retention_days=config["RETENTION_DAYS"],
             screenings_per_address=config["SCREENINGS_PER_ADDRESS"],
+            timezone=config.get("TIMEZONE") or None,
             providers=[],
         )
         db.session.add(settings)
@@ -71,6 +73,19 @@ def current() -> dict:
         "draft_retention_days": row.draft_retention_days,
         "providers": list(row.providers or []),
     }
+
+
+_CLOCK = select(ClinicSettings.timezone, ClinicSettings.date_order).where(ClinicSettings.id == 1)
+
+
+def clock_settings() -> tuple[str | None, str | None]:
+    """The clinic's time zone and date order as stored; (None, None) before ``init``.
+
+    Two short columns by a prebuilt query: ``screener.clinic_time`` calls this once per
+    request that shows a time. A zone of None means the configured ``SCREENER_TIMEZONE``.
+    """
+    row = db.session.connection().execute(_CLOCK).first()
+    return (row.timezone, row.date_order) if row is not None else (None, None)
 
 
 SCREENINGS_WINDOW = "10 minutes"
@@ -138,6 +153,14 @@ def check_urgent_help(wording: str) -> str:
     return wording
 
 
+def check_time_zone(name: str) -> str:
+    """A time zone name the server knows ("Europe/Berlin"), else SettingsError."""
+    try:
+        return check_zone(name)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 def update_settings(
     *,
     name: str,
@@ -148,6 +171,8 @@ def update_settings(
     screenings_per_address: int,
     providers: list[dict],
     lock_version: int,
+    timezone: str,
+    date_order: str,
 ) -> tuple[ClinicSettings, list[str]]:
     """Save the settings if nobody else saved them since ``lock_version`` was read.
 
@@ -165,6 +190,9 @@ def update_settings(
         )
     if not name.strip():
         raise SettingsError("enter the clinic's name")
+    timezone = check_time_zone(timezone)
+    if date_order not in DATE_ORDERS:
+        raise SettingsError("choose how dates are written")
     begin_write()
     before = ensure_settings()
     db.session.flush()
@@ -176,6 +204,8 @@ def update_settings(
         "draft_retention_days": draft_retention_days,
         "screenings_per_address": screenings_per_address,
         "providers": clean,
+        "timezone": timezone,
+        "date_order": date_order,
     }
     fields = [field for field, value in values.items() if getattr(before, field) != value]
     changed = db.session.execute(

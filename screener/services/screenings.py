@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 
-from screener import codes, urgent_help
+from screener import clinic_time, codes, urgent_help
+from screener.clinic_time import Clock
 from screener.database import utcnow
 from screener.definitions.catalog import TEXTS_KEY
 from screener.definitions.schema import Definition, Section, TextsDocument
@@ -76,6 +77,8 @@ class Summary:
     interpretation: Interpretation
     texts: TextsDocument
     texts_revision: int
+    # How dates read: the clinic's current zone and order, also for older screenings.
+    clock: Clock
 
 
 def start(keys: Sequence[str]) -> tuple[Screening, str]:
@@ -462,6 +465,7 @@ def summary(screening: Screening) -> Summary:
         created_at=screening.created_at,
         submitted_at=screening.submitted_at,
         clinic=clinic_data,
+        clock=clinic_time.current(),
         instruments=tuple(
             InstrumentSummary(
                 p.key,

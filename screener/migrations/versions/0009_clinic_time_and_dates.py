@@ -1,0 +1,37 @@
+"""clinic time zone and date order
+
+Times and dates on the portal pages and in the PDF follow the clinic's own time zone
+and date order, which staff now set on the settings page. Existing rows keep no zone
+(NULL), which means the configured SCREENER_TIMEZONE they used so far, and read dates
+day-month-year as the PDF did.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-01 11:40:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("clinic_settings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("timezone", sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column("date_order", sa.String(length=8), server_default="dmy", nullable=False)
+        )
+        batch_op.create_check_constraint("date_order_known", "date_order IN ('dmy', 'mdy', 'iso')")
+
+
+def downgrade():
+    with op.batch_alter_table("clinic_settings", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_clinic_settings_date_order_known"), type_="check")
+        batch_op.drop_column("date_order")
+        batch_op.drop_column("timezone")
