@@ -36,6 +36,38 @@ def ensure_settings() -> ClinicSettings:
     return settings
 
 
+DEMO_NAME = "Demo clinic"
+NAME_MAX = 200
+
+
+def name_at_init(given: str | None, *, demo: bool, required: bool) -> str:
+    """Settle the clinic's name at ``screener init``; return the name kept.
+
+    ``given`` (``--clinic-name``) replaces the stored name; otherwise the stored one
+    (first from ``SCREENER_CLINIC_NAME``) stays. A demo without a name is called
+    DEMO_NAME. With ``required`` (production) a clinic still without a name raises
+    SettingsError, so patients never see a made-up name or none at all.
+    """
+    settings = ensure_settings()
+    if given is not None and given.strip():
+        name = " ".join(given.split())
+        if len(name) > NAME_MAX or any(ord(ch) < 32 or ch == "\x7f" for ch in name):
+            raise SettingsError(
+                f"the clinic's name can be at most {NAME_MAX} characters,"
+                " without control characters"
+            )
+        settings.name = name
+    elif not settings.name.strip() and demo and not required:
+        settings.name = DEMO_NAME
+    if required and not settings.name.strip():
+        raise SettingsError(
+            "the clinic's name is not set: patients see it on every page. Run "
+            'screener init --clinic-name "Riverside Clinic" (or set SCREENER_CLINIC_NAME)'
+        )
+    db.session.flush()
+    return settings.name
+
+
 DEFAULT_DRAFT_RETENTION_DAYS = 7  # the column's server default
 
 _CURRENT = select(
