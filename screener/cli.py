@@ -60,8 +60,14 @@ def register_commands(app) -> None:
 
 @click.command("init")
 @click.option("--demo", is_flag=True, help="Also create demo accounts and print them.")
+@click.option(
+    "--clinic-name",
+    metavar="NAME",
+    help="The clinic's name, shown to patients (required in production unless already "
+    "set or given by SCREENER_CLINIC_NAME).",
+)
 @with_appcontext
-def init_command(demo: bool) -> None:
+def init_command(demo: bool, clinic_name: str | None) -> None:
     """Upgrade the database and import the questionnaire definitions (idempotent)."""
     from flask_migrate import upgrade
 
@@ -75,19 +81,27 @@ def init_command(demo: bool) -> None:
         # between workers; keep one for this installation.
         click.echo(f"Created a secret key in {current_app.instance_path}/secret_key")
     upgrade()
+    try:
+        name = clinic.name_at_init(
+            clinic_name, demo=demo, required=current_app.config["ENV_NAME"] == "production"
+        )
+    except clinic.SettingsError as exc:
+        db.session.rollback()
+        message = str(exc)
+        _fail(message[:1].upper() + message[1:] + ".", 2)
     folder = Path(current_app.config["QUESTIONNAIRES_DIR"])
     try:
         imported = content.import_directory(folder)
     except DefinitionError as exc:
         db.session.rollback()
         _fail(f"definitions in {folder} are not valid:\n{exc}", 1)
-    clinic.ensure_settings()
     for row in imported:
         state = "imported as" if row.created else "unchanged,"
         click.echo(f"{row.key}: {state} revision {row.revision}")
     if demo:
         _create_demo_users()
     db.session.commit()
+    click.echo(f"Clinic: {name}" if name else "Clinic: no name yet (set it under Clinic settings)")
     click.echo("Database is up to date.")
 
 

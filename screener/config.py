@@ -28,7 +28,8 @@ def from_environment(instance_path: str) -> dict:
         "QUESTIONNAIRES_DIR": env.get("SCREENER_QUESTIONNAIRES_DIR")
         or str(PROJECT_ROOT / "questionnaires"),
         "RATELIMIT_STORAGE_URI": env.get("SCREENER_RATELIMIT_STORAGE_URL", "memory://"),
-        "CLINIC_NAME": env.get("SCREENER_CLINIC_NAME", "Your clinic"),
+        # No placeholder: a production ``screener init`` asks for the name instead.
+        "CLINIC_NAME": env.get("SCREENER_CLINIC_NAME", "").strip(),
         "CLINIC_CONTACT": env.get("SCREENER_CLINIC_CONTACT", ""),
         "CLINIC_URGENT_HELP": env.get("SCREENER_CLINIC_URGENT_HELP", ""),
         # The clinic's time zone for times on the portal pages (stored times stay UTC).

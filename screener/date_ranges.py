@@ -18,15 +18,21 @@ def in_range(day: dt.date) -> bool:
 
 
 def within_days(
-    query: Select, column, date_from: dt.date | None, date_to: dt.date | None
+    query: Select,
+    column,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    zone: dt.tzinfo = dt.UTC,
 ) -> Select:
-    """Rows whose ``column`` falls on ``date_from`` .. ``date_to`` (UTC days, both included)."""
+    """Rows whose ``column`` falls on ``date_from`` .. ``date_to`` (both included), as
+    days on the clock of ``zone`` (the clinic's, so a filter matches the dates shown)."""
     if date_from:
-        query = query.where(column >= midnight(max(date_from, EARLIEST)))
+        query = query.where(column >= midnight(max(date_from, EARLIEST), zone))
     if date_to:
-        query = query.where(column < midnight(min(date_to, LATEST) + dt.timedelta(days=1)))
+        query = query.where(column < midnight(min(date_to, LATEST) + dt.timedelta(days=1), zone))
     return query
 
 
-def midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+def midnight(day: dt.date, zone: dt.tzinfo = dt.UTC) -> dt.datetime:
+    """The start of ``day`` in ``zone``, in UTC."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)

@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
 
     clinic_time.zone(app.config.get("TIMEZONE"))  # a wrong name stops the app here
     app.add_template_filter(clinic_time.local, "clinic_time")
+    app.add_template_filter(clinic_time.local_date, "clinic_date")
     app.after_request(_security_headers)
     app.logger.addFilter(QuietDatabaseErrors())
     app.register_error_handler(HTTPException, _http_error)

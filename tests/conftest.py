@@ -45,6 +45,8 @@ def _config(url: str, instance: Path, **extra) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "QUESTIONNAIRES_DIR": str(QUESTIONNAIRES),
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Tests run as a named clinic, as production must (``screener init`` asks for it).
+        "CLINIC_NAME": "Test Clinic",
         **extra,
     }
 

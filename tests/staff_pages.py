@@ -17,6 +17,14 @@ def hidden(page: str, name: str) -> str:
     raise AssertionError(f"no input {name!r} on the page")
 
 
+def checked(page: str, name: str) -> str:
+    """The value of the ticked radio button called ``name`` on ``page``."""
+    for tag in re.findall(r"<input[^>]*>", page):
+        if f'name="{name}"' in tag and re.search(r"\bchecked\b", tag):
+            return html.unescape(re.search(r'value="([^"]*)"', tag).group(1))
+    raise AssertionError(f"no ticked {name!r} on the page")
+
+
 def textarea(page: str, name: str) -> str:
     match = re.search(rf'<textarea[^>]*name="{name}"[^>]*>\r?\n?(.*?)</textarea>', page, re.S)
     assert match, f"no textarea {name!r}"
@@ -43,6 +51,8 @@ def form_data(page: str, **changes) -> dict:
         "name": hidden(page, "name"),
         "contact": textarea(page, "contact"),
         "urgent_help": textarea(page, "urgent_help"),
+        "timezone": hidden(page, "timezone"),
+        "date_order": checked(page, "date_order"),
         "retention_days": hidden(page, "retention_days"),
         "draft_retention_days": hidden(page, "draft_retention_days"),
         "screenings_per_address": hidden(page, "screenings_per_address"),

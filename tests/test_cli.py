@@ -204,6 +204,89 @@ def test_init_demo_prints_credentials_that_work(app):
         assert user.roles == {"clinician"}
 
 
+PRODUCTION = {"ENV_NAME": "production", "TRUSTED_HOSTS": ["screening.clinic.example"]}
+
+
+def _unnamed(app):
+    """The app, its clinic's name cleared as before any ``screener init``."""
+    with app.app_context():
+        from screener.extensions import db
+        from screener.models import ClinicSettings
+
+        db.session.get(ClinicSettings, 1).name = ""
+        db.session.commit()
+    return app
+
+
+def _production_app(make_app, **extra):
+    """A production app on a database prepared (migrated, reset) by a development one,
+    with no clinic name yet."""
+    _unnamed(make_app(CLINIC_NAME=""))
+    return make_app(**PRODUCTION, **{"CLINIC_NAME": "", **extra})
+
+
+def _clinic_name(app) -> str:
+    with app.app_context():
+        from screener.extensions import db
+        from screener.models import ClinicSettings
+
+        return db.session.get(ClinicSettings, 1).name
+
+
+def test_production_init_refuses_to_finish_without_a_clinic_name(make_app):
+    app = _production_app(make_app)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 2
+    assert "The clinic's name is not set" in result.output
+    assert "--clinic-name" in result.output and "SCREENER_CLINIC_NAME" in result.output
+    assert _clinic_name(app) == ""
+    # --demo does not make up a name in production either.
+    assert runner.invoke(args=["init", "--demo"]).exit_code == 2
+    result = runner.invoke(args=["init", "--clinic-name", "  Riverside   Clinic "])
+    assert result.exit_code == 0, result.output
+    assert "Clinic: Riverside Clinic" in result.output
+    assert _clinic_name(app) == "Riverside Clinic"
+    # Once set, later runs (upgrades) need no option.
+    assert runner.invoke(args=["init"]).exit_code == 0
+    assert _clinic_name(app) == "Riverside Clinic"
+
+
+def test_production_init_takes_the_name_from_the_environment(make_app):
+    app = _production_app(make_app, CLINIC_NAME="Northside Clinic")
+    with app.app_context():
+        from screener.extensions import db
+        from screener.models import ClinicSettings
+
+        db.session.delete(db.session.get(ClinicSettings, 1))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert _clinic_name(app) == "Northside Clinic"
+
+
+def test_a_control_character_in_the_clinic_name_is_refused(make_app):
+    app = _production_app(make_app)
+    result = app.test_cli_runner().invoke(args=["init", "--clinic-name", "Bad\x00Clinic"])
+    assert result.exit_code == 2
+    assert "without control characters" in result.output
+    assert _clinic_name(app) == ""
+
+
+def test_demo_init_names_the_demo_clinic_and_no_page_shows_a_placeholder(make_app):
+    app = _unnamed(make_app(CLINIC_NAME=""))
+    client = app.test_client()
+    assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
+    assert _clinic_name(app) == ""  # development without a name: none is made up
+    page = client.get("/").get_data(as_text=True)
+    assert "Your clinic" not in page
+    assert "Only the clinic's clinicians who sign in" in page
+    assert "<title>" in page and " – Screener</title>" in page
+    assert app.test_cli_runner().invoke(args=["init", "--demo"]).exit_code == 0
+    assert _clinic_name(app) == "Demo clinic"
+    assert "Only clinicians at Demo clinic who sign in" in client.get("/").get_data(as_text=True)
+
+
 def test_users_create_reads_password_from_stdin(app):
     runner = app.test_cli_runner()
     result = runner.invoke(

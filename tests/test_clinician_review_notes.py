@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select, text, update
 
 from screener.extensions import db
-from screener.models import ReviewNote, Screening
+from screener.models import ClinicSettings, ReviewNote, Screening
+from screener.services import clinic
 from tests.auth_helpers import csrf_token, signed_in, submitted_screening
 
 
@@ -58,17 +60,25 @@ def test_a_second_review_adds_a_note_and_keeps_the_first(app):
     assert re.search(r'<textarea id="note"[^>]*></textarea>', html)
 
 
-def test_times_show_in_the_clinic_time_zone(make_app):
+def test_the_environment_gives_the_first_time_zone(make_app):
     app = make_app(TIMEZONE="Europe/Berlin")
+    with app.app_context():
+        db.session.delete(db.session.get(ClinicSettings, 1))
+        db.session.commit()
+        clinic.ensure_settings()  # as at the first ``screener init``
+        db.session.commit()
     screening_id, _ = submitted_screening(app)
     clinician = signed_in(app, "doc@clinic.example", "clinician")
+    submitted = dt.datetime(2026, 7, 1, 6, 5, tzinfo=dt.UTC)
     with app.app_context():
-        submitted = db.session.get(Screening, screening_id).submitted_at
+        assert db.session.get(ClinicSettings, 1).timezone == "Europe/Berlin"
+        db.session.execute(
+            update(Screening).where(Screening.id == screening_id).values(submitted_at=submitted)
+        )
+        db.session.commit()
     html = clinician.get(f"/clinician/screenings/{screening_id}").get_data(as_text=True)
-    from zoneinfo import ZoneInfo
-
-    local = submitted.astimezone(ZoneInfo("Europe/Berlin"))
-    assert local.strftime("%Y-%m-%d %H:%M %Z") in html  # CET or CEST, never UTC
+    assert "1 July 2026, 08:05 CEST" in html  # summer time in Berlin, never 06:05 UTC
+    assert "06:05 UTC" not in html and ", 06:05" not in html
     assert f'datetime="{submitted.isoformat()}"' in html
 
 

@@ -247,3 +247,44 @@ def test_a_reference_does_not_print_its_doi_twice():
     without = data._reference(1, "Kessler RC. Psychol Med. 2005.", url)
     other = data._reference(2, "Some guide. doi:10.1/x", "https://example.org/guide")
     assert (with_doi.url, without.url, other.url) == ("", url, "https://example.org/guide")
+
+
+def _zero_outlines(pdf: bytes) -> list[int]:
+    """The number of closed outlines of every glyph the PDF draws for the digit 0.
+
+    Read from the embedded font subsets, glyph by glyph as the ToUnicode maps name
+    them: a plain zero is an oval with one counter (2 outlines); Atkinson Hyperlegible's
+    own zero is slashed, its counter cut in two (3 outlines).
+    """
+    from fontTools.pens.recordingPen import RecordingPen
+    from fontTools.ttLib import TTFont
+
+    counts = []
+    seen = set()
+    for page in read(pdf).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            if id(font) in seen or "/ToUnicode" not in font:
+                continue
+            seen.add(id(font))
+            to_unicode = font["/ToUnicode"].get_data().decode("ascii")
+            glyph_ids = [int(g, 16) for g in re.findall(r"<([0-9a-f]{4})> <0030>", to_unicode)]
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            subset = TTFont(io.BytesIO(descriptor["/FontFile2"].get_data()))
+            glyphs = subset.getGlyphSet()
+            for glyph_id in glyph_ids:
+                pen = RecordingPen()
+                glyphs[subset.getGlyphName(glyph_id)].draw(pen)
+                counts.append(sum(1 for op, _ in pen.value if op == "closePath"))
+    return counts
+
+
+def test_zeros_in_dates_and_prose_are_plain_not_slashed(standard):
+    """ "1 December 2026", not "2Ø26": reference codes have no zero to tell from an O."""
+    screening, _, pdf = standard
+    assert "0" not in screening.reference_code
+    first = page_texts(pdf)[0]
+    assert "2026" in first and "020 7946 0000" in first  # the date and the clinic contact
+    outlines = _zero_outlines(pdf)
+    assert outlines, "no zero drawn at all"
+    assert set(outlines) == {2}, outlines

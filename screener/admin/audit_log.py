@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 
+from screener import clinic_time
 from screener.date_ranges import within_days
 from screener.extensions import db
 from screener.models import AuditEvent
@@ -40,7 +41,9 @@ def filtered(filters: AuditFilters) -> Select:
         query = query.where(AuditEvent.action == filters.action)
     if filters.outcome:
         query = query.where(AuditEvent.outcome == filters.outcome.strip())
-    return within_days(query, AuditEvent.at, filters.date_from, filters.date_to)
+    return within_days(
+        query, AuditEvent.at, filters.date_from, filters.date_to, clinic_time.current().tzinfo
+    )
 
 
 def page(filters: AuditFilters, number: int, size: int = PAGE_SIZE):

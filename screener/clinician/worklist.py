@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select, true
 
+from screener import clinic_time
 from screener.date_ranges import OUT_OF_RANGE, in_range, within_days
 from screener.extensions import db
 from screener.models import Screening, ScreeningResult
@@ -153,7 +154,13 @@ def filtered(filters: Filters, shown: tuple[Screen, ...] | None = None) -> Selec
         query = query.where(Screening.reviewed_at.is_not(None))
     elif filters.reviewed == "no":
         query = query.where(Screening.reviewed_at.is_(None))
-    return within_days(query, Screening.submitted_at, filters.date_from, filters.date_to)
+    return within_days(
+        query,
+        Screening.submitted_at,
+        filters.date_from,
+        filters.date_to,
+        clinic_time.current().tzinfo,
+    )
 
 
 def false_if_empty(clauses) -> list:

@@ -19,6 +19,7 @@ class ClinicSettings(db.Model):
         CheckConstraint("retention_days >= 1", name="retention_positive"),
         CheckConstraint("draft_retention_days >= 1", name="draft_retention_positive"),
         CheckConstraint("screenings_per_address >= 1", name="screenings_per_address_positive"),
+        CheckConstraint("date_order IN ('dmy', 'mdy', 'iso')", name="date_order_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -32,6 +33,11 @@ class ClinicSettings(db.Model):
     # New screenings one address may start in SCREENINGS_WINDOW: a waiting room or a
     # library shares one address, a script filling the database with drafts too.
     screenings_per_address: Mapped[int] = mapped_column(default=30, server_default="30")
+    # The IANA time zone of times on the portal pages and the PDF; NULL (installations
+    # from before it was a setting) means the configured SCREENER_TIMEZONE.
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
+    # How dates read: "dmy" (1 December 2026), "mdy" (December 1, 2026), "iso" (2026-12-01).
+    date_order: Mapped[str] = mapped_column(String(8), default="dmy", server_default="dmy")
     # [{"name", "assesses": ["adhd" | "sleep" | "gp"], "phone", "url"}]
     providers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -95,7 +95,7 @@ def build(summary) -> ReportData:
         clinic_contact=clip(clinic.get("contact"), 500),
         urgent_help=clip(urgent_help.of_clinic(clinic), urgent_help.MAX_LENGTH),
         reference_code=code,
-        submitted_on=_date(when),
+        submitted_on=summary.clock.date(when),
         submitted_iso=_utc(when).isoformat(timespec="seconds") if when else "",
         not_a_diagnosis=interpretation.meanings[0],
         instruments=tuple(instruments),
@@ -271,7 +271,3 @@ def _results_json(summary, code: str, when) -> str:
 
 def _utc(when: dt.datetime) -> dt.datetime:
     return when.astimezone(dt.UTC) if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-
-def _date(when: dt.datetime | None) -> str:
-    return _utc(when).strftime("%-d %B %Y") if when else ""

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from screener.clinic_time import DATE_ORDERS, check_zone
 from screener.database import begin_write, utcnow
 from screener.extensions import db
 from screener.models import ClinicSettings
@@ -27,11 +28,44 @@ def ensure_settings() -> ClinicSettings:
             urgent_help=check_urgent_help(config.get("CLINIC_URGENT_HELP", "")),
             retention_days=config["RETENTION_DAYS"],
             screenings_per_address=config["SCREENINGS_PER_ADDRESS"],
+            timezone=config.get("TIMEZONE") or None,
             providers=[],
         )
         db.session.add(settings)
         db.session.flush()
     return settings
+
+
+DEMO_NAME = "Demo clinic"
+NAME_MAX = 200
+
+
+def name_at_init(given: str | None, *, demo: bool, required: bool) -> str:
+    """Settle the clinic's name at ``screener init``; return the name kept.
+
+    ``given`` (``--clinic-name``) replaces the stored name; otherwise the stored one
+    (first from ``SCREENER_CLINIC_NAME``) stays. A demo without a name is called
+    DEMO_NAME. With ``required`` (production) a clinic still without a name raises
+    SettingsError, so patients never see a made-up name or none at all.
+    """
+    settings = ensure_settings()
+    if given is not None and given.strip():
+        name = " ".join(given.split())
+        if len(name) > NAME_MAX or any(ord(ch) < 32 or ch == "\x7f" for ch in name):
+            raise SettingsError(
+                f"the clinic's name can be at most {NAME_MAX} characters,"
+                " without control characters"
+            )
+        settings.name = name
+    elif not settings.name.strip() and demo and not required:
+        settings.name = DEMO_NAME
+    if required and not settings.name.strip():
+        raise SettingsError(
+            "the clinic's name is not set: patients see it on every page. Run "
+            'screener init --clinic-name "Riverside Clinic" (or set SCREENER_CLINIC_NAME)'
+        )
+    db.session.flush()
+    return settings.name
 
 
 DEFAULT_DRAFT_RETENTION_DAYS = 7  # the column's server default
@@ -71,6 +105,19 @@ def current() -> dict:
         "draft_retention_days": row.draft_retention_days,
         "providers": list(row.providers or []),
     }
+
+
+_CLOCK = select(ClinicSettings.timezone, ClinicSettings.date_order).where(ClinicSettings.id == 1)
+
+
+def clock_settings() -> tuple[str | None, str | None]:
+    """The clinic's time zone and date order as stored; (None, None) before ``init``.
+
+    Two short columns by a prebuilt query: ``screener.clinic_time`` calls this once per
+    request that shows a time. A zone of None means the configured ``SCREENER_TIMEZONE``.
+    """
+    row = db.session.connection().execute(_CLOCK).first()
+    return (row.timezone, row.date_order) if row is not None else (None, None)
 
 
 SCREENINGS_WINDOW = "10 minutes"
@@ -138,6 +185,14 @@ def check_urgent_help(wording: str) -> str:
     return wording
 
 
+def check_time_zone(name: str) -> str:
+    """A time zone name the server knows ("Europe/Berlin"), else SettingsError."""
+    try:
+        return check_zone(name)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 def update_settings(
     *,
     name: str,
@@ -148,6 +203,8 @@ def update_settings(
     screenings_per_address: int,
     providers: list[dict],
     lock_version: int,
+    timezone: str,
+    date_order: str,
 ) -> tuple[ClinicSettings, list[str]]:
     """Save the settings if nobody else saved them since ``lock_version`` was read.
 
@@ -165,6 +222,9 @@ def update_settings(
         )
     if not name.strip():
         raise SettingsError("enter the clinic's name")
+    timezone = check_time_zone(timezone)
+    if date_order not in DATE_ORDERS:
+        raise SettingsError("choose how dates are written")
     begin_write()
     before = ensure_settings()
     db.session.flush()
@@ -176,6 +236,8 @@ def update_settings(
         "draft_retention_days": draft_retention_days,
         "screenings_per_address": screenings_per_address,
         "providers": clean,
+        "timezone": timezone,
+        "date_order": date_order,
     }
     fields = [field for field, value in values.items() if getattr(before, field) != value]
     changed = db.session.execute(

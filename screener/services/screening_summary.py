@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from screener import urgent_help
+from screener import clinic_time, urgent_help
+from screener.clinic_time import Clock
 from screener.database import utcnow
 from screener.definitions.schema import Definition, TextsDocument
 from screener.extensions import db
@@ -44,6 +45,8 @@ class Summary:
     interpretation: Interpretation
     texts: TextsDocument
     texts_revision: int
+    # How dates read: the clinic's current zone and order, also for older screenings.
+    clock: Clock
 
 
 def summary(screening: Screening) -> Summary:
@@ -62,6 +65,7 @@ def summary(screening: Screening) -> Summary:
         created_at=screening.created_at,
         submitted_at=screening.submitted_at,
         clinic=clinic_data,
+        clock=clinic_time.current(),
         instruments=tuple(
             InstrumentSummary(
                 p.key,

@@ -11,6 +11,7 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectMultipleField,
     StringField,
@@ -19,10 +20,12 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from screener.clinic_time import DATE_ORDERS, MAX_ZONE_LENGTH
 from screener.edge import parse_id
 from screener.services.clinic import (
     ASSESSES,
     SettingsError,
+    check_time_zone,
     check_urgent_help,
     check_web_address,
 )
@@ -119,6 +122,18 @@ class SettingsForm(FlaskForm):
         # Length and control characters are checked by validate_urgent_help, once.
         validators=[Optional()],
     )
+    timezone = StringField(
+        "Time zone",
+        validators=[
+            InputRequired("Enter a time zone, such as Europe/Berlin, or UTC."),
+            Length(max=MAX_ZONE_LENGTH, message="Enter a time zone, such as Europe/Berlin."),
+        ],
+    )
+    date_order = RadioField(
+        "How dates are written",
+        choices=[SelectChoice(value, label) for value, label in DATE_ORDERS.items()],
+        validators=[InputRequired("Choose how dates are written.")],
+    )
     retention_days = IntegerField(
         "Keep submitted screenings for (days)",
         validators=[
@@ -163,6 +178,13 @@ class SettingsForm(FlaskForm):
             field.data = check_urgent_help(field.data or "")
         except SettingsError as exc:
             message = str(exc)  # keeps "NUL" in capitals, unlike str.capitalize
+            raise ValidationError(message[:1].upper() + message[1:] + ".") from None
+
+    def validate_timezone(self, field) -> None:
+        try:
+            field.data = check_time_zone(field.data or "")
+        except SettingsError as exc:
+            message = str(exc)
             raise ValidationError(message[:1].upper() + message[1:] + ".") from None
 
     def validate(self, extra_validators=None) -> bool:

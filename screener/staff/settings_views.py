@@ -1,9 +1,9 @@
-"""Clinic settings: name, contact, urgent-help line, referral providers, retention periods
-and the waiting room's limit on new screenings per address."""
+"""Clinic settings: name, contact, urgent-help line, time zone and date order, referral
+providers, retention periods and the waiting room's limit on new screenings per address."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from screener import audit
 from screener.edge import parse_id
@@ -27,6 +27,8 @@ def settings():
                 "name": saved.name,
                 "contact": saved.contact,
                 "urgent_help": saved.urgent_help,
+                "timezone": saved.timezone or current_app.config.get("TIMEZONE") or "UTC",
+                "date_order": saved.date_order,
                 "retention_days": saved.retention_days,
                 "draft_retention_days": saved.draft_retention_days,
                 "screenings_per_address": saved.screenings_per_address,
@@ -46,6 +48,8 @@ def settings():
             name=form.name.data,
             contact=form.contact.data or "",
             urgent_help=form.urgent_help.data or "",
+            timezone=form.timezone.data or "",
+            date_order=form.date_order.data or "",
             retention_days=form.retention_days.data,
             draft_retention_days=form.draft_retention_days.data,
             screenings_per_address=form.screenings_per_address.data,
