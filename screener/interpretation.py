@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from screener.amounts import amount
@@ -61,6 +61,8 @@ class Referral:
     kind: str  # the condition referred for (a definition's ``screens_for``), or "none"
     passage: Passage
     providers: tuple[Mapping[str, Any], ...]
+    # The suggested next step said to the clinician (None when the texts have none).
+    clinician: Passage | None = None
 
 
 @dataclass(frozen=True)
@@ -190,19 +192,24 @@ def interpret(
     see_anyway = citer.first("see_anyway") if reasons else None
 
     referred = [
-        (condition, definition.referral.texts, definition.referral.providers)
+        (condition, definition.referral)
         for condition, definition in screens.items()
         if condition in in_play and definition.referral is not None
     ]
     if not referred and texts.no_referral is not None:
-        referred = [("none", texts.no_referral.texts, texts.no_referral.providers)]
-    referrals = tuple(
+        referred = [("none", texts.no_referral)]
+    referrals = [
         Referral(
             kind,
-            citer.passage(text),
-            tuple(p for p in providers if set(p.get("assesses", ())) & set(kinds)),
+            citer.passage(spec.texts),
+            tuple(p for p in providers if set(p.get("assesses", ())) & set(spec.providers)),
         )
-        for kind, text, kinds in referred
+        for kind, spec in referred
+    ]
+    # Numbered last, so that the patient's passages keep their numbers.
+    referrals = tuple(
+        replace(referral, clinician=citer.first(spec.clinician) if spec.clinician else None)
+        for referral, (_, spec) in zip(referrals, referred, strict=True)
     )
     return Interpretation(
         positive=positive,

@@ -55,7 +55,11 @@ def test_overview_lines_for_a_both_positive_screening(app, clinician):
     assert "Criteria: 4 of 4 main features (all 4 are needed); no other cause reported" in top
     assert "How often (past year): 2 or more times a week on average" in top
     assert "Medicine for restless legs now: Takes medicine for restless legs now" in top
-    assert "ADHD: diagnostic assessment" in top and "morning ferritin" in top
+    # The next steps are the texts' cited clinician paragraphs, in their order.
+    assert "ADHD: Part A at or above the cut-off" in top
+    assert "Restless legs: Confirm against the IRLSSG criteria" in top
+    assert top.index("ADHD: Part A at") < top.index("Restless legs: Confirm")
+    assert "ferritin and transferrin saturation, ideally in the morning" in top
     assert "A note for the clinician" in top
     # The patient's voice stays below, folded.
     assert "Bring this summary" not in top and "You told us" not in top

@@ -111,7 +111,6 @@ def _rendering(case: str, legacy: bool, answers) -> dict:
         "overview": [
             {"count_label": o.count_label, "domains": _plain(o.domains)} for o in shown["overview"]
         ],
-        "next_steps": list(shown["next_steps"]),
         # The PDF itself, byte for byte (its code and dates are fixed above).
         "pdf_sha256": hashlib.sha256(reports.render_pdf(screening)).hexdigest(),
     }

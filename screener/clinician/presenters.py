@@ -3,8 +3,9 @@
 The detail page shows the same plain data the PDF summary is printed from
 (``screener.report.data.build``), so the screen and the paper never disagree. On top of
 it, ``detail`` adds the overview a clinician reads first, in short factual lines: each
-outcome with its count against the cut-off, the ASRS domains, the RLS lines, iron, and
-the suggested next step. The short outcome words of the worklist and the CSV live here.
+outcome with its count against the cut-off, the ASRS domains, the RLS lines and iron
+(the suggested next steps are the report's, worded in the texts). The short outcome
+words of the worklist and the CSV live here.
 """
 
 from __future__ import annotations
@@ -25,20 +26,6 @@ OUTCOME_WORDS = {
     "informational": "For information",
 }
 FLAGGED = frozenset({"consistent", "possible"})
-
-# The suggested next step per referral the interpretation chose, said to a clinician.
-# The patient's own paragraphs (``referral_*`` in texts.yaml) say the same to the patient.
-NEXT_STEPS = {
-    "adhd": "ADHD: diagnostic assessment (clinical interview, history since childhood).",
-    "rls": (
-        "Restless legs: clinical assessment; morning ferritin and transferrin saturation, "
-        "no iron tablets or iron-rich food in the 24 hours before."
-    ),
-    "none": (
-        "No screen positive. A screen can miss cases: reassess if symptoms persist, "
-        "worsen or affect daily life."
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -68,16 +55,10 @@ def detail(summary: Summary) -> dict[str, Any]:
         for shown, instrument in zip(report.instruments, summary.instruments, strict=True)
         if shown.kind == "screen"
     )
-    next_steps = tuple(
-        NEXT_STEPS[referral.kind]
-        for referral in summary.interpretation.referrals
-        if referral.kind in NEXT_STEPS
-    )
     return {
         "report": report,
         "flagged": FLAGGED,
         "overview": overview,
-        "next_steps": next_steps,
     }
 
 

@@ -22,6 +22,8 @@ def text_keys(definition: Definition) -> Iterator[tuple[tuple, str]]:
             yield ("outcomes", outcome, "texts", index), key
     if definition.referral:
         yield ("referral", "texts"), definition.referral.texts
+        if definition.referral.clinician:
+            yield ("referral", "clinician"), definition.referral.clinician
     if definition.treated_text:
         yield ("treated_text",), definition.treated_text
     for index, spec in enumerate(definition.scoring.report):

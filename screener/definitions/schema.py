@@ -144,6 +144,8 @@ class Referral(Strict):
 
     texts: Slug
     providers: Annotated[list[Slug], Field(min_length=1, max_length=5)]
+    # The suggested next step said to the clinician (their page), a paragraph of the texts.
+    clinician: Slug | None = None
 
 
 class Domain(Strict):
@@ -301,6 +303,7 @@ class NoReferral(Strict):
 
     texts: Slug
     providers: Annotated[list[Slug], Field(min_length=1, max_length=5)]
+    clinician: Slug | None = None  # the next step said to the clinician
 
 
 class ContextBox(Strict):
@@ -342,6 +345,8 @@ class TextsDocument(Strict):
             yield from _rule_names(rule, ("clinician", index))
         if self.no_referral:
             yield ("no_referral", "texts"), self.no_referral.texts
+            if self.no_referral.clinician:
+                yield ("no_referral", "clinician"), self.no_referral.clinician
 
 
 def _rule_names(rule: Rule, path: tuple):

@@ -106,7 +106,11 @@ def upgrade_texts(data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("format_version") not in (1, 2):
         return data
     rules = copy.deepcopy(_table()["texts"])
-    return {**data, **{key: rules[key] for key in TEXTS_RULES if key not in data}}
+    upgraded = {**data, **{key: rules[key] for key in TEXTS_RULES if key not in data}}
+    paragraphs = data.get("paragraphs")
+    if isinstance(paragraphs, dict):
+        upgraded["paragraphs"] = {**rules["paragraphs"], **paragraphs}
+    return upgraded
 
 
 def upgrade_texts_text(raw: str) -> str:

@@ -111,6 +111,8 @@ def build(summary) -> ReportData:
         reasons=tuple(clip(reason) for reason in interpretation.reasons),
         see_anyway=interpretation.see_anyway,
         clinician_notes=interpretation.clinician_notes,
+        next_steps=tuple(r.clinician for r in interpretation.referrals if r.clinician),
+        next_steps_printed=summary.texts.format_version >= 3,
     )
 
 

@@ -139,6 +139,10 @@ class ReportData:
     reasons: tuple[str, ...] = ()
     see_anyway: Passage | None = None
     clinician_notes: tuple[Passage, ...] = ()
+    # The suggested next step for each referral, said to the clinician (the texts word it).
+    next_steps: tuple[Passage, ...] = ()
+    # Printed in the PDF only from texts format 3 on: a past screening's PDF reads as it did.
+    next_steps_printed: bool = False
 
     @property
     def screens(self) -> tuple[InstrumentReport, ...]:
