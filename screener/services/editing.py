@@ -327,19 +327,8 @@ def publish(key: str, number: int) -> ContentVersion:
             f"revision {current.revision} is already live and newer; "
             "open the newest revision, save it again and publish that"
         )
-    changed = db.session.execute(
-        update(ContentVersion)
-        .where(
-            ContentVersion.id == row.id,
-            ContentVersion.published_at.is_(None),
-            ContentVersion.discarded_at.is_(None),
-        )
-        .values(published_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
+    if not _settle(row, published_at=utcnow()):
         raise EditError(f"revision {number} is already published")
-    db.session.refresh(row)
     return row
 
 
@@ -356,6 +345,14 @@ def discard(key: str, number: int) -> ContentVersion:
         raise LookupError(f"{key} has no revision {number}")
     if row.published_at is not None:
         raise EditError(f"revision {number} is published; only drafts can be discarded")
+    if not _settle(row, discarded_at=utcnow()):
+        raise EditError(f"revision {number} was already discarded")
+    return row
+
+
+def _settle(row: ContentVersion, **when) -> bool:
+    """Publish or discard a draft once: the row changes only while it is still a draft
+    (neither published nor discarded), so two editors racing cannot both succeed."""
     changed = db.session.execute(
         update(ContentVersion)
         .where(
@@ -363,10 +360,9 @@ def discard(key: str, number: int) -> ContentVersion:
             ContentVersion.published_at.is_(None),
             ContentVersion.discarded_at.is_(None),
         )
-        .values(discarded_at=utcnow())
+        .values(**when)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if not changed:
-        raise EditError(f"revision {number} was already discarded")
-    db.session.refresh(row)
-    return row
+    if changed:
+        db.session.refresh(row)
+    return bool(changed)
