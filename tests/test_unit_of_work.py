@@ -69,3 +69,36 @@ def test_write_without_audit_commits_once(app):
             db.session.get(ClinicSettings, 1).name = "Quiet change"
         assert _name() == "Quiet change"
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_a_staff_change_is_not_kept_without_its_audit_row(app):
+    """Settings, save, publish and discard run as units of work: no audit row, no change."""
+    from sqlalchemy import text
+
+    from tests.staff_pages import form_data, staff_client
+
+    client = staff_client(app)
+    page = client.get("/staff/settings").get_data(as_text=True)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the error page, as in production
+    with app.app_context():
+        before = _name()
+        db.session.execute(text("ALTER TABLE audit_events RENAME TO audit_events_away"))
+        db.session.commit()
+    try:
+        response = client.post("/staff/settings", data=form_data(page, name="Unaudited Name"))
+        # SQLite: a missing table is an OperationalError (503); PostgreSQL: a ProgrammingError.
+        assert response.status_code in (500, 503)
+    finally:
+        with app.app_context():
+            db.session.execute(text("ALTER TABLE audit_events_away RENAME TO audit_events"))
+            db.session.commit()
+    with app.app_context():
+        assert _name() == before
+        assert _rows("settings.update") == []
+    # With the audit log back, the same form saves and is audited once.
+    assert (
+        client.post("/staff/settings", data=form_data(page, name="Audited Name")).status_code == 302
+    )
+    with app.app_context():
+        assert _name() == "Audited Name"
+        assert [outcome for outcome, _ in _rows("settings.update")] == ["ok"]

@@ -12,12 +12,12 @@ from flask_login import current_user
 from screener import audit
 from screener.definitions.loading import DefinitionError
 from screener.definitions.yaml_source import MAX_BYTES
-from screener.extensions import db
 from screener.services import content, editing, protection
 from screener.services.version_diff import counts, describe, diff_lines
 from screener.staff import blueprint
 from screener.staff.forms import DefinitionForm, PublishForm
 from screener.staff.preview import preview_pages
+from screener.unit_of_work import change
 
 
 @blueprint.get("/")
@@ -73,23 +73,26 @@ def _save(form: DefinitionForm, key: str | None, latest):
         return render_template("staff/edit.html", **page), 400
     form.source.data = raw.decode("utf-8", "replace")  # an upload is shown back in the editor
     try:
-        row = editing.save_draft(
-            key,
-            raw,
-            based_on=based_on,
-            user_id=current_user.id,
-            note=form.note.data,
-            confirm_protected=form.confirm_protected.data,
-        )
+        with change(None) as work:  # the action (plain or protected) is known after saving
+            row = editing.save_draft(
+                key,
+                raw,
+                based_on=based_on,
+                user_id=current_user.id,
+                note=form.note.data,
+                confirm_protected=form.confirm_protected.data,
+            )
+            base = editing.revision(row.key, based_on) if based_on else None
+            work.action, work.detail = protection.audit_entry(
+                base and base.source_text, row.source_text, row.note
+            )
+            work.reference = f"{row.key} rev {row.revision}"
     except editing.NeedsConfirmation as exc:
-        db.session.rollback()
         return render_template("staff/edit.html", confirm=exc.changes, **page), 409
     except DefinitionError as exc:
-        db.session.rollback()
         problems = located(exc.problems, form.source.data)
         return render_template("staff/edit.html", problems=problems, **page), 422
     except editing.EditConflict as exc:
-        db.session.rollback()
         latest = editing.head(exc.latest.key)
         audit.record("definition.save", reference=f"{latest.key}", outcome="conflict")
         mine = editing.normalise(raw).decode("utf-8", "replace")
@@ -103,18 +106,11 @@ def _save(form: DefinitionForm, key: str | None, latest):
             409,
         )
     except editing.NoChange as exc:
-        db.session.rollback()
         flash(str(exc).capitalize() + ".", "info")
         return redirect(url_for("staff.versions", key=key))
     except editing.EditError as exc:
-        db.session.rollback()
         form.source.errors = [*form.source.errors, str(exc).capitalize() + "."]
         return render_template("staff/edit.html", **page), 409
-    reference = f"{row.key} rev {row.revision}"
-    base = editing.revision(row.key, based_on) if based_on else None
-    action, detail = protection.audit_entry(base and base.source_text, row.source_text, row.note)
-    db.session.commit()
-    audit.record(action, reference=reference, detail=detail)
     flash(f"Saved as draft revision {row.revision}. Preview it, then publish it.", "success")
     return redirect(url_for("staff.revision", key=row.key, number=row.revision))
 
@@ -218,16 +214,14 @@ def publish(key: str, number: int):
     if not form.validate():
         abort(400)
     try:
-        row = editing.publish(key, number)
+        with change("definition.publish") as work:
+            row = editing.publish(key, number)
+            work.reference = f"{row.key} rev {row.revision}"
     except LookupError:
-        db.session.rollback()
         abort(404)
     except editing.EditError as exc:
-        db.session.rollback()
         flash(str(exc).capitalize() + ".", "error")
         return redirect(url_for("staff.revision", key=key, number=number))
-    db.session.commit()
-    audit.record("definition.publish", reference=f"{row.key} rev {row.revision}")
     flash(
         f"Revision {row.revision} is live. New screenings use it; screenings already "
         "started keep the version they were answered on.",

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from screener import audit
-from screener.extensions import db
 from screener.services import content, editing
 from screener.staff import blueprint
 from screener.staff.forms import DiscardForm
+from screener.unit_of_work import change
 
 
 @blueprint.route("/definitions/<key>/<int:number>/discard", methods=["GET", "POST"])
@@ -29,13 +28,11 @@ def discard(key: str, number: int):
     if not form.validate():
         return render_template("staff/discard.html", **page), 400
     try:
-        editing.discard(key, number)
+        with change("definition.discard", reference=f"{key} rev {number}"):
+            editing.discard(key, number)
     except editing.EditError as exc:
-        db.session.rollback()
         flash(str(exc).capitalize() + ".", "error")
         return redirect(url_for("staff.versions", key=key))
-    db.session.commit()
-    audit.record("definition.discard", reference=f"{key} rev {number}")
     flash(
         f"Draft revision {number} was discarded. It is kept on record but no longer used.",
         "success",

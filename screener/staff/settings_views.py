@@ -7,10 +7,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from screener import audit
 from screener.edge import parse_id
-from screener.extensions import db
 from screener.services import clinic
 from screener.staff import blueprint
 from screener.staff.forms import PROVIDER_ROWS_FREE, settings_form_class
+from screener.unit_of_work import change, write
 from screener.urgent_help import DEFAULT as URGENT_HELP_DEFAULT
 from screener.urgent_help import MAX_LENGTH as URGENT_HELP_MAX
 
@@ -18,8 +18,8 @@ from screener.urgent_help import MAX_LENGTH as URGENT_HELP_MAX
 @blueprint.route("/settings", methods=["GET", "POST"])
 def settings():
     """Edit the settings; a save based on an older copy is refused with the values kept."""
-    saved = clinic.ensure_settings()
-    db.session.commit()
+    with write():
+        saved = clinic.ensure_settings()
     if request.method == "GET":
         form_class = settings_form_class(len(saved.providers or []) + PROVIDER_ROWS_FREE)
         form = form_class(
@@ -44,33 +44,27 @@ def settings():
     if lock_version is None:
         lock_version = -1  # matches no saved copy: a conflict, with the typed values kept
     try:
-        updated, fields = clinic.update_settings(
-            name=form.name.data,
-            contact=form.contact.data or "",
-            urgent_help=form.urgent_help.data or "",
-            timezone=form.timezone.data or "",
-            date_order=form.date_order.data or "",
-            retention_days=form.retention_days.data,
-            draft_retention_days=form.draft_retention_days.data,
-            screenings_per_address=form.screenings_per_address.data,
-            providers=form.kept_providers(),
-            lock_version=lock_version,
-        )
+        with change("settings.update") as work:
+            updated, fields = clinic.update_settings(
+                name=form.name.data,
+                contact=form.contact.data or "",
+                urgent_help=form.urgent_help.data or "",
+                timezone=form.timezone.data or "",
+                date_order=form.date_order.data or "",
+                retention_days=form.retention_days.data,
+                draft_retention_days=form.draft_retention_days.data,
+                screenings_per_address=form.screenings_per_address.data,
+                providers=form.kept_providers(),
+                lock_version=lock_version,
+            )
+            work.reference = f"settings v{updated.lock_version}"
+            work.detail = "changed: " + (", ".join(fields) or "nothing")
     except clinic.SettingsConflict:
-        db.session.rollback()
         audit.record("settings.update", outcome="conflict")
         return _render(form=form, conflict=True), 409
     except clinic.SettingsError as exc:
-        db.session.rollback()
         form.name.errors = [*form.name.errors, str(exc).capitalize() + "."]
         return _render(form=form), 400
-    version = updated.lock_version
-    db.session.commit()
-    audit.record(
-        "settings.update",
-        reference=f"settings v{version}",
-        detail="changed: " + (", ".join(fields) or "nothing"),
-    )
     flash("The clinic settings are saved. New screenings use them.", "success")
     return redirect(url_for("staff.settings"))
 

@@ -15,7 +15,6 @@ from screener.definitions import round_trip
 from screener.definitions.loading import DefinitionError
 from screener.definitions.yaml_source import SourceError, parse
 from screener.edge import parse_id
-from screener.extensions import db
 from screener.services import editing, protection, structured
 from screener.services.structured_fields import ITEM_TYPES
 from screener.services.structured_layout import all_fields, groups
@@ -23,6 +22,7 @@ from screener.services.version_diff import describe
 from screener.staff import blueprint
 from screener.staff.preview import pages_from_text
 from screener.staff.structured_forms import structured_form
+from screener.unit_of_work import change
 
 PREVIEW_ACTIONS = ("preview", "phone")
 
@@ -103,39 +103,34 @@ def _save(key, latest, document, text: str, hidden: dict):
         abort(400)
     based_on = editing.revision(key, number)
     try:
-        row = editing.save_draft(
-            key,
-            text,
-            based_on=based_on.revision if based_on else -1,
-            user_id=current_user.id,
-            note=hidden["note"],
-            confirm_protected=bool(hidden["confirm_protected"]),
-        )
+        with change(None) as work:  # the action (plain or protected) is known after saving
+            row = editing.save_draft(
+                key,
+                text,
+                based_on=based_on.revision if based_on else -1,
+                user_id=current_user.id,
+                note=hidden["note"],
+                confirm_protected=bool(hidden["confirm_protected"]),
+            )
+            work.action, work.detail = protection.audit_entry(
+                based_on and based_on.source_text, row.source_text, row.note
+            )
+            work.reference = f"{row.key} rev {row.revision}"
     except DefinitionError as exc:
-        db.session.rollback()
         return _page(key, latest, document, hidden, problems=exc.problems, text=text), 422
     except editing.NeedsConfirmation as exc:
-        db.session.rollback()
         return _page(key, latest, document, hidden, confirm=exc.changes), 409
     except editing.EditConflict as exc:
-        db.session.rollback()
         audit.record("definition.save", reference=key, outcome="conflict")
         newest = editing.head(key) or exc.latest
         theirs = describe(based_on.source_text, newest.source_text) if based_on else []
         hidden = {**hidden, "based_on": str(newest.revision)}
         return _page(key, newest, document, hidden, conflict=newest, changes=theirs), 409
     except editing.NoChange as exc:
-        db.session.rollback()
         flash(str(exc).capitalize() + ".", "info")
         return redirect(url_for("staff.versions", key=key))
     except editing.EditError as exc:
-        db.session.rollback()
         return _page(key, latest, document, hidden, error=str(exc)), 409
-    action, detail = protection.audit_entry(
-        based_on and based_on.source_text, row.source_text, row.note
-    )
-    db.session.commit()
-    audit.record(action, reference=f"{row.key} rev {row.revision}", detail=detail)
     flash(f"Saved as draft revision {row.revision}. Preview it, then publish it.", "success")
     return redirect(url_for("staff.revision", key=row.key, number=row.revision))
 
