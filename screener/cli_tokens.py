@@ -13,9 +13,9 @@ import click
 from flask.cli import AppGroup
 
 from screener import audit
-from screener.database import begin_write, utcnow
-from screener.extensions import db
+from screener.database import utcnow
 from screener.services import tokens
+from screener.unit_of_work import change
 
 
 @click.group("tokens", cls=AppGroup)
@@ -47,10 +47,8 @@ def create_command(name: str, scopes: tuple[str, ...], days: int) -> None:
     except tokens.TokenError as exc:
         audit.record("token.create", reference=name[:60], outcome="refused", actor="cli")
         _refuse(str(exc))
-    audit.record("token.create", reference=name, detail=",".join(sorted(scopes)), actor="cli")
-    begin_write()
-    row, token = tokens.create(name, scopes, days, created_by="cli")
-    db.session.commit()
+    with change("token.create", reference=name, detail=",".join(sorted(scopes)), actor="cli"):
+        row, token = tokens.create(name, scopes, days, created_by="cli")
     click.echo(f"Created token {row.name} with scopes: {', '.join(row.scopes)}")
     click.echo(f"It expires {row.expires_at:%Y-%m-%d %H:%M} UTC. It is shown only now:")
     click.echo(token)
@@ -78,10 +76,8 @@ def revoke_command(name: str) -> None:
     if tokens.active_named(name) is None:
         audit.record("token.revoke", reference=name[:60], outcome="not_found", actor="cli")
         _refuse(f"No usable token is named {name!r}.")
-    audit.record("token.revoke", reference=name, actor="cli")
-    begin_write()
-    tokens.revoke(name)
-    db.session.commit()
+    with change("token.revoke", reference=name, actor="cli"):
+        tokens.revoke(name)
     click.echo(f"Revoked token {name}.")
 
 

@@ -14,10 +14,11 @@ from wtforms import SelectChoice
 from screener import audit
 from screener.admin.blueprint import blueprint
 from screener.admin.forms import ConfirmForm, CreateTokenForm
-from screener.database import begin_write, utcnow
+from screener.database import utcnow
 from screener.extensions import db
 from screener.models import ServiceToken
 from screener.services import tokens
+from screener.unit_of_work import change
 
 
 def _form() -> CreateTokenForm:
@@ -59,10 +60,8 @@ def create_token():
     except tokens.TokenError as exc:
         audit.record("token.create", reference=name[:60], outcome="refused", detail=str(exc))
         return _page(form, 400, error=str(exc))
-    audit.record("token.create", reference=name, detail=",".join(scopes))
-    begin_write()
-    row, token = tokens.create(name, scopes, days, created_by=current_user.email)
-    db.session.commit()
+    with change("token.create", reference=name, detail=",".join(scopes)):
+        row, token = tokens.create(name, scopes, days, created_by=current_user.email)
     return _page(_form(), 201, new={"name": row.name, "token": token})
 
 
@@ -73,9 +72,7 @@ def revoke_token(token_id: int):
     row = db.session.get(ServiceToken, token_id)
     if row is None or row.revoked_at is not None:
         abort(404)
-    audit.record("token.revoke", reference=row.name)
-    begin_write()
-    tokens.revoke(row.name)
-    db.session.commit()
+    with change("token.revoke", reference=row.name):
+        tokens.revoke(row.name)
     flash(f"Token {row.name} is revoked; it stops working at once.")
     return redirect(url_for("admin.tokens_page"), 303)
