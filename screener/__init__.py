@@ -59,6 +59,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from screener.cli import register_commands
 
     web.init_app(app)
+    from screener import observability
+
+    observability.init_app(app)
     register_commands(app)
     from screener import access
 

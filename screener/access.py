@@ -12,7 +12,9 @@ from flask import Blueprint, Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
 # Blueprints anyone may open. Everything else must be protected with ``protect``.
-PUBLIC_BLUEPRINTS = frozenset({"public", "patient", "auth", "api_docs"})
+# "health" says only whether the app is up; "metrics" guards itself (loopback or the
+# metrics token, else 404: see screener.observability.metrics).
+PUBLIC_BLUEPRINTS = frozenset({"public", "patient", "auth", "api_docs", "health", "metrics"})
 PUBLIC_ENDPOINTS = frozenset({"static"})
 
 _policies: dict[str, frozenset[str]] = {}

@@ -39,6 +39,11 @@ def from_environment(instance_path: str) -> dict:
         # Host names the app answers to; a request for any other gets 400, so a forged
         # Host header cannot steer links (such as the private resume link) elsewhere.
         "TRUSTED_HOSTS": _host_list(env.get("SCREENER_TRUSTED_HOSTS", "")),
+        # "json": one JSON object per line (the production default), or "text".
+        "LOG_FORMAT": env.get("SCREENER_LOG_FORMAT")
+        or ("json" if env.get("SCREENER_ENV") == "production" else "text"),
+        # Lets a Prometheus server on another machine read /metrics (loopback needs none).
+        "METRICS_TOKEN": env.get("SCREENER_METRICS_TOKEN", ""),
     }
 
 

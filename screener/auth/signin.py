@@ -11,6 +11,7 @@ from screener import audit, passwords, unit_of_work
 from screener.database import utcnow
 from screener.extensions import db
 from screener.models import User
+from screener.observability.metrics import SIGN_IN_FAILURES
 from screener.services.accounts import find_user
 
 
@@ -25,11 +26,13 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         passwords.dummy_verify(password)
         audit.record("auth.sign_in", outcome="failed", detail="unknown account")
+        SIGN_IN_FAILURES.inc()
         return None
     correct = passwords.verify(user.password_hash, password)
     if not correct or not user.active:
         reason = "wrong password" if not correct else "deactivated account"
         audit.record("auth.sign_in", outcome="failed", actor=user.email, detail=reason)
+        SIGN_IN_FAILURES.inc()
         return None
     audit.record("auth.sign_in", actor=user.email, role=",".join(sorted(user.roles)))
     user_id = user.id

@@ -1,0 +1,80 @@
+"""Structured JSON logs, one line per event, each with the request's id.
+
+The id comes from the load balancer's ``X-Request-ID`` when it has a sane shape (so one
+request can be followed from nginx to the app), else it is made here; the response
+carries it back. Each request ends with one ``request`` line: method, route rule,
+status and duration. The address itself is never logged: a private link's token is in
+its path. Messages elsewhere already keep answers, e-mail addresses and SQL parameters
+out (see ``screener.web.QuietDatabaseErrors``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, g, has_request_context, request
+from pythonjsonlogger.json import JsonFormatter
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_start)
+    app.after_request(_finish)
+    if app.config.get("LOG_FORMAT", "text") == "json":
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter(FIELDS, rename_fields={"levelname": "level"}))
+        handler.addFilter(RequestContext())
+        app.logger.handlers[:] = [handler]
+        app.logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+        app.logger.propagate = False
+    else:
+        for handler in app.logger.handlers:
+            handler.addFilter(RequestContext())
+
+
+class RequestContext(logging.Filter):
+    """Adds the request id and route to every record made while a request is served."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context():
+            record.request_id = getattr(g, "request_id", None)
+            record.route = route()
+        return True
+
+
+def route() -> str:
+    """The rule that matched (``/clinician/screenings/<int:screening_id>``), not the path."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "(no route)"
+
+
+def _start() -> None:
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+    g.started = time.perf_counter()
+
+
+def _finish(response):
+    request_id = getattr(g, "request_id", None)
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
+    started = getattr(g, "started", None)
+    if started is not None:
+        g.duration = time.perf_counter() - started
+        from flask import current_app
+
+        if current_app.config.get("LOG_REQUESTS", True):
+            current_app.logger.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "status": response.status_code,
+                    "duration_ms": round(g.duration * 1000, 1),
+                },
+            )
+    return response
