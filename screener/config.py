@@ -39,6 +39,9 @@ def from_environment(instance_path: str) -> dict:
         # Host names the app answers to; a request for any other gets 400, so a forged
         # Host header cannot steer links (such as the private resume link) elsewhere.
         "TRUSTED_HOSTS": _host_list(env.get("SCREENER_TRUSTED_HOSTS", "")),
+        # Where patients open the app, for links made outside a request (``screener
+        # invitations create``); by default https:// and the first trusted host.
+        "PUBLIC_URL": env.get("SCREENER_PUBLIC_URL", "").strip(),
     }
 
 
