@@ -178,9 +178,8 @@ def test_a_started_invitation_resumes_until_it_expires(app, clock):
 def test_revoked_invitations_say_so(app, client, clock):
     invitation_id, link, code = invite(app)
     page = client.get(link)
-    with app.app_context():
-        with unit_of_work.change("invitation.revoke", actor="test"):
-            invitations.revoke(db.session.get(Invitation, invitation_id))
+    with app.app_context(), unit_of_work.change("invitation.revoke", actor="test"):
+        invitations.revoke(db.session.get(Invitation, invitation_id))
     assert state(app, invitation_id) == "revoked"
     ended = client.get(link)
     assert ended.status_code == 410
@@ -334,9 +333,8 @@ def test_labels_are_stored_encrypted(app, clock):
     ],
 )
 def test_bad_values_are_refused_with_a_reason(app, label, instruments, days, message):
-    with app.app_context():
-        with pytest.raises(invitations.InvitationError, match=message):
-            invitations.create(label, instruments, days, "test")
+    with app.app_context(), pytest.raises(invitations.InvitationError, match=message):
+        invitations.create(label, instruments, days, "test")
 
 
 # --- the portal ---------------------------------------------------------------------
