@@ -52,7 +52,7 @@ def create_command(label: str, days: int, instruments: tuple[str, ...]) -> None:
     if work.refused is not None:
         _refuse(work.refused)
     with current_app.test_request_context(base_url=_base_url()):
-        link = url_for("patient.invitation", token=issued.token, _external=True)
+        link = url_for("patient.invitation", invitation_token=issued.token, _external=True)
     click.echo(link)
     click.echo(invitations.format_code(issued.code))
 

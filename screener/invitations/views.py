@@ -76,7 +76,7 @@ def create():
 
 
 def _letter(issued: invitations.Issued, label: str | None):
-    link = url_for("patient.invitation", token=issued.token, _external=True)
+    link = url_for("patient.invitation", invitation_token=issued.token, _external=True)
     names = dict((key, d.offer.label) for key, d in content.offered())
     page = render_template(
         "invitations/letter.html",

@@ -118,13 +118,13 @@ def _use(invitation: Invitation, action: str):
     return _no_referrer(redirect(url_for("patient.started"), 303))
 
 
-@blueprint.route("/invite/<token>", methods=["GET", "POST"])
-def invitation(token: str):
+@blueprint.route("/invite/<invitation_token>", methods=["GET", "POST"])
+def invitation(invitation_token: str):
     """The invitation's link, as printed on the letter or copied into a message."""
-    found = invitations.by_token(token)
+    found = invitations.by_token(invitation_token)
     if found is None:
         return _unknown()
-    action = url_for("patient.invitation", token=token)
+    action = url_for("patient.invitation", invitation_token=invitation_token)
     if request.method == "POST":
         return _use(found, action)
     if invitations.state(found) not in ENDED:
