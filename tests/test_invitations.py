@@ -474,3 +474,62 @@ def test_cli_refuses_bad_input_and_changes_nothing(app, runner, clock, args):
     assert result.output.startswith("Error: ")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+# --- the worklist -----------------------------------------------------------------------
+
+
+def complete_invitation(app, label):
+    _, link, _ = invite(app, label=label)
+    patient = app.test_client()
+    assert press_start(patient, link).status_code == 303
+    assert finish_asrs(patient).location.endswith("/screen/results")
+
+
+@pytest.fixture
+def clinician(app):
+    return signed_in(app, "clinician@clinic.example", "clinician")
+
+
+def test_the_worklist_shows_labels_and_filters_by_label_and_source(app, clinician, clock):
+    complete_invitation(app, "Ward 3 <b>bed</b> 12")
+    complete_invitation(app, "Outpatients 7")
+    start_self = app.test_client()
+    start(start_self, screeners=("adhd",), iron=False)
+    finish_asrs(start_self)
+
+    page = clinician.get("/clinician/").get_data(as_text=True)
+    assert "Ward 3 &lt;b&gt;bed&lt;/b&gt; 12" in page and "Outpatients 7" in page
+    assert "3 screenings match" in page
+
+    token = portal_csrf(clinician, "/clinician/")
+    found = clinician.post("/clinician/label", data={"csrf_token": token, "label": "ward 3"})
+    assert found.status_code == 200
+    text = found.get_data(as_text=True)
+    assert "1 screening matches" in text
+    assert "Ward 3 &lt;b&gt;" in text and "Outpatients 7" not in text
+    # With another filter kept from the form's hidden fields.
+    both = clinician.post(
+        "/clinician/label", data={"csrf_token": token, "label": "7", "source": "invited"}
+    )
+    assert "1 screening matches" in both.get_data(as_text=True)
+    none = clinician.post("/clinician/label", data={"csrf_token": token, "label": "nobody"})
+    assert "0 screenings match" in none.get_data(as_text=True)
+    assert clinician.post("/clinician/label", data={"csrf_token": token}).status_code == 400
+    hostile = clinician.post(
+        "/clinician/label", data={"csrf_token": token, "label": "<script>\x00"}
+    )
+    assert hostile.status_code == 400
+
+    invited = clinician.get("/clinician/?source=invited").get_data(as_text=True)
+    assert "2 screenings match" in invited
+    self_started = clinician.get("/clinician/?source=self").get_data(as_text=True)
+    assert "1 screening matches" in self_started
+    assert clinician.get("/clinician/?source=bogus").status_code == 400
+
+    with app.app_context():
+        details = db.session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "screenings.list")
+        ).all()
+    assert any("label=(searched)" in (d or "") for d in details)
+    assert not any("ward" in (d or "").lower() for d in details)
