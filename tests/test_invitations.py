@@ -533,3 +533,40 @@ def test_the_worklist_shows_labels_and_filters_by_label_and_source(app, clinicia
         ).all()
     assert any("label=(searched)" in (d or "") for d in details)
     assert not any("ward" in (d or "").lower() for d in details)
+
+
+# --- retention ----------------------------------------------------------------------------
+
+
+def test_invitations_go_with_their_screenings_and_after_the_retention_period(app, clock):
+    from screener.services import retention
+
+    complete_invitation(app, "Submitted one")
+    unused_id, _, _ = invite(app, label="Never used")
+    draft_id, draft_link, _ = invite(app, label="Left as a draft")
+    assert press_start(app.test_client(), draft_link).status_code == 303
+    with app.app_context():
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=366)
+        # Drafts first (7 days): the invitation stays, unlinked, and says "expired".
+        retention.purge(dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
+        db.session.commit()
+        assert db.session.get(Invitation, draft_id).screening_id is None
+    assert state(app, draft_id) == "expired"
+    assert app.test_client().get(draft_link).status_code == 410
+    with app.app_context():
+        retention.purge(later)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Screening)) == 0
+    assert unused_id
+
+
+def test_erasing_a_screening_erases_its_invitation(app, clock):
+    from screener.services import retention
+
+    complete_invitation(app, "Erase me")
+    with app.app_context():
+        screening = db.session.scalar(select(Screening))
+        retention.erase(screening)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
