@@ -27,7 +27,7 @@ from screener.codes import format_code
 from screener.database import utcnow
 from screener.extensions import db
 from screener.models import Screening, User
-from screener.services import screenings
+from screener.services import invitations, screenings
 
 NOT_FOUND = "No submitted screening has this reference code. Check the code and try again."
 
@@ -117,6 +117,7 @@ def detail(screening_id: int):
         screening=screening,
         code=format_code(screening.reference_code),
         reviews=review_history(screening),
+        invitation_label=invitations.labels_for([screening.id]).get(screening.id),
         form=ReviewForm(formdata=None),
         **presenters.detail(screenings.summary(screening)),
     )
