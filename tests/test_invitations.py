@@ -576,3 +576,26 @@ def test_erasing_a_screening_erases_its_invitation(app, clock):
         retention.erase(screening)
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+def test_a_second_device_pressing_start_continues_the_same_screening(app, clock):
+    invitation_id, link, _ = invite(app)
+    first, second = app.test_client(), app.test_client()
+    second_page = second.get(link)  # loaded before the first device starts
+    assert press_start(first, link).status_code == 303
+    response = second.post(link, data={"csrf_token": csrf_token(second_page), "consent": "y"})
+    assert response.status_code == 303
+    assert response.location.endswith("/screen/step/1")
+    assert count_screenings(app) == 1
+    assert state(app, invitation_id) == "started"
+
+
+def test_the_service_starts_an_invitation_once(app, clock):
+    invitation_id, _, _ = invite(app)
+    with app.app_context():
+        with unit_of_work.change("invitation.start", actor="test"):
+            invitations.start(db.session.get(Invitation, invitation_id))
+        with pytest.raises(invitations.InvitationError, match="started"):
+            invitations.start(db.session.get(Invitation, invitation_id))
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Screening)) == 1
