@@ -599,3 +599,27 @@ def test_the_service_starts_an_invitation_once(app, clock):
             invitations.start(db.session.get(Invitation, invitation_id))
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(Screening)) == 1
+
+
+def test_a_completed_invitation_cannot_be_revoked_and_an_issued_one_can(app, runner, clock):
+    complete_invitation(app, "Done")
+    issued_id, link, _ = invite(app)
+    with app.app_context():
+        done_id = db.session.scalar(
+            select(Invitation.id).where(Invitation.completed_at.is_not(None))
+        )
+    refused = runner.invoke(args=["invitations", "revoke", str(done_id)])
+    assert refused.exit_code == 2 and "already completed" in refused.output
+    assert state(app, done_id) == "completed"
+    assert runner.invoke(args=["invitations", "revoke", str(issued_id)]).exit_code == 0
+    assert state(app, issued_id) == "revoked"
+    with app.app_context():
+        rows = db.session.execute(
+            select(AuditEvent.outcome, AuditEvent.actor, AuditEvent.reference).where(
+                AuditEvent.action == "invitation.revoke"
+            )
+        ).all()
+    assert sorted(rows) == sorted(
+        [("refused", "cli", f"invitation {done_id}"), ("ok", "cli", f"invitation {issued_id}")]
+    )
+    assert app.test_client().get(link).status_code == 410
