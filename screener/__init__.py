@@ -92,11 +92,12 @@ def _register_blueprints(app: Flask) -> None:
     from screener.public import blueprint as public
 
     app.register_blueprint(public)
-    from screener import admin, auth, clinician
+    from screener import admin, auth, clinician, invitations
 
     auth.init_app(app)
     app.register_blueprint(clinician.blueprint)
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(invitations.blueprint)
     app.register_blueprint(patient)
     from screener import staff
 

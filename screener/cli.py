@@ -1,6 +1,6 @@
 """The operator CLI: ``screener init``, ``questionnaires validate``, ``score`` (``users``,
-``purge``, ``erase``, ``tokens`` and ``export`` live in ``cli_users``, ``cli_retention``,
-``cli_tokens`` and ``cli_export``).
+``purge``, ``erase``, ``tokens``, ``export`` and ``invitations`` live in ``cli_users``,
+``cli_retention``, ``cli_tokens``, ``cli_export`` and ``cli_invitations``).
 
 This is a contract that operators and tests rely on: keep names, options and exit
 codes stable.
@@ -46,6 +46,7 @@ def cli() -> None:
 def register_commands(app) -> None:
     """Commands that need the app (a database) live on ``app.cli``."""
     from screener.cli_export import export_group
+    from screener.cli_invitations import invitations_group
     from screener.cli_retention import erase_command, purge_command
     from screener.cli_tokens import tokens_group
     from screener.cli_users import users
@@ -56,6 +57,7 @@ def register_commands(app) -> None:
     app.cli.add_command(erase_command)
     app.cli.add_command(tokens_group)
     app.cli.add_command(export_group)
+    app.cli.add_command(invitations_group)
 
 
 @click.command("init")

@@ -44,6 +44,9 @@ def from_environment(instance_path: str) -> dict:
         or ("json" if env.get("SCREENER_ENV") == "production" else "text"),
         # Lets a Prometheus server on another machine read /metrics (loopback needs none).
         "METRICS_TOKEN": env.get("SCREENER_METRICS_TOKEN", ""),
+        # Where patients open the app, for links made outside a request (``screener
+        # invitations create``); by default https:// and the first trusted host.
+        "PUBLIC_URL": env.get("SCREENER_PUBLIC_URL", "").strip(),
     }
 
 

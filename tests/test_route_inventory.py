@@ -54,12 +54,22 @@ def world(app):
     screening_id, _ = submitted_screening(app)
     target = make_user(app, "target@clinic.example", "clinician")
     clients = {role: signed_in(app, f"{role}@clinic.example", role) for role in ROLES}
-    with app.app_context():  # a real resume token, so its POST reaches the CSRF check
-        from screener.services import screenings
+    # A real resume token and invitation link, so their POSTs reach the CSRF check.
+    with app.app_context():
+        from screener.services import invitations, screenings
 
         _, token = screenings.start(["asrs-v1.1"])
+        invitation = invitations.create("route inventory", None, 14, "test")
+        invitation_id = invitation.invitation.id
         db.session.commit()
-    ids = {"screening_id": screening_id, "user_id": target, "number": 1, "token": token}
+    ids = {
+        "screening_id": screening_id,
+        "user_id": target,
+        "number": 1,
+        "token": token,
+        "invitation_token": invitation.token,
+        "invitation_id": invitation_id,
+    }
     return clients, ids
 
 

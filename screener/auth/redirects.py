@@ -46,6 +46,8 @@ def home_for(user: User) -> str:
 # The clinic areas, for the account bar: (role, endpoint, label).
 AREAS = (
     ("clinician", "clinician.worklist", "Screenings"),
+    ("clinician", "invitations.index", "Invitations"),
+    ("staff", "invitations.index", "Invitations"),  # an area of two roles: listed once
     ("staff", "staff.index", "Questionnaires"),
     ("admin", "admin.users", "Users"),
     ("admin", "admin.audit_log", "Audit log"),
@@ -58,8 +60,8 @@ def portal_links(user) -> list[tuple[str, str]]:
     """The areas ``user`` may open, as (label, URL), skipping areas not installed."""
     if not user.is_authenticated:
         return []
-    return [
-        (label, url_for(endpoint))
-        for role, endpoint, label in AREAS
-        if user.has_role(role) and endpoint in current_app.view_functions
-    ]
+    links: dict[str, str] = {}
+    for role, endpoint, label in AREAS:
+        if user.has_role(role) and endpoint in current_app.view_functions:
+            links.setdefault(url_for(endpoint), label)
+    return [(label, href) for href, label in links.items()]

@@ -18,6 +18,18 @@ class FindForm(FlaskForm):
     )
 
 
+class LabelForm(FlaskForm):
+    """A POST form, so an invitation's label (health data) never appears in a URL."""
+
+    label = StringField(
+        "Invitation label contains",
+        validators=[
+            InputRequired("Enter some of the label to search for."),
+            Length(max=80, message="A label has at most 80 characters."),
+        ],
+    )
+
+
 class ReviewForm(FlaskForm):
     note = TextAreaField(
         "Review note (optional)",

@@ -12,20 +12,22 @@ request ends with a 503 and nothing is shown (see ``screener.audit``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from screener import audit, unit_of_work
 from screener.clinician import export, presenters, worklist
 from screener.clinician.blueprint import blueprint
-from screener.clinician.forms import FindForm, ReviewForm
+from screener.clinician.forms import FindForm, LabelForm, ReviewForm
 from screener.clinician.review import ReviewError, mark_reviewed
 from screener.clinician.review import history as review_history
 from screener.codes import format_code
 from screener.database import utcnow
 from screener.extensions import db
 from screener.models import Screening, User
-from screener.services import screenings
+from screener.services import invitations, screenings
 
 NOT_FOUND = "No submitted screening has this reference code. Check the code and try again."
 
@@ -37,13 +39,14 @@ def worklist_page():
     return _worklist(filters, errors, FindForm(), status=400 if errors else 200)
 
 
-def _worklist(filters, errors, find_form, status=200, find_error=None):
+def _worklist(filters, errors, find_form, status=200, find_error=None, label_form=None):
     audit.record("screenings.list", detail=filters.describe())
     screens = worklist.screens()
+    size = worklist.LABEL_PAGE_SIZE if filters.label else worklist.PAGE_SIZE
     return (
         render_template(
             "clinician/worklist.html",
-            page=worklist.page(filters, screens),
+            page=worklist.page(filters, screens, size),
             filters=filters,
             errors=errors,
             find_form=find_form,
@@ -51,10 +54,29 @@ def _worklist(filters, errors, find_form, status=200, find_error=None):
             screens=screens,
             outcome_filters=worklist.outcome_filters(screens),
             review_filters=worklist.REVIEW_FILTERS,
+            source_filters=worklist.SOURCE_FILTERS,
+            label_form=label_form or LabelForm(formdata=None),
             words=presenters.outcome_words,
             format_code=format_code,
         ),
         status,
+    )
+
+
+@blueprint.post("/label")
+def by_label():
+    """Screenings whose invitation's label contains the typed text, with the other filters.
+
+    A POST, like the search by code, so a label (health data) never appears in a URL or
+    an access log; the matches are shown on one page for the same reason.
+    """
+    form = LabelForm()
+    filters, errors = worklist.parse_filters(request.form)
+    if not form.validate_on_submit():
+        return _worklist(filters, errors, FindForm(formdata=None), 400, label_form=form)
+    filters = replace(filters, label=form.label.data.strip(), page=1)
+    return _worklist(
+        filters, errors, FindForm(formdata=None), 400 if errors else 200, label_form=form
     )
 
 
@@ -95,6 +117,7 @@ def detail(screening_id: int):
         screening=screening,
         code=format_code(screening.reference_code),
         reviews=review_history(screening),
+        invitation_label=invitations.labels_for([screening.id]).get(screening.id),
         form=ReviewForm(formdata=None),
         **presenters.detail(screenings.summary(screening)),
     )

@@ -1,7 +1,9 @@
 """The worklist query: submitted screenings, newest first, filtered and paginated.
 
 Filters come from the query string and hold no reference codes (codes are searched
-with a POST form, see ``views.find``), so no code ends up in a GET URL or a log.
+with a POST form, see ``views.find``), so no code ends up in a GET URL or a log. The
+label of an invitation is health data too: it is searched with a POST form
+(``views.by_label``) and never becomes a query-string argument.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from screener import clinic_time
 from screener.date_ranges import OUT_OF_RANGE, in_range, within_days
 from screener.extensions import db
 from screener.models import Screening, ScreeningResult
-from screener.services import content
+from screener.services import content, invitations
 
 PAGE_SIZE = 25
 FLAGGED = ("consistent", "possible")
 REVIEW_FILTERS = {"": "Reviewed or not", "no": "Not reviewed", "yes": "Reviewed"}
+SOURCE_FILTERS = {"": "Invited or not", "invited": "From an invitation", "self": "Self-started"}
+LABEL_PAGE_SIZE = 200  # a label search shows its matches on one page (no label in URLs)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class Filters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     page: int = 1
+    source: str = ""
+    label: str = ""  # never in ``query_args``: a label is health data
 
     def query_args(self, **changes: Any) -> dict[str, str]:
         """The filters as query-string arguments, for links to other pages and the export."""
@@ -87,13 +93,18 @@ class Filters:
             "reviewed": self.reviewed,
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
+            "source": self.source,
             "page": str(self.page) if self.page > 1 else "",
         }
         values.update({k: str(v) for k, v in changes.items()})
         return {k: v for k, v in values.items() if v}
 
     def describe(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.query_args().items()) or "all"
+        """For the audit trail: says that a label was searched, never which."""
+        described = [f"{k}={v}" for k, v in self.query_args().items()]
+        if self.label:
+            described.append("label=(searched)")
+        return ", ".join(described) or "all"
 
 
 def parse_filters(
@@ -122,13 +133,17 @@ def parse_filters(
             dates[name] = None
     if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         errors["to"] = "To date: enter a date on or after the From date."
+    source = args.get("source", "")
+    if source not in SOURCE_FILTERS:
+        errors["source"] = "Choose invited or not from the list."
+        source = ""
     raw_page = args.get("page") or "1"
     if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 7 and int(raw_page) >= 1:
         page = int(raw_page)
     else:
         errors["page"] = "The page number must be a whole number from 1."
         page = 1
-    return Filters(outcome, reviewed, dates["from"], dates["to"], page), errors
+    return Filters(outcome, reviewed, dates["from"], dates["to"], page, source), errors
 
 
 def _flagged(screen: Screen):
@@ -154,6 +169,14 @@ def filtered(filters: Filters, shown: tuple[Screen, ...] | None = None) -> Selec
         query = query.where(Screening.reviewed_at.is_not(None))
     elif filters.reviewed == "no":
         query = query.where(Screening.reviewed_at.is_(None))
+    if filters.source == "invited":
+        query = query.where(invitations.invited_screenings())
+    elif filters.source == "self":
+        query = query.where(~invitations.invited_screenings())
+    if filters.label:
+        query = query.where(
+            Screening.id.in_(sorted(invitations.screenings_labelled(filters.label)))
+        )
     return within_days(
         query,
         Screening.submitted_at,
@@ -175,6 +198,7 @@ class Row:
     submitted_at: dt.datetime
     reviewed_at: dt.datetime | None
     outcomes: Mapping[str, str]  # questionnaire key -> outcome
+    label: str | None = None  # the invitation's label, for screenings from one
 
     def outcome(self, screen: Screen) -> str | None:
         """The outcome for a condition, from whichever of its questionnaires was taken."""
@@ -215,7 +239,8 @@ def rows_for(screenings) -> list[Row]:
             ).where(ScreeningResult.screening_id.in_(ids))
         ):
             outcomes[screening_id][key] = outcome
+    labels = invitations.labels_for(ids)
     return [
-        Row(s.id, s.reference_code, s.submitted_at, s.reviewed_at, outcomes[s.id])
+        Row(s.id, s.reference_code, s.submitted_at, s.reviewed_at, outcomes[s.id], labels.get(s.id))
         for s in screenings
     ]

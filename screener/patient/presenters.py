@@ -11,8 +11,8 @@ from typing import Any
 from flask import current_app
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import BooleanField, SelectChoice, SelectMultipleField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms import BooleanField, SelectChoice, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from screener import codes
@@ -76,9 +76,32 @@ class ResumeForm(FlaskForm):
             raise ValidationError("Tick the box to say you agree before you start.")
 
 
-def landing() -> dict[str, Any]:
+class CodeForm(FlaskForm):
+    """The kiosk code of an invitation, typed on the landing page (a POST: no code in URLs)."""
+
+    code = StringField(
+        "Code",
+        validators=[
+            InputRequired("Enter the code from your invitation."),
+            Length(max=40, message="A code has 8 letters and numbers."),
+        ],
+    )
+
+
+def fresh_start_form() -> StartForm:
+    """The landing page's form as first shown, for pages that answer another form's POST."""
+    form = StartForm(formdata=None)
+    form.screeners.data = [key for key, d in form.offered if d.offer.default]
+    return form
+
+
+def landing(code_form: CodeForm | None = None) -> dict[str, Any]:
     settings = clinic.current()
-    return {"retention_days": settings["retention_days"], "clinic": settings}
+    return {
+        "retention_days": settings["retention_days"],
+        "clinic": settings,
+        "code_form": code_form or CodeForm(formdata=None),
+    }
 
 
 def first_number(definition, section) -> int:

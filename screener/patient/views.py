@@ -11,7 +11,6 @@ could later read through the resume link).
 
 from __future__ import annotations
 
-import segno
 from flask import (
     Blueprint,
     abort,
@@ -23,17 +22,16 @@ from flask import (
     session,
     url_for,
 )
-from markupsafe import Markup
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from screener import codes, unit_of_work, web
+from screener import codes, qr, unit_of_work, web
 from screener.edge import handles_nul
 from screener.extensions import csrf, db, limiter
 from screener.models import Screening
 from screener.patient import presenters
 from screener.patient import sessions as patient_sessions
 from screener.patient.questions import StepForm, build_form, submitted_values
-from screener.services import clinic, screenings
+from screener.services import clinic, invitations, screenings
 from screener.services.screenings import ScreeningError
 
 blueprint = Blueprint("patient", __name__, url_prefix="/screen")
@@ -116,15 +114,9 @@ def started():
     )
 
 
-def _qr_svg(url: str) -> Markup:
-    """The private link as an inline SVG QR code, drawn here: no third party sees it.
-
-    segno writes only <svg>, <title> and <path> (no script); the page is not cached.
-    """
-    svg = segno.make(url, error="m", micro=False).svg_inline(
-        scale=4, border=4, title="QR code of your private link", svgclass="qr", lineclass=None
-    )
-    return Markup(svg)  # noqa: S704 -- segno output: path data only, no text from input
+def _qr_svg(url: str):
+    """The private link as a QR code (see ``screener.qr``)."""
+    return qr.svg(url, "QR code of your private link")
 
 
 @blueprint.route("/resume/<token>", methods=["GET", "POST"])
@@ -279,12 +271,22 @@ def submit():
     if restoring:
         _remember(screening, g.resume_token)
     try:
-        with unit_of_work.write():
+        with unit_of_work.change(None, anonymous_is_patient=True) as work:
             screening = db.session.get(Screening, screening.id)
-            screenings.submit(screening)
+            if screenings.submit(screening):
+                _complete_invitation(screening, work)
     except ScreeningError:
         return redirect(_next_url(screening))
     return redirect(url_for("patient.results"))
+
+
+def _complete_invitation(screening: Screening, work) -> None:
+    """A screening started from an invitation uses it up, in the same transaction."""
+    invitation = invitations.complete_for(screening.id)
+    if invitation is not None:
+        work.action = "invitation.complete"
+        work.reference = invitations.reference(invitation)
+        work.detail = f"screening {codes.format_code(screening.reference_code)}"
 
 
 @blueprint.get("/results")

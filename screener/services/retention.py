@@ -6,6 +6,11 @@ screening removes every copy in one transaction. On SQLite, ``secure_delete`` ma
 the freed pages zero-filled and ``finish`` checkpoints the write-ahead log afterwards,
 so the deleted bytes do not linger in the database files either.
 
+An invitation's label is health data too: the invitation goes with its submitted or
+erased screening, and an invitation that started nothing (or whose draft was deleted)
+goes once it is older than the retention period. A deleted draft only unlinks its
+invitation, so the link says "expired" rather than "unknown".
+
 The audit trail keeps the event (reference code, who, when, how many) and never the
 health data; callers record it after the commit.
 """
@@ -19,7 +24,7 @@ from sqlalchemy import delete, func, select, text
 
 from screener.database import begin_write, utcnow
 from screener.extensions import db
-from screener.models import ClinicSettings, Screening, StoredReport
+from screener.models import ClinicSettings, Invitation, Screening, StoredReport
 from screener.services import clinic
 
 BATCH = 500
@@ -82,8 +87,16 @@ def purge(
     """
     begin_write()
     _secure_delete()
-    submitted, drafts = expired_ids(cutoffs(now, draft_days))
+    limits = cutoffs(now, draft_days)
+    submitted, drafts = expired_ids(limits)
     ids = submitted + drafts
+    if not dry_run:
+        _delete_invitations(submitted)
+        db.session.execute(
+            delete(Invitation).where(
+                Invitation.screening_id.is_(None), Invitation.created_at < limits.submitted_before
+            )
+        )
     reports = 0
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
@@ -98,6 +111,7 @@ def erase(screening: Screening) -> int:
     begin_write()
     _secure_delete()
     reports = _count_reports([screening.id])
+    _delete_invitations([screening.id])
     _delete([screening.id])
     return reports
 
@@ -140,6 +154,16 @@ def _delete(ids: list[int]) -> None:
         delete(Screening).where(Screening.id.in_(ids)).execution_options(synchronize_session=False)
     )
     db.session.expire_all()
+
+
+def _delete_invitations(screening_ids: list[int]) -> None:
+    for start in range(0, len(screening_ids), BATCH):
+        batch = screening_ids[start : start + BATCH]
+        db.session.execute(
+            delete(Invitation)
+            .where(Invitation.screening_id.in_(batch))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _count_reports(ids: list[int]) -> int:

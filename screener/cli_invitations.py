@@ -1,0 +1,90 @@
+"""``screener invitations create|revoke``: invitations from the shell, as in the portal.
+
+``create`` prints the link on one line and the kiosk code on the next, and nothing else
+on standard output, so a script can take them with ``head -n 1`` and ``tail -n 1``.
+Both commands leave the same audit rows as the portal (actor ``cli``); exit code 2
+means nothing was changed. The label is never printed or audited.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app, url_for
+from flask.cli import AppGroup
+
+from screener import unit_of_work
+from screener.services import invitations
+
+
+@click.group("invitations", cls=AppGroup)
+def invitations_group() -> None:
+    """Invite patients with a link and a kiosk code."""
+
+
+@invitations_group.command("create")
+@click.option("--label", default="", help="The clinic's own reference for the patient.")
+@click.option(
+    "--days",
+    default=invitations.DEFAULT_DAYS,
+    show_default=True,
+    type=int,
+    help=f"Days until it expires (1 to {invitations.MAX_DAYS}).",
+)
+@click.option(
+    "--instrument",
+    "instruments",
+    multiple=True,
+    metavar="ID",
+    help="A questionnaire to ask (repeat for several); the landing page's defaults if none.",
+)
+def create_command(label: str, days: int, instruments: tuple[str, ...]) -> None:
+    """Make an invitation; print its link, then its kiosk code."""
+    with unit_of_work.change("invitation.create", actor="cli") as work:
+        try:
+            issued = invitations.create(label, instruments, days, created_by="cli")
+        except invitations.InvitationError as exc:
+            work.refuse(str(exc))
+        else:
+            work.reference = invitations.reference(issued.invitation)
+            work.detail = f"{','.join(issued.invitation.instruments)}; {days} days"
+    if work.refused is not None:
+        _refuse(work.refused)
+    with current_app.test_request_context(base_url=_base_url()):
+        link = url_for("patient.invitation", invitation_token=issued.token, _external=True)
+    click.echo(link)
+    click.echo(invitations.format_code(issued.code))
+
+
+def _base_url() -> str:
+    """Where patients open the app: ``SCREENER_PUBLIC_URL``, else the first trusted host."""
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return configured
+    hosts = current_app.config.get("TRUSTED_HOSTS")
+    return f"https://{hosts[0]}/" if hosts else "http://localhost:5000/"
+
+
+@invitations_group.command("revoke")
+@click.argument("code_or_id")
+def revoke_command(code_or_id: str) -> None:
+    """Revoke an invitation by its kiosk code or its number; it stops working at once."""
+    invitation = invitations.by_code_or_id(code_or_id)
+    if invitation is None:
+        _refuse("No invitation has this code or number.")
+    with unit_of_work.change(
+        "invitation.revoke", reference=invitations.reference(invitation), actor="cli"
+    ) as work:
+        try:
+            invitations.revoke(invitation)
+        except invitations.InvitationError as exc:
+            work.refuse(str(exc))
+    if work.refused is not None:
+        _refuse(work.refused)
+    click.echo(f"Revoked invitation {invitation.id}.")
+
+
+def _refuse(message: str):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)

@@ -1,0 +1,52 @@
+"""The invitation forms: make one (label, questionnaires, days) and revoke one."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectChoice, SelectMultipleField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from screener.services import invitations
+
+
+class CreateInvitationForm(FlaskForm):
+    label = StringField(
+        "Label (optional)",
+        validators=[
+            Length(
+                max=invitations.MAX_LABEL,
+                message=f"Keep the label to {invitations.MAX_LABEL} characters.",
+            )
+        ],
+    )
+    instruments = SelectMultipleField(
+        "Questionnaires",
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,  # the service checks them against the live catalog
+    )
+    days = IntegerField(
+        "Days until it expires",
+        default=invitations.DEFAULT_DAYS,
+        validators=[
+            InputRequired(f"Enter a number of days from 1 to {invitations.MAX_DAYS}."),
+            NumberRange(
+                1,
+                invitations.MAX_DAYS,
+                f"Enter a number of days from 1 to {invitations.MAX_DAYS}.",
+            ),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        offered = invitations.choices()
+        self.instruments.choices = [SelectChoice(key, label) for key, label, _ in offered]
+        if not self.is_submitted():
+            self.instruments.data = [key for key, _, default in offered if default]
+
+
+class RevokeForm(FlaskForm):
+    """Only the CSRF token: revoking needs nothing else."""

@@ -1,0 +1,114 @@
+"""Invitation pages of the portal: the list with each one's state, making and revoking.
+
+A new invitation's link and kiosk code are shown once, on the letter page that answers
+the form: they are stored hashed, so they cannot be shown again (and are never put in a
+redirect or the session cookie). Labels are health data: the list is audited before it
+is shown, and labels never go into the audit trail or a log.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from screener import audit, qr, unit_of_work
+from screener.extensions import db
+from screener.invitations.blueprint import blueprint
+from screener.invitations.forms import CreateInvitationForm, RevokeForm
+from screener.models import Invitation
+from screener.models.invitation import STATES
+from screener.services import content, invitations
+from screener.services.invitations import InvitationError
+
+STATE_FILTERS = {"": "Any state", **{state: state.capitalize() for state in STATES}}
+
+
+def _no_referrer(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _page(form: CreateInvitationForm, status: int = 200, error: str | None = None):
+    wanted = request.args.get("state", "")
+    if wanted not in STATE_FILTERS:
+        wanted, status = "", 400
+        error = error or "Choose a state from the list."
+    audit.record("invitations.list", detail=f"state={wanted or 'any'}")
+    names = {key: label for key, label, _ in invitations.choices()}
+    page = render_template(
+        "invitations/index.html",
+        rows=invitations.listing(wanted),
+        wanted=wanted,
+        state_filters=STATE_FILTERS,
+        form=form,
+        error=error,
+        names=names,
+        revoke_form=RevokeForm(formdata=None),
+    )
+    return make_response(page, status)
+
+
+@blueprint.get("/", endpoint="index")
+def index():
+    """Every invitation, newest first, with its state; the form to make one."""
+    return _page(CreateInvitationForm())
+
+
+@blueprint.post("/", endpoint="create")
+def create():
+    """Make an invitation and show its letter: link, QR code and kiosk code."""
+    form = CreateInvitationForm()
+    if not form.validate_on_submit():
+        return _page(form, 400)
+    with unit_of_work.change("invitation.create") as work:
+        try:
+            issued = invitations.create(
+                form.label.data, form.instruments.data, form.days.data, current_user.email
+            )
+        except InvitationError as exc:
+            work.refuse(str(exc))
+        else:
+            work.reference = invitations.reference(issued.invitation)
+            work.detail = f"{','.join(issued.invitation.instruments)}; {form.days.data} days"
+    if work.refused is not None:
+        return _page(form, 400, error=work.refused)
+    return _letter(issued, invitations.label_of(issued.invitation))
+
+
+def _letter(issued: invitations.Issued, label: str | None):
+    link = url_for("patient.invitation", invitation_token=issued.token, _external=True)
+    names = dict((key, d.offer.label) for key, d in content.offered())
+    page = render_template(
+        "invitations/letter.html",
+        link=link,
+        code=invitations.format_code(issued.code),
+        start_url=url_for("public.index", _external=True),
+        qr=qr.svg(link, "QR code of the invitation link"),
+        label=label,
+        questionnaires=[names.get(key, key) for key in issued.invitation.instruments],
+        expires_at=issued.invitation.expires_at,
+        number=issued.invitation.id,
+    )
+    return _no_referrer(make_response(page, 201))
+
+
+@blueprint.post("/<int:invitation_id>/revoke")
+def revoke(invitation_id: int):
+    """Revoke: the link and the code stop working at once; a started draft stays."""
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    with unit_of_work.change(
+        "invitation.revoke", reference=invitations.reference(invitation)
+    ) as work:
+        try:
+            invitations.revoke(invitation)
+        except InvitationError as exc:
+            work.refuse(str(exc))
+    if work.refused is not None:
+        flash(work.refused, "error")
+    else:
+        flash(f"Invitation {invitation_id} is revoked. Its link and code no longer work.")
+    return redirect(url_for("invitations.index"), 303)

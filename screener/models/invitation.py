@@ -1,0 +1,57 @@
+"""An invitation: a clinic asks one patient to screen themself, by link or kiosk code.
+
+Nothing in the row names the patient. The clinic's own reference for them (``label``)
+is health data, so it is kept encrypted (``services.invitations`` seals it); the link
+token and the kiosk code are kept only as hashes, like the resume tokens, so a copy of
+the database cannot be used to open an invitation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from screener.database import UTCDateTime, utcnow
+from screener.extensions import db
+
+STATES = ("issued", "opened", "started", "completed", "expired", "revoked")
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Fernet ciphertext of the clinic's label; None when no label was given.
+    label_sealed: Mapped[str | None] = mapped_column(Text)
+    instruments: Mapped[list[str]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The screening it started; SET NULL when retention or erasure deletes that screening.
+    screening_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screenings.id", ondelete="SET NULL"), unique=True
+    )
+    # The screening's resume token, sealed, so the invitation can reopen the screening
+    # it started (only the token's hash is kept on the screening itself).
+    resume_sealed: Mapped[str | None] = mapped_column(Text)
+
+    def state(self, now: dt.datetime) -> str:
+        """One of ``STATES``. Revoked and completed are final; expiry ends the rest."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.completed_at is not None:
+            return "completed"
+        if self.expires_at <= now:
+            return "expired"
+        if self.started_at is not None:
+            # A draft deleted by retention or erasure cannot be continued.
+            return "started" if self.screening_id is not None else "expired"
+        return "opened" if self.opened_at is not None else "issued"

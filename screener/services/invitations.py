@@ -1,0 +1,403 @@
+"""Invitations: a clinic asks one patient to screen themself, without any mail server.
+
+An invitation is delivered as a link (copied, or printed on a letter with a QR code)
+and as a short kiosk code the patient types on the landing page. Both stay usable, any
+number of times, until the screening they start is submitted, the invitation expires
+or someone revokes it:
+
+- opening the link (GET or HEAD, as mail scanners and link previews do) only records
+  that it was opened; starting is a POST after consent;
+- the link token has 192 bits (``codes.new_resume_token``) and only its SHA-256 is kept,
+  as for resume tokens; the 8-character code has far fewer bits, so it is kept as an
+  HMAC keyed from ``SECRET_KEY`` (a stolen database alone does not give the codes away)
+  and failed code attempts are rate-limited by the view;
+- the clinic's label is health data: sealed with Fernet (key derived from
+  ``SECRET_KEY``) and never written to the audit trail or a log.
+
+Callers hold the write transaction (``screener.unit_of_work``); every function that
+changes a row says so. Times come from ``utcnow`` in this module, which tests replace.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+from sqlalchemy import select, update
+
+from screener import codes
+from screener.database import utcnow
+from screener.extensions import db
+from screener.models import Invitation, Screening
+from screener.models.invitation import STATES
+from screener.services import content, screenings
+
+DEFAULT_DAYS = 14
+MAX_DAYS = 90
+MAX_LABEL = 80
+CODE_LENGTH = 8  # 23^8 ≈ 2^36: typed by hand; guessing is rate-limited
+UNREADABLE = "(label unreadable: the secret key changed)"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class InvitationError(ValueError):
+    """An invitation cannot be made, found or used as asked; the message says why."""
+
+
+# --- keys -------------------------------------------------------------------------
+
+
+def _key(purpose: bytes) -> bytes:
+    """32 bytes for ``purpose``, derived from the app's secret key once and kept."""
+    secret = current_app.secret_key
+    kept = current_app.extensions.setdefault("invitation_keys", {})
+    if kept.get(purpose, (None,))[0] != secret:
+        raw = secret.encode() if isinstance(secret, str) else secret
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(raw)
+        kept[purpose] = (secret, derived)
+    return kept[purpose][1]
+
+
+def _fernet(purpose: bytes) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_key(purpose)))
+
+
+def _seal(text: str, purpose: bytes) -> str:
+    return _fernet(purpose).encrypt(text.encode("utf-8")).decode("ascii")
+
+
+def _unseal(sealed: str | None, purpose: bytes) -> str | None:
+    if not sealed:
+        return None
+    try:
+        return _fernet(purpose).decrypt(sealed.encode("ascii")).decode("utf-8")
+    except (InvalidToken, UnicodeError, ValueError):
+        return None
+
+
+LABEL = b"screener invitation label"
+RESUME = b"screener invitation resume token"
+CODE = b"screener invitation kiosk code"
+
+
+# --- codes --------------------------------------------------------------------------
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(codes.ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def format_code(code: str) -> str:
+    """``ACDE-FHJK``: two halves are easier to read out and type."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalise_code(text: str | None) -> str | None:
+    """The stored form of a typed kiosk code, or None when it cannot be one."""
+    cleaned = re.sub(r"[\s\-]", "", text or "").upper()
+    if len(cleaned) != CODE_LENGTH or any(ch not in codes.ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def code_hash(code: str) -> str:
+    return hmac.new(_key(CODE), code.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+# --- checking what a clinic asks for ------------------------------------------------
+
+
+def clean_label(text: str | None) -> str | None:
+    """The label as stored (trimmed), None when empty; refuse control characters."""
+    label = (text or "").strip()
+    if not label:
+        return None
+    if _CONTROL.search(label):
+        raise InvitationError("A label cannot hold control characters (such as NUL or tab).")
+    if len(label) > MAX_LABEL:
+        raise InvitationError(f"Keep the label to {MAX_LABEL} characters.")
+    return label
+
+
+def choices() -> list[tuple[str, str, bool]]:
+    """(key, label, ticked by default) of each questionnaire an invitation may offer."""
+    return [(key, d.offer.label, bool(d.offer.default)) for key, d in content.offered()]
+
+
+def check_instruments(keys: Iterable[str] | None) -> list[str]:
+    """The chosen questionnaires in the landing page's order; the defaults when none."""
+    offered = content.offered()
+    known = {key: definition for key, definition in offered}
+    keys = list(keys or [])
+    unknown = sorted(set(keys) - set(known))
+    if unknown:
+        raise InvitationError(
+            f"Unknown questionnaire {', '.join(unknown)}; choose from {', '.join(known)}."
+        )
+    chosen = (
+        [key for key, _ in offered if key in keys]
+        if keys
+        else [key for key, definition in offered if definition.offer.default]
+    )
+    if not any(known[key].kind == "screen" for key in chosen):
+        raise InvitationError("Choose at least one screening questionnaire.")
+    return chosen
+
+
+def check_days(days: int) -> int:
+    if not 1 <= days <= MAX_DAYS:
+        raise InvitationError(f"An invitation lasts 1 to {MAX_DAYS} days.")
+    return days
+
+
+# --- making and finding -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A new invitation with its link token and kiosk code: shown once, never stored."""
+
+    invitation: Invitation
+    token: str
+    code: str
+
+
+def create(
+    label: str | None, instruments: Sequence[str] | None, days: int, created_by: str
+) -> Issued:
+    """Store a new invitation (inside a write transaction)."""
+    label = clean_label(label)
+    chosen = check_instruments(instruments)
+    check_days(days)
+    token = codes.new_resume_token()
+    code = _unused_code()
+    now = utcnow()
+    invitation = Invitation(
+        token_hash=codes.token_hash(token),
+        code_hash=code_hash(code),
+        label_sealed=_seal(label, LABEL) if label else None,
+        instruments=chosen,
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=days),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return Issued(invitation, token, code)
+
+
+def _unused_code() -> str:
+    while True:
+        code = new_code()
+        taken = select(Invitation.id).where(Invitation.code_hash == code_hash(code))
+        if db.session.scalar(taken) is None:
+            return code
+
+
+def by_token(token: str | None) -> Invitation | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == codes.token_hash(token))
+    )
+
+
+def by_code(text: str | None) -> Invitation | None:
+    code = normalise_code(text)
+    if code is None:
+        return None
+    return db.session.scalar(select(Invitation).where(Invitation.code_hash == code_hash(code)))
+
+
+def by_code_or_id(text: str) -> Invitation | None:
+    """For the CLI: a kiosk code (``ACDE-FHJK``) or the number the list shows."""
+    text = (text or "").strip()
+    if text.isascii() and text.isdigit() and len(text) < 10:
+        return db.session.get(Invitation, int(text))
+    return by_code(text)
+
+
+def label_of(invitation: Invitation) -> str | None:
+    if invitation.label_sealed is None:
+        return None
+    return _unseal(invitation.label_sealed, LABEL) or UNREADABLE
+
+
+def state(invitation: Invitation) -> str:
+    return invitation.state(utcnow())
+
+
+def reference(invitation: Invitation) -> str:
+    """How the audit trail names an invitation: its number, never its label or code."""
+    return f"invitation {invitation.id}"
+
+
+# --- the lifecycle --------------------------------------------------------------------
+
+
+def mark_opened(invitation: Invitation) -> bool:
+    """Record the first opening (inside a write); True when this call recorded it."""
+    changed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.opened_at.is_(None))
+        .values(opened_at=utcnow())
+    ).rowcount
+    db.session.refresh(invitation)
+    return bool(changed)
+
+
+def start(invitation: Invitation) -> tuple[Screening, str]:
+    """Start the invitation's screening (inside a write): at most once, while usable.
+
+    The conditional UPDATE lets only one of two racing requests (a double click, two
+    devices) tie its screening to the invitation; the other raises and its write is
+    rolled back by the unit of work.
+    """
+    current = state(invitation)
+    if current not in ("issued", "opened"):
+        raise InvitationError(current)
+    try:
+        screening, token = screenings.start(invitation.instruments)
+    except screenings.ScreeningError as exc:
+        raise InvitationError("unavailable") from exc
+    now = utcnow()
+    changed = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.screening_id.is_(None),
+            Invitation.started_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(
+            screening_id=screening.id,
+            started_at=now,
+            opened_at=invitation.opened_at or now,
+            resume_sealed=_seal(token, RESUME),
+        )
+    ).rowcount
+    if not changed:
+        raise InvitationError("started")
+    db.session.refresh(invitation)
+    return screening, token
+
+
+def resume_token(invitation: Invitation) -> str | None:
+    """The resume token of the screening the invitation started, while it may go on."""
+    if state(invitation) != "started":
+        return None
+    return _unseal(invitation.resume_sealed, RESUME)
+
+
+def complete_for(screening_id: int) -> Invitation | None:
+    """Mark the invitation that started this screening completed (inside the write that
+    submits it); None for a screening started from the landing page."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.screening_id == screening_id)
+    )
+    if invitation is None or invitation.completed_at is not None:
+        return None
+    invitation.completed_at = utcnow()
+    invitation.resume_sealed = None  # no longer needed: the invitation is used up
+    db.session.flush()
+    return invitation
+
+
+def revoke(invitation: Invitation) -> None:
+    """Revoke (inside a write). A completed screening stays; only the invitation ends."""
+    current = state(invitation)
+    if current in ("revoked", "completed"):
+        raise InvitationError(f"This invitation is already {current}.")
+    invitation.revoked_at = utcnow()
+    invitation.resume_sealed = None
+    db.session.flush()
+
+
+# --- lists --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listed:
+    id: int
+    label: str | None
+    state: str
+    instruments: tuple[str, ...]
+    created_by: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    screening_id: int | None
+
+
+def listing(wanted_state: str = "", limit: int = 500) -> list[Listed]:
+    """The newest invitations with their labels and states, optionally of one state."""
+    if wanted_state and wanted_state not in STATES:
+        raise InvitationError("Choose a state from the list.")
+    now = utcnow()
+    rows = db.session.scalars(select(Invitation).order_by(Invitation.id.desc()).limit(limit))
+    listed = [
+        Listed(
+            row.id,
+            label_of(row),
+            row.state(now),
+            tuple(row.instruments),
+            row.created_by,
+            row.created_at,
+            row.expires_at,
+            row.screening_id,
+        )
+        for row in rows
+    ]
+    return [row for row in listed if not wanted_state or row.state == wanted_state]
+
+
+def labels_for(screening_ids: Iterable[int]) -> dict[int, str | None]:
+    """{screening id: label} for the screenings that came from an invitation."""
+    ids = list(screening_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Invitation.screening_id, Invitation.label_sealed).where(
+            Invitation.screening_id.in_(ids)
+        )
+    )
+    return {
+        screening_id: (_unseal(sealed, LABEL) or UNREADABLE) if sealed else None
+        for screening_id, sealed in rows
+    }
+
+
+def screenings_labelled(term: str) -> set[int]:
+    """Ids of screenings whose invitation's label contains ``term`` (any case).
+
+    Labels are encrypted, so the database cannot search them: each is opened here. A
+    clinic has hundreds or a few thousand invitations, which takes milliseconds.
+    """
+    wanted = term.strip().casefold()
+    rows = db.session.execute(
+        select(Invitation.screening_id, Invitation.label_sealed).where(
+            Invitation.screening_id.is_not(None), Invitation.label_sealed.is_not(None)
+        )
+    )
+    return {
+        screening_id
+        for screening_id, sealed in rows
+        if wanted in (_unseal(sealed, LABEL) or "").casefold()
+    }
+
+
+def invited_screenings():
+    """A clause: the screening came from an invitation (for the worklist's filter)."""
+    return Screening.id.in_(
+        select(Invitation.screening_id).where(Invitation.screening_id.is_not(None))
+    )

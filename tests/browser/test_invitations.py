@@ -1,0 +1,66 @@
+"""An invitation end to end in Chromium: made in the portal, completed from the kiosk code
+on a 360 px phone, and found by its label in the worklist."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.auth_helpers import PASSWORD, make_user
+from tests.browser.conftest import assert_accessible
+from tests.browser.flow import answer_asrs, asrs
+from tests.helpers import definition
+
+ASRS = definition("asrs-v1.1")
+LABEL = "Bed 12 <b>west</b>"
+
+
+def _sign_in(page, live_server):
+    page.goto(live_server + "/auth/login")
+    page.get_by_label("Email address").fill("doc@clinic.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_invite_complete_from_the_kiosk_code_and_find_the_label(
+    live_app, live_server, desktop, phone
+):
+    make_user(live_app, "doc@clinic.example", ["clinician", "staff"])
+    _sign_in(desktop, live_server)
+    desktop.get_by_role("link", name="Invitations").click()
+    assert_accessible(desktop, "invitations")
+    desktop.get_by_label("Label (optional)").fill(LABEL)
+    for box in desktop.locator('input[name="instruments"]').all():
+        box.set_checked(box.get_attribute("value") == "asrs-v1.1")
+    desktop.get_by_role("button", name="Make invitation").click()
+    expect(desktop.get_by_role("heading", level=1)).to_contain_text("is ready")
+    assert_accessible(desktop, "invitation-letter")
+    code = desktop.locator(".big-code .code").inner_text()
+
+    phone.goto(live_server + "/")
+    phone.get_by_label("Code from your invitation").fill(code.lower())
+    phone.get_by_role("button", name="Use code").click()
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("invites you")
+    assert_accessible(phone, "invitation-patient")
+    phone.get_by_label("I am 18 or over").check()
+    phone.get_by_role("button", name="Start").click()
+    phone.get_by_role("link", name="Start the questions").click()
+    answer_asrs(phone, asrs(["often"] * 6), ASRS)
+    phone.get_by_role("button", name="Submit and see my results").click()
+    expect(phone.get_by_role("heading", level=1)).to_be_visible()
+    assert "/screen/results" in phone.url
+
+    # The landing page with a wrong code: a clear message at the field, still accessible.
+    phone.goto(live_server + "/")
+    phone.get_by_label("Code from your invitation").fill("ACDE-FHJK")
+    phone.get_by_role("button", name="Use code").click()
+    expect(phone.locator("#code-error")).to_contain_text("No invitation has this code")
+    assert_accessible(phone, "invitation-code-unknown")
+
+    desktop.goto(live_server + "/clinician/")
+    expect(desktop.get_by_role("cell", name=LABEL)).to_be_visible()
+    desktop.get_by_label("Invitation label contains").fill("bed 12")
+    desktop.get_by_role("button", name="Search labels").click()
+    expect(desktop.get_by_text("1 screening matches")).to_be_visible()
+    expect(desktop.get_by_role("cell", name=LABEL)).to_be_visible()
+    desktop.goto(live_server + "/invitations/?state=completed")
+    expect(desktop.get_by_role("cell", name=LABEL)).to_be_visible()
