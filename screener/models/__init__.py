@@ -3,6 +3,7 @@
 from screener.models.audit import AuditEvent
 from screener.models.clinic import ClinicSettings
 from screener.models.content import ContentVersion
+from screener.models.render_job import RenderJob
 from screener.models.review import ReviewNote
 from screener.models.screening import Answer, Screening, ScreeningInstrument, ScreeningResult
 from screener.models.service_token import ServiceToken
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "ClinicSettings",
     "ContentVersion",
+    "RenderJob",
     "ReviewNote",
     "Screening",
     "ScreeningInstrument",
