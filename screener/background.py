@@ -156,19 +156,20 @@ class Queue:
             self.enqueue(lost)
         return len(lost)
 
-    def work(self) -> int:
-        """Run, in this thread, every task that is due now, until none is left: what a
-        worker does, once. Returns how many ran (the in-process worker and the tests)."""
+    def work(self, now: dt.datetime | None = None) -> int:
+        """Run, in this thread, every task that is due, until none is left: what a worker
+        does, once. Returns how many ran (the in-process worker, ``screener worker
+        --once`` and the tests; ``now`` is huey's clock, naive UTC)."""
         huey = self.huey
         ran = 0
         while True:
-            for task in huey.read_schedule(_huey_now()):
+            for task in huey.read_schedule(now or _huey_now()):
                 huey.enqueue(task)
             if not huey.pending_count():
                 return ran
             task = huey.dequeue()
             if task is not None:
-                huey.execute(task)
+                huey.execute(task, now or _huey_now())
                 ran += 1
 
 

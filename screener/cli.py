@@ -1,6 +1,6 @@
 """The operator CLI: ``screener init``, ``questionnaires validate``, ``score`` (``users``,
-``purge``, ``erase``, ``tokens`` and ``export`` live in ``cli_users``, ``cli_retention``,
-``cli_tokens`` and ``cli_export``).
+``purge``, ``erase``, ``tokens``, ``export`` and ``worker`` live in ``cli_users``,
+``cli_retention``, ``cli_tokens``, ``cli_export`` and ``cli_worker``).
 
 This is a contract that operators and tests rely on: keep names, options and exit
 codes stable.
@@ -49,6 +49,7 @@ def register_commands(app) -> None:
     from screener.cli_retention import erase_command, purge_command
     from screener.cli_tokens import tokens_group
     from screener.cli_users import users
+    from screener.cli_worker import worker_command
 
     app.cli.add_command(init_command)
     app.cli.add_command(users)
@@ -56,6 +57,7 @@ def register_commands(app) -> None:
     app.cli.add_command(erase_command)
     app.cli.add_command(tokens_group)
     app.cli.add_command(export_group)
+    app.cli.add_command(worker_command)
 
 
 @click.command("init")
