@@ -74,17 +74,17 @@ def default_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / QUEUE_FILE)
 
 
-def _make_huey(url: str) -> Huey:
+def _make_huey(url: str, name: str) -> Huey:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey("screener", filename=str(path), results=False, utc=True)
+        return SqliteHuey(name, filename=str(path), results=False, utc=True)
     if url.startswith(("redis://", "rediss://", "unix://")):
         from redis import ConnectionPool
 
         # A store that does not answer must not hold a submission for long.
         pool = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=5)
-        return RedisHuey("screener", connection_pool=pool, results=False, utc=True)
+        return RedisHuey(name, connection_pool=pool, results=False, utc=True)
     raise QueueConfigError(
         "SCREENER_QUEUE_URL must be sqlite:///path, redis://host:port/db or immediate"
     )
@@ -100,9 +100,10 @@ def check_url(url: str) -> None:
 class Queue:
     """One app's queue: its huey (made on first use) and the tasks registered on it."""
 
-    def __init__(self, app: Flask, url: str) -> None:
+    def __init__(self, app: Flask, url: str, name: str = "screener") -> None:
         self.app = app
         self.url = url
+        self.name = name  # installations that share one Redis keep apart by name
         self._huey: Huey | None = None
         self._lock = threading.Lock()
 
@@ -114,7 +115,7 @@ class Queue:
     def huey(self) -> Huey:
         with self._lock:
             if self._huey is None:
-                huey = _make_huey(self.url)
+                huey = _make_huey(self.url, self.name)
                 self._render_task = huey.task(name="render_summary")(self._render)
                 huey.periodic_task(crontab(minute="*"), name="recover_render_jobs")(self.recover)
                 self._huey = huey
@@ -264,7 +265,7 @@ def init_app(app: Flask) -> None:
     url = app.config.get("QUEUE_URL") or default_url(app.instance_path)
     check_url(url)
     app.config["QUEUE_URL"] = url
-    app.extensions[EXTENSION] = Queue(app, url)
+    app.extensions[EXTENSION] = Queue(app, url, app.config.get("QUEUE_NAME") or "screener")
     _listen()
     if url != IMMEDIATE and _in_process_wanted(app):
 

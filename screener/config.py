@@ -42,6 +42,8 @@ def from_environment(instance_path: str) -> dict:
         # Where PDF renders are queued (see screener.background); empty: a SQLite file in
         # the instance folder.
         "QUEUE_URL": env.get("SCREENER_QUEUE_URL", "").strip(),
+        # The queue's name in its storage: installations sharing one Redis keep apart.
+        "QUEUE_NAME": env.get("SCREENER_QUEUE_NAME", "screener").strip() or "screener",
         # A render worker thread inside each web process; unset: only for a SQLite queue.
         "QUEUE_IN_PROCESS": _flag(env.get("SCREENER_QUEUE_IN_PROCESS")),
     }

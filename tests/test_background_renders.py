@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -30,20 +31,24 @@ PART_B = {f"q{n}": "rarely" for n in range(7, 19)}
 def queue_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'queue.sqlite'}"
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
     return REDIS_URL
 
 
 @pytest.fixture
 def make_queued(make_app, queue_url):
-    """Apps on one database and one queue; keyword arguments become config."""
+    """Apps on one database and one queue; keyword arguments become config. On Redis each
+    test has a queue of its own name, so tests running at once never share one."""
+    name = f"test-{uuid.uuid4().hex}"
+    made = []
 
     def make(**extra):
-        return make_app(QUEUE_URL=queue_url, WTF_CSRF_ENABLED=True, **extra)
+        app = make_app(QUEUE_URL=queue_url, QUEUE_NAME=name, WTF_CSRF_ENABLED=True, **extra)
+        made.append(app)
+        return app
 
-    return make
+    yield make
+    if made:
+        background.queue(made[0]).huey.flush()
 
 
 @pytest.fixture
