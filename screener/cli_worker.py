@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from screener import background
+from screener.models.render_job import STATUSES
 
 
 @click.command("worker")
@@ -30,7 +31,8 @@ from screener import background
 @click.option(
     "--once",
     is_flag=True,
-    help="Queue again lost renders, run what is due now, and exit (for cron or a check).",
+    help="Queue again lost renders, run what is due now, print how many renders are in "
+    "each state, and exit (for cron or a check).",
 )
 @with_appcontext
 def worker_command(threads: int, once: bool) -> None:
@@ -43,8 +45,12 @@ def worker_command(threads: int, once: bool) -> None:
         sys.exit(2)
     recovered = queue.recover()
     if once:
+        from screener.services import render_jobs
+
         ran = queue.work()
         click.echo(f"Queued again: {recovered}; tasks run: {ran}")
+        states = render_jobs.counts()
+        click.echo("Renders: " + ", ".join(f"{s} {states.get(s, 0)}" for s in STATUSES))
         return
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -276,6 +276,7 @@ def test_screener_worker_once_runs_what_is_due(app):
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
     assert "tasks run: 1" in result.output
+    assert "Renders: pending 0, running 0, done 1, failed 0" in result.output
     assert stored_count(app, screening_id) == 1
 
 
