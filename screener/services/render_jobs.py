@@ -50,12 +50,13 @@ def request(screening_id: int) -> None:
     """Ask for the screening's render (inside the caller's write transaction).
 
     Idempotent: one row per screening; asking again for a pending or running render
-    changes nothing, and a failed one starts over with fresh tries.
+    changes nothing. A failed render, or a done one whose PDF is missing, starts over
+    with fresh tries.
     """
     job = db.session.get(RenderJob, screening_id)
     if job is None:
         db.session.add(RenderJob(screening_id=screening_id, status=PENDING, attempts=0))
-    elif job.status in (PENDING, RUNNING, DONE):
+    elif job.status in (PENDING, RUNNING):
         return
     else:
         job.status, job.attempts, job.next_attempt_at = PENDING, 0, utcnow()
@@ -70,11 +71,12 @@ def request_missing(screening_id: int) -> str:
     A failed render stays failed here (a clinician tries it again on purpose).
     """
     job = db.session.get(RenderJob, screening_id)
-    if job is None:
+    if job is not None and job.status == FAILED:
+        return FAILED
+    if job is None or job.status == DONE:
         with write():
             request(screening_id)
-        return PREPARING
-    return FAILED if job.status == FAILED else PREPARING
+    return PREPARING
 
 
 def state(screening_id: int) -> str:
