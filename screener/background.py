@@ -244,13 +244,19 @@ class InProcessWorker(threading.Thread):
 _started: dict[tuple[int, int], InProcessWorker] = {}
 
 
+_starting = threading.Lock()
+
+
 def start_in_process(app: Flask) -> InProcessWorker:
+    """The process's worker thread for ``app``, started if it is not running (requests
+    arrive on several threads at once: only one starts it)."""
     key = (os.getpid(), id(app))
-    worker = _started.get(key)
-    if worker is None or not worker.is_alive():
-        worker = InProcessWorker(queue(app))
-        worker.start()
-        _started[key] = worker
+    with _starting:
+        worker = _started.get(key)
+        if worker is None or not worker.is_alive():
+            worker = InProcessWorker(queue(app))
+            worker.start()
+            _started[key] = worker
     return worker
 
 
