@@ -53,6 +53,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     edge.init_app(app)  # before any route: it bounds the ids routes accept
     _init_extensions(app)
+    from screener import background
+
+    background.init_app(app)
     _register_blueprints(app)
 
     from screener import web

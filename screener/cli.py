@@ -1,6 +1,7 @@
 """The operator CLI: ``screener init``, ``questionnaires validate``, ``score`` (``users``,
-``purge``, ``erase``, ``tokens``, ``export`` and ``invitations`` live in ``cli_users``,
-``cli_retention``, ``cli_tokens``, ``cli_export`` and ``cli_invitations``).
+``purge``, ``erase``, ``tokens``, ``export``, ``invitations`` and ``worker`` live in
+``cli_users``, ``cli_retention``, ``cli_tokens``, ``cli_export``, ``cli_invitations`` and
+``cli_worker``).
 
 This is a contract that operators and tests rely on: keep names, options and exit
 codes stable.
@@ -50,6 +51,7 @@ def register_commands(app) -> None:
     from screener.cli_retention import erase_command, purge_command
     from screener.cli_tokens import tokens_group
     from screener.cli_users import users
+    from screener.cli_worker import worker_command
 
     app.cli.add_command(init_command)
     app.cli.add_command(users)
@@ -58,6 +60,7 @@ def register_commands(app) -> None:
     app.cli.add_command(tokens_group)
     app.cli.add_command(export_group)
     app.cli.add_command(invitations_group)
+    app.cli.add_command(worker_command)
 
 
 @click.command("init")

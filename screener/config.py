@@ -47,7 +47,20 @@ def from_environment(instance_path: str) -> dict:
         # Where patients open the app, for links made outside a request (``screener
         # invitations create``); by default https:// and the first trusted host.
         "PUBLIC_URL": env.get("SCREENER_PUBLIC_URL", "").strip(),
+        # Where PDF renders are queued (see screener.background); empty: a SQLite file in
+        # the instance folder.
+        "QUEUE_URL": env.get("SCREENER_QUEUE_URL", "").strip(),
+        # The queue's name in its storage: installations sharing one Redis keep apart.
+        "QUEUE_NAME": env.get("SCREENER_QUEUE_NAME", "screener").strip() or "screener",
+        # A render worker thread inside each web process; unset: only for a SQLite queue.
+        "QUEUE_IN_PROCESS": _flag(env.get("SCREENER_QUEUE_IN_PROCESS")),
     }
+
+
+def _flag(value: str | None) -> bool | None:
+    if value is None or not value.strip():
+        return None
+    return value.strip().lower() not in ("0", "false", "no", "off")
 
 
 def _host_list(value: str) -> list[str] | None:
@@ -110,6 +123,14 @@ DEFAULTS = {
     # A store that does not answer must not hold a request for long.
     "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     "TEMPLATES_AUTO_RELOAD": False,
+    # PDF renders (screener.background): tries before a render is shown as failed, the
+    # first back-off (then four times longer each time), how long a worker may hold a
+    # render before it counts as dead, and how late a pending render may be before its
+    # queue message counts as lost.
+    "RENDER_ATTEMPTS": 4,
+    "RENDER_RETRY_SECONDS": 30,
+    "RENDER_LEASE_SECONDS": 600,
+    "RENDER_LOST_AFTER_SECONDS": 300,
 }
 
 

@@ -47,6 +47,9 @@ def _config(url: str, instance: Path, **extra) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         # Tests run as a named clinic, as production must (``screener init`` asks for it).
         "CLINIC_NAME": "Test Clinic",
+        # No queue: the first download renders the PDF in its request, as the tests that
+        # download one expect; tests of the queue itself name a real one.
+        "QUEUE_URL": "immediate",
         **extra,
     }
 

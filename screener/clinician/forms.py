@@ -35,3 +35,7 @@ class ReviewForm(FlaskForm):
         "Review note (optional)",
         validators=[Length(max=MAX_NOTE, message=f"Keep the note to {MAX_NOTE} characters.")],
     )
+
+
+class RetryForm(FlaskForm):
+    """The "Try again" button of a failed PDF render: nothing but the CSRF token."""

@@ -1,4 +1,5 @@
-"""The clinician's pages: worklist, search by code, detail, PDF, review and CSV export.
+"""The clinician's pages: worklist, search by code, detail, PDF (and trying a failed one
+again), review and CSV export.
 
 Detail pages are addressed by the screening's internal id, never by its reference
 code: a code is typed into a POST search form that redirects to the detail URL, so
@@ -17,17 +18,17 @@ from dataclasses import replace
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from screener import audit, unit_of_work
+from screener import audit, background, unit_of_work
 from screener.clinician import export, presenters, worklist
 from screener.clinician.blueprint import blueprint
-from screener.clinician.forms import FindForm, LabelForm, ReviewForm
+from screener.clinician.forms import FindForm, LabelForm, RetryForm, ReviewForm
 from screener.clinician.review import ReviewError, mark_reviewed
 from screener.clinician.review import history as review_history
 from screener.codes import format_code
 from screener.database import utcnow
 from screener.extensions import db
 from screener.models import Screening, User
-from screener.services import invitations, screenings
+from screener.services import invitations, render_jobs, screenings
 
 NOT_FOUND = "No submitted screening has this reference code. Check the code and try again."
 
@@ -119,6 +120,7 @@ def detail(screening_id: int):
         reviews=review_history(screening),
         invitation_label=invitations.labels_for([screening.id]).get(screening.id),
         form=ReviewForm(formdata=None),
+        pdf_state=None if background.renders_in_request() else render_jobs.state(screening.id),
         **presenters.detail(screenings.summary(screening)),
     )
 
@@ -129,6 +131,26 @@ def pdf(screening_id: int):
     from screener.services import reports
 
     return reports.pdf_response(_submitted(screening_id))
+
+
+@blueprint.post("/screenings/<int:screening_id>/pdf/retry")
+def retry_pdf(screening_id: int):
+    """Try a failed PDF render again, with fresh tries (a stored PDF is never re-rendered)."""
+    screening = _submitted(screening_id)
+    if not RetryForm().validate_on_submit():
+        flash("The page had expired. Try again.", "error")
+        return redirect(url_for("clinician.detail", screening_id=screening_id), 303)
+    code = format_code(screening.reference_code)
+    with unit_of_work.change("report.retry", reference=code) as work:
+        if render_jobs.state(screening_id) != render_jobs.FAILED:
+            work.refuse("the PDF summary is not failed")
+        else:
+            render_jobs.request(screening_id)
+    if work.refused:
+        flash("The PDF summary is already stored or being prepared.")
+    else:
+        flash("The PDF summary is being prepared again.")
+    return redirect(url_for("clinician.detail", screening_id=screening_id), 303)
 
 
 @blueprint.post("/screenings/<int:screening_id>/review")

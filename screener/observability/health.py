@@ -18,8 +18,9 @@ from screener.extensions import db
 
 blueprint = Blueprint("health", __name__, url_prefix="/health")
 
-# Further readiness checks by name (the job queue registers its own): each raises if down.
-checks: dict[str, Callable[[], None]] = {}
+# Further readiness checks by name (the job queue registers its own): each raises if down,
+# and returns False when this app does not use what it checks (it is then left out).
+checks: dict[str, Callable[[], bool | None]] = {}
 
 
 @blueprint.get("/live")
@@ -36,7 +37,9 @@ def ready():
     if storage.startswith(("redis://", "rediss://", "redis+")):
         results["redis"] = _run(lambda: _redis(storage))
     for name, check in checks.items():
-        results[name] = _run(check)
+        outcome = _run(check)
+        if outcome is not None:
+            results[name] = outcome
     ok = all(value == "ok" for value in results.values())
     response = jsonify(status="ready" if ok else "not ready", checks=results)
     response.status_code = 200 if ok else 503
@@ -45,9 +48,10 @@ def ready():
     return response
 
 
-def _run(check: Callable[[], None]) -> str:
+def _run(check: Callable[[], bool | None]) -> str | None:
     try:
-        check()
+        if check() is False:
+            return None  # not in use here
     except Exception as exc:
         current_app.logger.warning("readiness check failed (%s)", type(exc).__name__)
         return "failing"

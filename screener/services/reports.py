@@ -2,8 +2,15 @@
 
 A stored PDF is never rendered again, so it always matches what the patient and the
 clinician first saw, whatever happens to the definitions later. Rendering happens
-outside the submission: if it fails, the submission and its answers stay as they are,
-nothing is stored, and the next download simply tries again.
+outside the submission: a background worker renders it after the submission commits
+(``screener.background``, ``report_rendering``), so neither the submit nor the results
+page waits for it. A download before it is stored gets a page that says it is being
+prepared and asks again by itself. If rendering fails, the submission and its answers
+stay as they are and nothing is stored.
+
+With ``QUEUE_URL=immediate`` (the tests) there is no queue: the first download renders
+the PDF in its request, as it did before renders were queued; the API does the same
+whatever the queue, since a system that asks for the PDF waits for its answer.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from flask import Response, abort, current_app, make_response
+from flask import Response, abort, current_app, make_response, render_template, request
 from sqlalchemy.exc import IntegrityError
 
 from screener import audit
@@ -20,7 +27,7 @@ from screener.database import begin_write
 from screener.extensions import db
 from screener.models import Screening, StoredReport
 from screener.report import data, render
-from screener.services import screenings
+from screener.services import render_jobs, screenings
 from screener.services.screenings import ScreeningError
 
 log = logging.getLogger(__name__)
@@ -71,7 +78,8 @@ def stored(screening: Screening) -> StoredReport | None:
 
 
 def ensure_stored(screening: Screening) -> StoredReport:
-    """The stored PDF, rendered and added (flushed, not committed) the first time.
+    """The stored PDF, rendered in this request and added (flushed, not committed) the
+    first time.
 
     Renders before taking the write lock, so a slow render never holds up other
     writers. Two first downloads at once may both render; the one that stores second
@@ -82,16 +90,33 @@ def ensure_stored(screening: Screening) -> StoredReport:
         return existing
     pdf = render_pdf(screening)
     begin_write()
-    existing = db.session.get(StoredReport, screening.id, populate_existing=True)
-    if existing is not None:
-        return existing
-    row = StoredReport(screening_id=screening.id, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:  # PostgreSQL: another worker stored it meanwhile
-        return db.session.get(StoredReport, screening.id, populate_existing=True)
-    return row
+    return store(screening.id, pdf)
+
+
+def store(screening_id: int, pdf: bytes) -> StoredReport | None:
+    """Keep ``pdf`` as the screening's summary unless one is stored already; under the
+    caller's write transaction. Marks the render job done.
+
+    Checks again, under the lock, that the screening is still there and submitted: None
+    (nothing stored) if it was erased since it was rendered.
+    """
+    screening = db.session.get(Screening, screening_id, populate_existing=True)
+    if screening is None or screening.status != "submitted":
+        render_jobs.drop(screening_id)
+        return None
+    existing = db.session.get(StoredReport, screening_id, populate_existing=True)
+    if existing is None:
+        row = StoredReport(
+            screening_id=screening_id, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest()
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:  # PostgreSQL: another worker stored it meanwhile
+            row = db.session.get(StoredReport, screening_id, populate_existing=True)
+        existing = row
+    render_jobs.mark_done(screening_id)
+    return existing
 
 
 def pdf_filename(code: str) -> str:
@@ -110,23 +135,36 @@ def pdf_response(screening: Screening) -> Response:
     - The caller has already decided that the current visitor may see this screening
       (the patient's private link, or a clinician's role); this function checks nothing
       about who is asking.
-    - It is the whole of the request's work: it commits the stored PDF the first time,
-      and writes the audit row ``report.download`` (actor taken from the signed-in user,
-      if any) before any byte is returned. Do not record the download again.
-    - A draft has no summary: 404. A render that fails (including one over the page
-      bound) stores nothing and answers 503 with the calm error page; the submission is
-      untouched and the next request renders again.
+    - It is the whole of the request's work: it writes the audit row ``report.download``
+      (actor taken from the signed-in user, if any) before any byte is returned. Do not
+      record the download again.
+    - A draft has no summary: 404.
+    - Not stored yet: 202 with the calm "being prepared" page, which asks again by itself
+      every few seconds (``<meta http-equiv="refresh">``: no script, which the CSP would
+      refuse inline; CSP has no directive over a refresh). A screening with no render job
+      (submitted before renders were queued) gets one now. Nothing is audited: nothing of
+      the screening is shown.
+    - The render failed for good: 503 with the calm error page (audited
+      ``render_failed``); a clinician may try it again from the screening's page.
+    - With ``QUEUE_URL=immediate`` the first download renders in the request instead; a
+      render that fails (including one over the page bound) stores nothing and answers
+      503 with the calm error page; the next request renders again.
     - Success: 200, ``application/pdf``, ``Content-Disposition: attachment;
       filename="screening-summary-<reference code>.pdf"`` (``pdf_filename``),
       ``Cache-Control: no-store``; the stored bytes.
     """
-    from screener.web import error_page
+    from screener import background
 
     if screening.status != "submitted":
         abort(404)
     code = format_code(screening.reference_code)
+    row = stored(screening)
+    if row is None and not background.renders_in_request():
+        if render_jobs.request_missing(screening.id) == render_jobs.FAILED:
+            return _failed(code)
+        return _preparing()
     try:
-        row = ensure_stored(screening)
+        row = row or ensure_stored(screening)
         pdf, sha256 = row.pdf, row.sha256
         db.session.commit()
     except Exception as exc:
@@ -134,12 +172,7 @@ def pdf_response(screening: Screening) -> Response:
         # The exception's text may quote the document: log only its type.
         if not isinstance(exc, render.ReportTooLarge):  # logged with its sizes already
             log.error("PDF summary %s could not be rendered (%s)", code, type(exc).__name__)
-        audit.record(
-            "report.download", reference=code, outcome="render_failed", anonymous_is_patient=True
-        )
-        failed = make_response(error_page(503))
-        failed.headers["Cache-Control"] = "no-store"
-        return failed
+        return _failed(code)
     audit.record(
         "report.download",
         reference=code,
@@ -151,3 +184,25 @@ def pdf_response(screening: Screening) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Length"] = str(len(pdf))
     return response
+
+
+REFRESH_SECONDS = 5
+
+
+def _preparing() -> Response:
+    response = make_response(
+        render_template("preparing.html", refresh=REFRESH_SECONDS, url=request.path), 202
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _failed(code: str) -> Response:
+    from screener.web import error_page
+
+    audit.record(
+        "report.download", reference=code, outcome="render_failed", anonymous_is_patient=True
+    )
+    failed = make_response(error_page(503))
+    failed.headers["Cache-Control"] = "no-store"
+    return failed

@@ -23,7 +23,7 @@ from screener.models import Answer, ContentVersion, Screening, ScreeningInstrume
 from screener.process_cache import BoundedCache
 from screener.scoring.engine import check_answers, score
 from screener.scoring.results import Result
-from screener.services import clinic, content
+from screener.services import clinic, content, render_jobs
 
 
 class ScreeningError(ValueError):
@@ -276,6 +276,8 @@ def submit(screening: Screening) -> bool:
                 payload=result.to_json(),
             )
         )
+    # The PDF summary is rendered by a worker once this transaction commits.
+    render_jobs.request(screening.id)
     db.session.flush()
     db.session.refresh(screening)
     return True

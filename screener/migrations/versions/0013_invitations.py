@@ -5,7 +5,7 @@ the code are stored hashed, the clinic's label encrypted; the lifecycle times sa
 happened to the invitation, and ``screening_id`` ties it to the screening it started.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 00:00:00
 
 """
@@ -17,7 +17,7 @@ import screener.database
 
 # revision identifiers, used by Alembic.
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
