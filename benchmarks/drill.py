@@ -72,7 +72,8 @@ class Drill:
             try:
                 self.journey(patient, journey)
             except Failed:
-                time.sleep(1)  # a patient who saw an error tries again with a new screening
+                # A patient who saw an error waits a little and starts a new screening.
+                time.sleep(patient.rng.uniform(2.0, 5.0))
             finally:
                 patient.close()
                 patient.cookies.clear()
@@ -295,7 +296,8 @@ def main() -> int:
         threading.Thread(target=drill.faults, daemon=True).start()
     for thread in threads:
         thread.join(timeout=args.seconds + 240)
-    checks = check_database(drill.journeys, wait_for_pdfs=120)
+    # A render cut off by a fault is taken up again after its lease (120 s) at the latest.
+    checks = check_database(drill.journeys, wait_for_pdfs=240)
 
     faults = "; ".join(name for name, _, _ in drill.windows) or "none"
     print(f"\nDrill: {args.patients} patients, {args.seconds:.0f} s, faults: {faults}")

@@ -55,6 +55,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from huey.exceptions import RetryTask
 from sqlalchemy import event
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ IMMEDIATE = "immediate"
 EXTENSION = "screener.queue"
 QUEUE_FILE = "queue.sqlite"
 RECOVER_SECONDS = 60  # how often a worker looks for lost jobs
+DATABASE_RETRY_SECONDS = 5  # a render that found the database away tries again after
 POLL_SECONDS = 1.0  # how long the in-process worker sleeps when the queue is empty
 
 
@@ -124,8 +126,14 @@ class Queue:
     def _render(self, screening_id: int) -> None:
         from screener.services import report_rendering
 
-        with self.app.app_context():
-            retry_in = report_rendering.run(screening_id)
+        try:
+            with self.app.app_context():
+                retry_in = report_rendering.run(screening_id)
+        except (OperationalError, InterfaceError) as exc:
+            # The database is away (restarting, failing over): keep the message and try
+            # again soon, rather than wait for ``recover`` to find the job minutes later.
+            log.warning("A PDF render waits for the database (%s)", type(exc).__name__)
+            raise RetryTask(delay=DATABASE_RETRY_SECONDS) from exc
         if retry_in is not None:
             # Huey keeps the retry in its schedule; render_jobs keeps the count.
             raise RetryTask(delay=retry_in)
@@ -143,7 +151,7 @@ class Queue:
                     "A PDF render could not be queued (%s); it is queued again within %d "
                     "minutes by a worker",
                     type(exc).__name__,
-                    self.app.config.get("RENDER_LOST_AFTER_SECONDS", 300) // 60 + 1,
+                    self.app.config.get("RENDER_LOST_AFTER_SECONDS", 60) // 60 + 1,
                 )
 
     def recover(self) -> int:

@@ -98,7 +98,7 @@ def claim(screening_id: int) -> RenderJob | None:
     taken again.
     """
     now = utcnow()
-    stale = now - dt.timedelta(seconds=_setting("RENDER_LEASE_SECONDS", 600))
+    stale = now - dt.timedelta(seconds=_setting("RENDER_LEASE_SECONDS", 120))
     with write():
         taken = db.session.execute(
             update(RenderJob)
@@ -162,8 +162,8 @@ def overdue(now: dt.datetime | None = None) -> list[int]:
     """Jobs whose queue message must have been lost: pending well past their time, or
     running past the lease (the worker died). They are queued again."""
     now = now or utcnow()
-    late = now - dt.timedelta(seconds=_setting("RENDER_LOST_AFTER_SECONDS", 300))
-    stale = now - dt.timedelta(seconds=_setting("RENDER_LEASE_SECONDS", 600))
+    late = now - dt.timedelta(seconds=_setting("RENDER_LOST_AFTER_SECONDS", 60))
+    stale = now - dt.timedelta(seconds=_setting("RENDER_LEASE_SECONDS", 120))
     return list(
         db.session.scalars(
             select(RenderJob.screening_id).where(
