@@ -119,6 +119,7 @@ def detail(screening_id: int):
         reviews=review_history(screening),
         invitation_label=invitations.labels_for([screening.id]).get(screening.id),
         form=ReviewForm(formdata=None),
+        trend=presenters.trend(screening),
         **presenters.detail(screenings.summary(screening)),
     )
 
