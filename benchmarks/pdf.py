@@ -10,6 +10,9 @@ alone), so all see the same machine load; medians are reported. The baseline
 is the same HTML and stylesheet given to WeasyPrint with its default options, its
 default URL fetcher and the system's fonts (the bundled @font-face rules removed).
 
+The trend case is the last of a series of three repeat screens: its PDF with the trend
+page against the same screening's PDF without it (the target: at most 10 % more).
+
 The floor is the least any layout of this content can cost: every word of the summary as
 one unstyled paragraph in the bundled font, with fonts loaded once, no tagging and no
 attachment. No template for the same words can render faster than that.
@@ -33,10 +36,11 @@ from weasyprint.text.fonts import FontConfiguration
 
 from screener import create_app
 from screener.report import data, render
-from screener.services import reports, screenings
+from screener.services import reports, screenings, series_trend
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 TARGET_MS, TARGET_RATIO, TARGET_SERVE_MS, TARGET_GROWTH_MB = 120, 0.45, 5, 20
+TARGET_TREND_RATIO = 1.10
 
 
 def rss_mb() -> float:
@@ -75,6 +79,41 @@ def make_app(folder: Path):
     return app
 
 
+def series_screening():
+    """The last of three screenings of a repeat-screen series, two weeks apart (inside an
+    app context): its answers change a little, then a lot, so the trend has both words."""
+    import datetime as dt
+
+    from screener import unit_of_work
+    from screener.services import invitations, screening_store
+    from tests.helpers import asrs, fill, rls
+
+    visits = (
+        {"asrs-v1.1": asrs(["often"] * 5 + ["never"], "rarely"), "rls-irlssg": rls()},
+        {"asrs-v1.1": asrs(["often"] * 4 + ["never"] * 2, "rarely"), "rls-irlssg": rls()},
+        {"asrs-v1.1": asrs(["often"] + ["never"] * 5, "often"), "rls-irlssg": rls(gate="no")},
+    )
+    now = [dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)]
+    saved = invitations.utcnow, screening_store.utcnow
+    invitations.utcnow = screening_store.utcnow = lambda: now[0]
+    try:
+        with unit_of_work.change("invitation.create", actor="cli"):
+            made = invitations.create_series(
+                None, ["asrs-v1.1", "rls-irlssg"], 7, 2, 3, "benchmark"
+            )
+        for number, answers in enumerate(visits):
+            now[0] += dt.timedelta(weeks=2 if number else 0)
+            with unit_of_work.write():
+                screening, _ = invitations.start(made.invitations[number])
+            fill(screening, answers)
+            with unit_of_work.write():
+                assert screenings.submit(screening)
+                invitations.complete_for(screening.id)
+    finally:
+        invitations.utcnow, screening_store.utcnow = saved
+    return screening
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="render rounds (default 30)")
@@ -109,12 +148,27 @@ def main() -> None:
 
             floor = floor_renderer(html)
 
+            last = series_screening()
+            last_summary = screenings.summary(last)
+            with_trend = data.build(last_summary, series_trend.trend_for(last))
+            without_trend = data.build(last_summary)
+            assert with_trend.trend is not None and without_trend.trend is None
+
+            def trend():
+                render.render_pdf(with_trend)
+
+            def no_trend():
+                render.render_pdf(without_trend)
+
             def layout():
                 render.lay_out(html)
 
-            ours(), baseline(), floor()  # warm all (module imports, first font load)
+            ours(), baseline(), floor(), trend()  # warm all (imports, first font load)
             ours_s, base_s, full_s, floor_s, layout_s = [], [], [], [], []
+            trend_s, no_trend_s = [], []
             for _ in range(args.runs):
+                trend_s.append(timed_both(trend))
+                no_trend_s.append(timed_both(no_trend))
                 ours_s.append(timed_both(ours))
                 base_s.append(timed_both(baseline))
                 full_s.append(timed_both(from_database))
@@ -144,6 +198,8 @@ def main() -> None:
         "full": full_s,
         "floor": floor_s,
         "layout": layout_s,
+        "trend": trend_s,
+        "no_trend": no_trend_s,
     }
     wall = {name: median_ms([w for w, _ in runs]) for name, runs in series.items()}
     cpu = {name: median_ms([c for _, c in runs]) for name, runs in series.items()}
@@ -178,6 +234,19 @@ def main() -> None:
     print(
         f"| serve the stored PDF (lookup, audit row, response) | {serve_ms:.2f} ms | | "
         f"≤ {TARGET_SERVE_MS} ms | {_met(serve_ms <= TARGET_SERVE_MS)} |"
+    )
+    trend_ratio = wall["trend"] / wall["no_trend"]
+    print(
+        f"| series of 3: PDF without the trend | {wall['no_trend']:.0f} ms | "
+        f"{cpu['no_trend']:.0f} ms | | |"
+    )
+    print(
+        f"| series of 3: PDF with the trend | {wall['trend']:.0f} ms | {cpu['trend']:.0f} ms | | |"
+    )
+    print(
+        f"| trend cost (with / without) | {trend_ratio:.2f} | "
+        f"{cpu['trend'] / cpu['no_trend']:.2f} | ≤ {TARGET_TREND_RATIO} | "
+        f"{_met(trend_ratio <= TARGET_TREND_RATIO)} |"
     )
     if growth is not None:
         print(

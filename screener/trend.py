@@ -171,7 +171,8 @@ def _change(line: Line, before: Point, after: Point) -> str:
     if line.kind == "outcome":
         if before.level == after.level and before.text == after.text:
             return SAME
-        return f"Changed from: {before.text}"
+        was = LEVEL_WORDS.get(LEVELS[before.level]) if before.level is not None else before.text
+        return f"Changed (was {was.lower() if was else 'not known'})"
     if before.value is None or after.value is None:
         return ""
     difference = after.value - before.value

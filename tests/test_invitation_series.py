@@ -162,7 +162,7 @@ def check_trend_markup(text: str) -> None:
         "v1.1 rev 1",
     ]
     assert "No clear change" in part_a and "Better: down 3" in part_a
-    assert "Changed from:" in tables[2]
+    assert "Changed (was consistent)" in tables[2]
     assert "How we read a change" in text and "careful" in text
 
 
