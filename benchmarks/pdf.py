@@ -79,41 +79,6 @@ def make_app(folder: Path):
     return app
 
 
-def series_screening():
-    """The last of three screenings of a repeat-screen series, two weeks apart (inside an
-    app context): its answers change a little, then a lot, so the trend has both words."""
-    import datetime as dt
-
-    from screener import unit_of_work
-    from screener.services import invitations, screening_store
-    from tests.helpers import asrs, fill, rls
-
-    visits = (
-        {"asrs-v1.1": asrs(["often"] * 5 + ["never"], "rarely"), "rls-irlssg": rls()},
-        {"asrs-v1.1": asrs(["often"] * 4 + ["never"] * 2, "rarely"), "rls-irlssg": rls()},
-        {"asrs-v1.1": asrs(["often"] + ["never"] * 5, "often"), "rls-irlssg": rls(gate="no")},
-    )
-    now = [dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)]
-    saved = invitations.utcnow, screening_store.utcnow
-    invitations.utcnow = screening_store.utcnow = lambda: now[0]
-    try:
-        with unit_of_work.change("invitation.create", actor="cli"):
-            made = invitations.create_series(
-                None, ["asrs-v1.1", "rls-irlssg"], 7, 2, 3, "benchmark"
-            )
-        for number, answers in enumerate(visits):
-            now[0] += dt.timedelta(weeks=2 if number else 0)
-            with unit_of_work.write():
-                screening, _ = invitations.start(made.invitations[number])
-            fill(screening, answers)
-            with unit_of_work.write():
-                assert screenings.submit(screening)
-                invitations.complete_for(screening.id)
-    finally:
-        invitations.utcnow, screening_store.utcnow = saved
-    return screening
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="render rounds (default 30)")
@@ -125,6 +90,7 @@ def main() -> None:
         args.runs, args.serves, args.memory_renders = 10, 50, 0
 
     from tests.report_helpers import set_up_clinic, submit
+    from tests.series_helpers import submit_series
 
     with tempfile.TemporaryDirectory() as folder:
         app = make_app(Path(folder))
@@ -148,7 +114,7 @@ def main() -> None:
 
             floor = floor_renderer(html)
 
-            last = series_screening()
+            last = submit_series()[-1][0]
             last_summary = screenings.summary(last)
             with_trend = data.build(last_summary, series_trend.trend_for(last))
             without_trend = data.build(last_summary)

@@ -15,9 +15,9 @@ from markupsafe import Markup
 
 from screener.trend import LEVEL_WORDS, LEVELS, Line, Trend
 
-WIDTH = 480
-LEFT = 150  # room for the axis labels ("Not consistent") and half the first date
-RIGHT = 56  # half the last date ("29 December 2026")
+WIDTH = 420  # drawn at this width or wider: narrower screens scroll it, text stays legible
+LEFT = 120  # room for the axis labels ("Not consistent") and half the first date
+RIGHT = 54  # half the last date ("29 December 2026")
 PLOT = 72  # height of a count's plot area
 LEVEL_GAP = 26  # between outcome rows
 INK = "#1a1a1a"
