@@ -146,16 +146,19 @@ def check_trend_markup(text: str) -> None:
     assert 'role="img"' in svg and 'aria-labelledby="trend-title trend-desc"' in svg
     assert re.search(r'<title id="trend-title">[^<]+</title>', svg)
     desc = re.search(r'<desc id="trend-desc">([^<]+)</desc>', svg).group(1)
-    assert "Part A shaded answers" in desc and "Part B shaded answers" in desc
+    assert "Part A, shaded answers" in desc and "Part B, shaded answers" in desc
     assert "<script" not in svg
     assert svg.count("<circle") == 9  # three lines, three points each
-    assert svg.count(">v1.1 rev 1<") == 6 and svg.count(">v2.0 rev 1<") == 3
+    # Each point with its value and the definition version it was scored on.
+    for label in ("5 · v1.1 rev 1", "4 · v1.1 rev 1", "1 · v1.1 rev 1", "12 · v1.1 rev 1"):
+        assert f">{label}<" in svg
+    assert svg.count(">v2.0 rev 1<") == 3
     assert "No clear change" in svg and "Better: down 3" in svg and "Worse: up 12" in svg
     # The same numbers as tables, one per line.
     tables = re.findall(r'<table class="data trend-table">.*?</table>', text, re.S)
     assert len(tables) == 3
     part_a = tables[0]
-    assert "Part A shaded answers" in part_a
+    assert "Part A, shaded answers" in part_a
     assert re.findall(r"<td>([^<]*)</td>", part_a)[:2] == ["5 of 6", "—"]
     assert '<span class="trend-version">v1.1 rev 1</span>' in part_a
     assert "No clear change" in part_a and "Better: down 3" in part_a
@@ -185,7 +188,7 @@ def test_three_screenings_show_their_trend_everywhere(app, clock):
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     text = re.sub(r"\s+", " ", text)
     assert "Over time (repeat screens)" in text
-    assert "Part A shaded answers" in text and "Part B shaded answers" in text
+    assert "Part A, shaded answers" in text and "Part B, shaded answers" in text
     assert "No clear change" in text and "Better: down 3" in text
     assert "v1.1 rev 1" in text and "v2.0 rev 1" in text
     assert "5 of 6" in text and "12 of 12" in text
