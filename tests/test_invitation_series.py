@@ -300,3 +300,21 @@ def test_cli_makes_a_series_and_refuses_bad_ranges(app, runner, clock):
         assert result.exit_code == 2, args
         assert result.output.startswith("Error: ")
     assert count_rows(app) == (3, 1)
+
+
+def test_retention_keeps_a_long_series_until_each_window_has_passed(app, clock):
+    from screener.services import retention
+
+    series_id, link, _ = make_series(app, every_weeks=26, times=12, days=14)
+    with app.app_context():
+        # Two years on (a retention period of a year): the first two invitations, whose
+        # windows ended more than a year ago, are gone; the later ones wait.
+        retention.purge(T0 + dt.timedelta(days=366 + 365))
+        db.session.commit()
+        left = invitations.members(db.session.get(InvitationSeries, series_id))
+        assert [row.series_position for row in left] == list(range(3, 13))
+        retention.purge(T0 + dt.timedelta(weeks=26 * 12 + 60))
+        db.session.commit()
+        assert db.session.get(InvitationSeries, series_id) is None
+        assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+    assert app.test_client().get(link).status_code == 404
