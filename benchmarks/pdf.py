@@ -10,6 +10,9 @@ alone), so all see the same machine load; medians are reported. The baseline
 is the same HTML and stylesheet given to WeasyPrint with its default options, its
 default URL fetcher and the system's fonts (the bundled @font-face rules removed).
 
+The trend case is the last of a series of three repeat screens: its PDF with the trend
+page against the same screening's PDF without it (the target: at most 10 % more).
+
 The floor is the least any layout of this content can cost: every word of the summary as
 one unstyled paragraph in the bundled font, with fonts loaded once, no tagging and no
 attachment. No template for the same words can render faster than that.
@@ -33,10 +36,11 @@ from weasyprint.text.fonts import FontConfiguration
 
 from screener import create_app
 from screener.report import data, render
-from screener.services import reports, screenings
+from screener.services import reports, screenings, series_trend
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 TARGET_MS, TARGET_RATIO, TARGET_SERVE_MS, TARGET_GROWTH_MB = 120, 0.45, 5, 20
+TARGET_TREND_RATIO = 1.10
 
 
 def rss_mb() -> float:
@@ -86,6 +90,7 @@ def main() -> None:
         args.runs, args.serves, args.memory_renders = 10, 50, 0
 
     from tests.report_helpers import set_up_clinic, submit
+    from tests.series_helpers import submit_series
 
     with tempfile.TemporaryDirectory() as folder:
         app = make_app(Path(folder))
@@ -109,12 +114,27 @@ def main() -> None:
 
             floor = floor_renderer(html)
 
+            last = submit_series()[-1][0]
+            last_summary = screenings.summary(last)
+            with_trend = data.build(last_summary, series_trend.trend_for(last))
+            without_trend = data.build(last_summary)
+            assert with_trend.trend is not None and without_trend.trend is None
+
+            def trend():
+                render.render_pdf(with_trend)
+
+            def no_trend():
+                render.render_pdf(without_trend)
+
             def layout():
                 render.lay_out(html)
 
-            ours(), baseline(), floor()  # warm all (module imports, first font load)
+            ours(), baseline(), floor(), trend()  # warm all (imports, first font load)
             ours_s, base_s, full_s, floor_s, layout_s = [], [], [], [], []
+            trend_s, no_trend_s = [], []
             for _ in range(args.runs):
+                trend_s.append(timed_both(trend))
+                no_trend_s.append(timed_both(no_trend))
                 ours_s.append(timed_both(ours))
                 base_s.append(timed_both(baseline))
                 full_s.append(timed_both(from_database))
@@ -144,6 +164,8 @@ def main() -> None:
         "full": full_s,
         "floor": floor_s,
         "layout": layout_s,
+        "trend": trend_s,
+        "no_trend": no_trend_s,
     }
     wall = {name: median_ms([w for w, _ in runs]) for name, runs in series.items()}
     cpu = {name: median_ms([c for _, c in runs]) for name, runs in series.items()}
@@ -178,6 +200,19 @@ def main() -> None:
     print(
         f"| serve the stored PDF (lookup, audit row, response) | {serve_ms:.2f} ms | | "
         f"≤ {TARGET_SERVE_MS} ms | {_met(serve_ms <= TARGET_SERVE_MS)} |"
+    )
+    trend_ratio = wall["trend"] / wall["no_trend"]
+    print(
+        f"| series of 3: PDF without the trend | {wall['no_trend']:.0f} ms | "
+        f"{cpu['no_trend']:.0f} ms | | |"
+    )
+    print(
+        f"| series of 3: PDF with the trend | {wall['trend']:.0f} ms | {cpu['trend']:.0f} ms | | |"
+    )
+    print(
+        f"| trend cost (with / without) | {trend_ratio:.2f} | "
+        f"{cpu['trend'] / cpu['no_trend']:.2f} | ≤ {TARGET_TREND_RATIO} | "
+        f"{_met(trend_ratio <= TARGET_TREND_RATIO)} |"
     )
     if growth is not None:
         print(

@@ -39,16 +39,38 @@ def invitations_group() -> None:
     metavar="ID",
     help="A questionnaire to ask (repeat for several); the landing page's defaults if none.",
 )
-def create_command(label: str, days: int, instruments: tuple[str, ...]) -> None:
-    """Make an invitation; print its link, then its kiosk code."""
+@click.option(
+    "--every-weeks",
+    type=int,
+    default=None,
+    help=f"Repeat screens: weeks between them (1 to {invitations.MAX_EVERY_WEEKS}).",
+)
+@click.option(
+    "--times",
+    type=int,
+    default=None,
+    help=f"Repeat screens: how many (2 to {invitations.MAX_TIMES}).",
+)
+def create_command(
+    label: str,
+    days: int,
+    instruments: tuple[str, ...],
+    every_weeks: int | None,
+    times: int | None,
+) -> None:
+    """Make an invitation (or a series of them); print its link, then its kiosk code."""
+    try:
+        repeat = invitations.check_series(every_weeks, times, days)
+    except invitations.InvitationError as exc:
+        _refuse(str(exc))
     with unit_of_work.change("invitation.create", actor="cli") as work:
         try:
-            issued = invitations.create(label, instruments, days, created_by="cli")
+            issued = invitations.create_from(label, instruments, days, repeat, created_by="cli")
         except invitations.InvitationError as exc:
             work.refuse(str(exc))
         else:
             work.reference = invitations.reference(issued.invitation)
-            work.detail = f"{','.join(issued.invitation.instruments)}; {days} days"
+            work.detail = invitations.audit_detail(issued, days)
     if work.refused is not None:
         _refuse(work.refused)
     with current_app.test_request_context(base_url=_base_url()):

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from screener.clinician.domains import DomainCount, counts
-from screener.report.data import build
-from screener.report.types import InstrumentReport
+from screener.report.data import build, trend_report
+from screener.report.types import InstrumentReport, TrendReport
+from screener.services import series_trend
 from screener.services.screenings import Summary
 
 OUTCOME_WORDS = {
@@ -74,3 +75,9 @@ def _count_label(instrument) -> str:
         if counted & {item.id for item in section.items}
     ]
     return sections[0] if len(sections) == 1 else "Score"
+
+
+def trend(screening) -> TrendReport | None:
+    """The trend of the screening's repeat-screen series (None outside a series)."""
+    found = series_trend.trend_for(screening, voice="report")
+    return trend_report(found) if found is not None else None

@@ -29,6 +29,9 @@ def text_keys(definition: Definition) -> Iterator[tuple[tuple, str]]:
     for index, spec in enumerate(definition.scoring.report):
         if spec.cues:
             yield ("scoring", "report", index, "cues"), spec.cues
+    for index, line in enumerate(definition.trend):
+        if line.margin_text:
+            yield ("trend", index, "margin_text"), line.margin_text
 
 
 def problems(

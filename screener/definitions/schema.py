@@ -160,6 +160,23 @@ class Domains(Strict):
     groups: Annotated[list[Domain], Field(min_length=1, max_length=10)]
 
 
+class TrendLine(Strict):
+    """One line of a series' trend (repeat screens): a number the rules give, or the outcome.
+
+    The figure below which a change is "no clear change" belongs to the instrument (its
+    known retest variation, or a stated careful margin), so it lives here with the
+    paragraph of the texts that says where it comes from, never in the code.
+    """
+
+    # "score" (the main rule's), "outcome", or the name of a rule under scoring.report.
+    value: Slug
+    label: Line
+    no_clear_change: Annotated[float, Field(ge=0, le=1000)] | None = None
+    margin_text: Slug | None = None
+    # Most screens count symptoms: a higher number is the worse direction.
+    higher_is_worse: bool = True
+
+
 class Definition(Strict):
     format_version: Literal[2]
     id: DefinitionId
@@ -188,6 +205,8 @@ class Definition(Strict):
     option_sets: dict[Slug, Annotated[list[Option], Field(min_length=2, max_length=30)]] = {}
     sections: Annotated[list[Section], Field(min_length=1, max_length=40)]
     scoring: Scoring
+    # What a series of repeat screens plots over time; nothing when empty.
+    trend: Annotated[list[TrendLine], Field(max_length=6)] = []
 
     def items(self) -> list[Any]:
         return [item for section in self.sections for item in section.items]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from screener.services import invitations
@@ -36,6 +36,32 @@ class CreateInvitationForm(FlaskForm):
                 1,
                 invitations.MAX_DAYS,
                 f"Enter a number of days from 1 to {invitations.MAX_DAYS}.",
+            ),
+        ],
+    )
+
+    # Repeat screens: both blank for a single invitation; the service checks the pair.
+    every_weeks = IntegerField(
+        "Repeat every (weeks)",
+        validators=[
+            Optional(),
+            NumberRange(
+                1,
+                invitations.MAX_EVERY_WEEKS,
+                f"Enter a number of weeks from 1 to {invitations.MAX_EVERY_WEEKS}, "
+                "or leave it blank.",
+            ),
+        ],
+    )
+    times = IntegerField(
+        "Number of screenings",
+        validators=[
+            Optional(),
+            NumberRange(
+                2,
+                invitations.MAX_TIMES,
+                f"Enter a number of screenings from 2 to {invitations.MAX_TIMES}, "
+                "or leave it blank.",
             ),
         ],
     )

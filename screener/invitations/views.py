@@ -28,7 +28,12 @@ def _no_referrer(response):
     return response
 
 
-def _page(form: CreateInvitationForm, status: int = 200, error: str | None = None):
+def _page(
+    form: CreateInvitationForm,
+    status: int = 200,
+    error: str | None = None,
+    error_field: str = "label",
+):
     wanted = request.args.get("state", "")
     if wanted not in STATE_FILTERS:
         wanted, status = "", 400
@@ -42,8 +47,11 @@ def _page(form: CreateInvitationForm, status: int = 200, error: str | None = Non
         state_filters=STATE_FILTERS,
         form=form,
         error=error,
+        error_field=error_field,
         names=names,
         revoke_form=RevokeForm(formdata=None),
+        max_weeks=invitations.MAX_EVERY_WEEKS,
+        max_times=invitations.MAX_TIMES,
     )
     return make_response(page, status)
 
@@ -60,16 +68,20 @@ def create():
     form = CreateInvitationForm()
     if not form.validate_on_submit():
         return _page(form, 400)
+    try:
+        repeat = invitations.check_series(form.every_weeks.data, form.times.data, form.days.data)
+    except InvitationError as exc:
+        return _page(form, 400, error=str(exc), error_field="every_weeks")
     with unit_of_work.change("invitation.create") as work:
         try:
-            issued = invitations.create(
-                form.label.data, form.instruments.data, form.days.data, current_user.email
+            issued = invitations.create_from(
+                form.label.data, form.instruments.data, form.days.data, repeat, current_user.email
             )
         except InvitationError as exc:
             work.refuse(str(exc))
         else:
             work.reference = invitations.reference(issued.invitation)
-            work.detail = f"{','.join(issued.invitation.instruments)}; {form.days.data} days"
+            work.detail = invitations.audit_detail(issued, form.days.data)
     if work.refused is not None:
         return _page(form, 400, error=work.refused)
     return _letter(issued, invitations.label_of(issued.invitation))
@@ -88,6 +100,7 @@ def _letter(issued: invitations.Issued, label: str | None):
         questionnaires=[names.get(key, key) for key in issued.invitation.instruments],
         expires_at=issued.invitation.expires_at,
         number=issued.invitation.id,
+        schedule=issued.schedule,
     )
     return _no_referrer(make_response(page, 201))
 

@@ -3,7 +3,7 @@
 from screener.models.audit import AuditEvent
 from screener.models.clinic import ClinicSettings
 from screener.models.content import ContentVersion
-from screener.models.invitation import Invitation
+from screener.models.invitation import Invitation, InvitationSeries
 from screener.models.render_job import RenderJob
 from screener.models.review import ReviewNote
 from screener.models.screening import Answer, Screening, ScreeningInstrument, ScreeningResult
@@ -18,6 +18,7 @@ __all__ = [
     "ClinicSettings",
     "ContentVersion",
     "Invitation",
+    "InvitationSeries",
     "RenderJob",
     "ReviewNote",
     "Screening",

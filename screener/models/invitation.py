@@ -16,7 +16,30 @@ from sqlalchemy.orm import Mapped, mapped_column
 from screener.database import UTCDateTime, utcnow
 from screener.extensions import db
 
-STATES = ("issued", "opened", "started", "completed", "expired", "revoked")
+# "scheduled" is a later invitation of a series whose date has not come yet; the other
+# states are those of any invitation.
+STATES = ("scheduled", "issued", "opened", "started", "completed", "expired", "revoked")
+
+
+class InvitationSeries(db.Model):
+    """Repeat screens: ``times`` invitations, ``every_weeks`` weeks apart, one link.
+
+    Each screening of a series is an ordinary invitation (one completion each, the same
+    states), so a series adds no new way to use an invitation: it only dates them
+    (``Invitation.opens_at``) and gives the patient one link and one kiosk code that
+    always open the one that is due. The link and code are kept hashed, like an
+    invitation's; the row holds no health data (the label stays on each invitation).
+    """
+
+    __tablename__ = "invitation_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    every_weeks: Mapped[int]
+    times: Mapped[int]
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Invitation(db.Model):
@@ -42,6 +65,13 @@ class Invitation(db.Model):
     # The screening's resume token, sealed, so the invitation can reopen the screening
     # it started (only the token's hash is kept on the screening itself).
     resume_sealed: Mapped[str | None] = mapped_column(Text)
+    # Repeat screens: the series, this invitation's place in it (1, 2, …) and the time it
+    # can first be used; all None for a single invitation, usable at once.
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation_series.id", ondelete="CASCADE"), index=True
+    )
+    series_position: Mapped[int | None]
+    opens_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     def state(self, now: dt.datetime) -> str:
         """One of ``STATES``. Revoked and completed are final; expiry ends the rest."""
@@ -51,6 +81,8 @@ class Invitation(db.Model):
             return "completed"
         if self.expires_at <= now:
             return "expired"
+        if self.opens_at is not None and now < self.opens_at:
+            return "scheduled"
         if self.started_at is not None:
             # A draft deleted by retention or erasure cannot be continued.
             return "started" if self.screening_id is not None else "expired"

@@ -16,13 +16,14 @@ from flask import make_response, redirect, render_template, request, session, ur
 
 from screener import audit, unit_of_work
 from screener.extensions import db, limiter
-from screener.models import Invitation, Screening
+from screener.models import Invitation, InvitationSeries, Screening
 from screener.patient import presenters
 from screener.patient.views import _next_url, _remember, blueprint
 from screener.services import content, invitations, screenings
 from screener.services.invitations import InvitationError
 
 SESSION_KEY = "invitation_id"
+SERIES_SESSION_KEY = "invitation_series_id"
 CODE_FAILURES = "20 per 10 minutes"  # per address; only unknown codes count
 ENDED = {"expired", "revoked", "completed"}
 
@@ -46,6 +47,34 @@ def _ended_page(invitation: Invitation, state: str):
 def _unknown(status: int = 404):
     page = render_template("patient/invitation_unknown.html")
     return _no_referrer(make_response(page, status))
+
+
+def _due(series: InvitationSeries):
+    """The series' invitation that is due now, or the page that says why there is none:
+    an early open says when the next one is ready; after the last one, that it is done."""
+    due = invitations.due(series)
+    if due.invitation is not None:
+        return due.invitation
+    reference = f"invitation series {series.id}"
+    if due.next_opens_at is not None:
+        page = render_template(
+            "patient/invitation_not_yet.html",
+            opens_at=due.next_opens_at,
+            position=due.position,
+            times=due.times,
+        )
+        return _no_referrer(make_response(page, 200))
+    audit.record("invitation.open", reference=reference, outcome="ended", anonymous_is_patient=True)
+    page = render_template("patient/invitation_ended.html", state="series_done")
+    return _no_referrer(make_response(page, 410))
+
+
+def _place(invitation: Invitation) -> tuple[int, int] | None:
+    """(2, 3) for the second screening of a series of three; None for a single one."""
+    if invitation.series_id is None:
+        return None
+    series = db.session.get(InvitationSeries, invitation.series_id)
+    return (invitation.series_position or 0, series.times) if series else None
 
 
 def _record_opening(invitation: Invitation) -> None:
@@ -78,6 +107,7 @@ def _show(invitation: Invitation, action: str, form=None, status: int = 200):
         needs_consent=needs_consent,
         questionnaires=[names.get(key, key) for key in invitation.instruments],
         expires_at=invitation.expires_at,
+        place=_place(invitation),
     )
     return _no_referrer(make_response(page, status))
 
@@ -123,7 +153,12 @@ def invitation(invitation_token: str):
     """The invitation's link, as printed on the letter or copied into a message."""
     found = invitations.by_token(invitation_token)
     if found is None:
-        return _unknown()
+        series = invitations.series_by_token(invitation_token)
+        if series is None:
+            return _unknown()
+        found = _due(series)
+        if not isinstance(found, Invitation):
+            return found
     action = url_for("patient.invitation", invitation_token=invitation_token)
     if request.method == "POST":
         return _use(found, action)
@@ -146,6 +181,12 @@ def invitation_code():
         return _landing(form, 400)
     found = invitations.by_code(form.code.data)
     if found is None:
+        series = invitations.series_by_code(form.code.data)
+        if series is not None:
+            session.pop(SESSION_KEY, None)
+            session[SERIES_SESSION_KEY] = series.id
+            return _no_referrer(redirect(url_for("patient.invited"), 303))
+    if found is None:
         form.code.errors.append(
             "No invitation has this code. Check each letter and try again, or ask at the desk."
         )
@@ -154,6 +195,7 @@ def invitation_code():
     if state in ENDED:
         return _ended_page(found, state)
     _record_opening(found)
+    session.pop(SERIES_SESSION_KEY, None)
     session[SESSION_KEY] = found.id
     return _no_referrer(redirect(url_for("patient.invited"), 303))
 
@@ -163,11 +205,19 @@ def invited():
     """The invitation whose kiosk code was typed in this browser."""
     invitation_id = session.get(SESSION_KEY)
     found = db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
+    series_id = session.get(SERIES_SESSION_KEY)
+    if found is None and isinstance(series_id, int):
+        series = db.session.get(InvitationSeries, series_id)
+        found = _due(series) if series is not None else None
+        if found is not None and not isinstance(found, Invitation):
+            return found
     if found is None:
         return redirect(url_for("public.index"))
     action = url_for("patient.invited")
     if request.method == "POST":
         return _use(found, action)
+    if request.method == "GET" and invitations.state(found) not in ENDED:
+        _record_opening(found)
     return _show(found, action)
 
 

@@ -18,7 +18,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from screener import codes
 from screener.patient.questions import macro_for
 from screener.process_cache import BoundedCache
-from screener.services import clinic, content, screenings
+from screener.report.data import trend_report
+from screener.services import clinic, content, screenings, series_trend
 from screener.wording import gauge, outcome_words
 
 
@@ -325,4 +326,11 @@ def results_page(screening) -> dict[str, Any]:
         "interpretation": summary.interpretation,
         "not_a_diagnosis": summary.interpretation.meanings[0],
         "code": codes.format_code(summary.reference_code),
+        "trend": _trend(screening),
     }
+
+
+def _trend(screening):
+    """The series' trend in the patient's words; None outside a series (page as before)."""
+    found = series_trend.trend_for(screening, voice="patient")
+    return trend_report(found) if found is not None else None

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from screener import urgent_help
+from screener import trend_svg, urgent_help
 from screener.amounts import amount, plain
 from screener.codes import format_code
 from screener.definitions.schema import Definition
@@ -27,9 +27,11 @@ from screener.report.types import (
     ReferralReport,
     ReportData,
     SectionRows,
+    TrendReport,
 )
 from screener.scoring.engine import asked
 from screener.scoring.results import RuleResult
+from screener.trend import Trend
 from screener.wording import gauge, outcome_words, screen_not_asked
 
 # Bounds on what reaches the renderer. Text answers are already capped by their
@@ -39,6 +41,8 @@ MAX_LINE = 300
 MAX_PROVIDERS = 20
 ELLIPSIS = " […]"
 
+# The chart's text in the PDF uses the report's bundled font (summary.css).
+PDF_FONT = "'Atkinson Hyperlegible', sans-serif"
 NOT_ASKED = "Not asked"
 SCREEN_NOT_ASKED = "Not asked (the screening question was answered no)"
 NO_ANSWER = "No answer given"
@@ -59,8 +63,9 @@ def _reference(number: int, citation: str, url: str | None) -> ReferenceEntry:
     return ReferenceEntry(number, clip(citation, MAX_TEXT), clip(url))
 
 
-def build(summary) -> ReportData:
-    """Plain report data from ``screener.services.screenings.Summary``."""
+def build(summary, trend: Trend | None = None) -> ReportData:
+    """Plain report data from ``screener.services.screenings.Summary``, with the trend of
+    its series when it has one (``screener.services.series_trend``)."""
     interpretation = summary.interpretation
     references = [_reference(c.number, c.citation, c.url) for c in interpretation.references]
     numbers = {c.id: c.number for c in interpretation.references}
@@ -113,7 +118,13 @@ def build(summary) -> ReportData:
         clinician_notes=interpretation.clinician_notes,
         next_steps=tuple(r.clinician for r in interpretation.referrals if r.clinician),
         next_steps_printed=summary.texts.format_version >= 3,
+        trend=trend_report(trend, PDF_FONT) if trend is not None else None,
     )
+
+
+def trend_report(trend: Trend, font: str = "inherit") -> TrendReport:
+    """The trend as the templates show it: the chart (already escaped) and its rows."""
+    return TrendReport(trend_svg.draw(trend, font=font), trend.lines, trend.dates, trend.notes)
 
 
 def _context(interpretation: Interpretation, texts) -> ContextReport:

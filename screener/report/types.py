@@ -6,6 +6,7 @@ These are all the template ever sees, so it cannot reach the database or run any
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from screener.interpretation import Passage
 
@@ -117,6 +118,20 @@ class ContextReport:
 
 
 @dataclass(frozen=True)
+class TrendReport:
+    """A repeat-screen series over time: the chart, its numbers as rows, the margins' notes.
+
+    ``svg`` is the one value the template does not escape: ``screener.trend_svg`` draws it
+    and escapes every text in it (the same chart as on the web pages).
+    """
+
+    svg: Any
+    lines: tuple[Any, ...]  # screener.trend.Line: frozen, plain data
+    dates: tuple[str, ...]
+    notes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class ReportData:
     title: str
     language: str
@@ -143,6 +158,8 @@ class ReportData:
     next_steps: tuple[Passage, ...] = ()
     # Printed in the PDF only from texts format 3 on: a past screening's PDF reads as it did.
     next_steps_printed: bool = False
+    # The series' trend when the screening is one of a repeat-screen series; else None.
+    trend: TrendReport | None = None
 
     @property
     def screens(self) -> tuple[InstrumentReport, ...]:

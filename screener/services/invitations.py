@@ -33,18 +33,20 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from screener import codes
 from screener.database import utcnow
 from screener.extensions import db
-from screener.models import Invitation, Screening
+from screener.models import Invitation, InvitationSeries, Screening
 from screener.models.invitation import STATES
 from screener.services import content, screenings
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 90
 MAX_LABEL = 80
+MAX_EVERY_WEEKS = 26  # half a year between screens
+MAX_TIMES = 12
 CODE_LENGTH = 8  # 23^8 ≈ 2^36: typed by hand; guessing is rate-limited
 UNREADABLE = "(label unreadable: the secret key changed)"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -160,6 +162,30 @@ def check_days(days: int) -> int:
     return days
 
 
+def check_series(every_weeks: int | None, times: int | None, days: int) -> tuple[int, int] | None:
+    """(every W weeks, K times) for a series, None for a single invitation.
+
+    Each invitation of a series must end before the next one opens, so that the link
+    always has one due invitation: it lasts at most W weeks.
+    """
+    if every_weeks is None and times is None:
+        return None
+    if every_weeks is None or times is None:
+        raise InvitationError(
+            "For repeat screens, give both how many weeks apart and how many times."
+        )
+    if not 1 <= every_weeks <= MAX_EVERY_WEEKS:
+        raise InvitationError(f"Repeat screens are 1 to {MAX_EVERY_WEEKS} weeks apart.")
+    if not 2 <= times <= MAX_TIMES:
+        raise InvitationError(f"A series has 2 to {MAX_TIMES} screenings.")
+    if days > 7 * every_weeks:
+        raise InvitationError(
+            f"In a series, each invitation lasts at most the gap between screenings "
+            f"({7 * every_weeks} days)."
+        )
+    return every_weeks, times
+
+
 # --- making and finding -------------------------------------------------------------
 
 
@@ -170,6 +196,39 @@ class Issued:
     invitation: Invitation
     token: str
     code: str
+    # For a series: the series and (place, opens at, expires at) of each of its
+    # invitations; ``invitation`` is then the first, and the link and code the series'.
+    series: InvitationSeries | None = None
+    schedule: tuple[tuple[int, dt.datetime, dt.datetime], ...] = ()
+
+
+def create_from(
+    label: str | None,
+    instruments: Sequence[str] | None,
+    days: int,
+    repeat: tuple[int, int] | None,
+    created_by: str,
+) -> Issued:
+    """A single invitation, or a series when ``repeat`` is (every W weeks, K times)."""
+    if repeat is None:
+        return create(label, instruments, days, created_by)
+    made = create_series(label, instruments, days, repeat[0], repeat[1], created_by)
+    schedule = tuple(
+        (row.series_position or 0, row.opens_at or row.created_at, row.expires_at)
+        for row in made.invitations
+    )
+    return Issued(made.invitations[0], made.token, made.code, made.series, schedule)
+
+
+def audit_detail(issued: Issued, days: int) -> str:
+    """What the audit row says of a new invitation: questionnaires, days, any series."""
+    detail = f"{','.join(issued.invitation.instruments)}; {days} days"
+    if issued.series is not None:
+        detail += (
+            f"; series {issued.series.id}: {issued.series.times} times, "
+            f"every {issued.series.every_weeks} weeks"
+        )
+    return detail
 
 
 def create(
@@ -196,12 +255,132 @@ def create(
     return Issued(invitation, token, code)
 
 
+@dataclass(frozen=True)
+class IssuedSeries:
+    """A new series with its link token and kiosk code: shown once, never stored."""
+
+    series: InvitationSeries
+    invitations: tuple[Invitation, ...]
+    token: str
+    code: str
+
+
+def create_series(
+    label: str | None,
+    instruments: Sequence[str] | None,
+    days: int,
+    every_weeks: int,
+    times: int,
+    created_by: str,
+) -> IssuedSeries:
+    """Store a series of ``times`` invitations ``every_weeks`` apart (inside a write).
+
+    The first is usable at once; the others from their dates. Each is an ordinary
+    invitation (one screening each), with link and code hashes of random values that
+    are never shown: the patient uses the series' link and code, which open the one
+    that is due.
+    """
+    label = clean_label(label)
+    chosen = check_instruments(instruments)
+    check_days(days)
+    check_series(every_weeks, times, days)
+    token = codes.new_resume_token()
+    code = _unused_code()
+    now = utcnow()
+    series = InvitationSeries(
+        token_hash=codes.token_hash(token),
+        code_hash=code_hash(code),
+        every_weeks=every_weeks,
+        times=times,
+        created_by=created_by,
+        created_at=now,
+    )
+    db.session.add(series)
+    db.session.flush()
+    members = []
+    for position in range(1, times + 1):
+        opens_at = now + dt.timedelta(weeks=every_weeks * (position - 1))
+        member = Invitation(
+            token_hash=codes.token_hash(codes.new_resume_token()),
+            code_hash=code_hash(secrets.token_hex(16)),
+            label_sealed=_seal(label, LABEL) if label else None,
+            instruments=chosen,
+            created_by=created_by,
+            created_at=now,
+            expires_at=opens_at + dt.timedelta(days=days),
+            series_id=series.id,
+            series_position=position,
+            opens_at=opens_at,
+        )
+        db.session.add(member)
+        members.append(member)
+    db.session.flush()
+    return IssuedSeries(series, tuple(members), token, code)
+
+
 def _unused_code() -> str:
+    """A kiosk code that no invitation and no series has yet."""
     while True:
         code = new_code()
-        taken = select(Invitation.id).where(Invitation.code_hash == code_hash(code))
-        if db.session.scalar(taken) is None:
+        hashed = code_hash(code)
+        taken = select(Invitation.id).where(Invitation.code_hash == hashed)
+        taken_by_series = select(InvitationSeries.id).where(InvitationSeries.code_hash == hashed)
+        if db.session.scalar(taken) is None and db.session.scalar(taken_by_series) is None:
             return code
+
+
+def series_by_token(token: str | None) -> InvitationSeries | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(InvitationSeries).where(InvitationSeries.token_hash == codes.token_hash(token))
+    )
+
+
+def series_by_code(text: str | None) -> InvitationSeries | None:
+    code = normalise_code(text)
+    if code is None:
+        return None
+    return db.session.scalar(
+        select(InvitationSeries).where(InvitationSeries.code_hash == code_hash(code))
+    )
+
+
+def members(series: InvitationSeries) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.series_id == series.id)
+            .order_by(Invitation.series_position)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Due:
+    """What a series' link opens now: the due invitation, or when the next one opens."""
+
+    invitation: Invitation | None
+    next_opens_at: dt.datetime | None
+    position: int | None
+    times: int
+
+
+def due(series: InvitationSeries) -> Due:
+    """The invitation of the series to open now: the first one that can still be used.
+
+    None with ``next_opens_at`` when the next one's date has not come (an early open);
+    None with neither when every invitation of the series has ended.
+    """
+    now = utcnow()
+    rows = members(series)
+    for row in rows:
+        current = row.state(now)
+        if current in ("issued", "opened", "started"):
+            return Due(row, None, row.series_position, series.times)
+        if current == "scheduled":
+            return Due(None, row.opens_at, row.series_position, series.times)
+    return Due(None, None, None, series.times)
 
 
 def by_token(token: str | None) -> Invitation | None:
@@ -279,6 +458,7 @@ def start(invitation: Invitation) -> tuple[Screening, str]:
             Invitation.started_at.is_(None),
             Invitation.revoked_at.is_(None),
             Invitation.expires_at > now,
+            or_(Invitation.opens_at.is_(None), Invitation.opens_at <= now),
         )
         .values(
             screening_id=screening.id,
@@ -337,6 +517,9 @@ class Listed:
     created_at: dt.datetime
     expires_at: dt.datetime
     screening_id: int | None
+    # "2 of 3" for an invitation of a series; "" for a single one.
+    series: str = ""
+    opens_at: dt.datetime | None = None
 
 
 def listing(wanted_state: str = "", limit: int = 500) -> list[Listed]:
@@ -344,7 +527,17 @@ def listing(wanted_state: str = "", limit: int = 500) -> list[Listed]:
     if wanted_state and wanted_state not in STATES:
         raise InvitationError("Choose a state from the list.")
     now = utcnow()
-    rows = db.session.scalars(select(Invitation).order_by(Invitation.id.desc()).limit(limit))
+    rows = list(db.session.scalars(select(Invitation).order_by(Invitation.id.desc()).limit(limit)))
+    series_ids = {row.series_id for row in rows if row.series_id is not None}
+    times = dict(
+        db.session.execute(
+            select(InvitationSeries.id, InvitationSeries.times).where(
+                InvitationSeries.id.in_(series_ids)
+            )
+        ).all()
+        if series_ids
+        else []
+    )
     listed = [
         Listed(
             row.id,
@@ -355,6 +548,8 @@ def listing(wanted_state: str = "", limit: int = 500) -> list[Listed]:
             row.created_at,
             row.expires_at,
             row.screening_id,
+            f"{row.series_position} of {times.get(row.series_id)}" if row.series_id else "",
+            row.opens_at,
         )
         for row in rows
     ]

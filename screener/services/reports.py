@@ -27,7 +27,7 @@ from screener.database import begin_write
 from screener.extensions import db
 from screener.models import Screening, StoredReport
 from screener.report import data, render
-from screener.services import render_jobs, screenings
+from screener.services import render_jobs, screenings, series_trend
 from screener.services.screenings import ScreeningError
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,9 @@ def render_pdf(screening: Screening) -> bytes:
         raise render.ReportTooLarge("the summary was too large before; not rendered again")
     try:
         return render.render_pdf(
-            data.build(screenings.summary(screening)), max_pages=max_pages, max_chars=max_chars
+            data.build(screenings.summary(screening), series_trend.trend_for(screening)),
+            max_pages=max_pages,
+            max_chars=max_chars,
         )
     except render.ReportTooLarge as exc:
         _too_large[screening.reference_code] = (max_pages, max_chars)

@@ -20,11 +20,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, or_, select, text
 
 from screener.database import begin_write, utcnow
 from screener.extensions import db
-from screener.models import ClinicSettings, Invitation, Screening, StoredReport
+from screener.models import ClinicSettings, Invitation, InvitationSeries, Screening, StoredReport
 from screener.services import clinic
 
 BATCH = 500
@@ -92,9 +92,20 @@ def purge(
     ids = submitted + drafts
     if not dry_run:
         _delete_invitations(submitted)
+        # Unused invitations go after the retention period; a series' later ones only
+        # once their own window has also passed (a long series outlives the period).
         db.session.execute(
             delete(Invitation).where(
-                Invitation.screening_id.is_(None), Invitation.created_at < limits.submitted_before
+                Invitation.screening_id.is_(None),
+                Invitation.created_at < limits.submitted_before,
+                or_(Invitation.opens_at.is_(None), Invitation.expires_at < limits.submitted_before),
+            )
+        )
+        # A series with no invitation left has nothing to open.
+        db.session.execute(
+            delete(InvitationSeries).where(
+                InvitationSeries.created_at < limits.submitted_before,
+                ~select(Invitation.id).where(Invitation.series_id == InvitationSeries.id).exists(),
             )
         )
     reports = 0
