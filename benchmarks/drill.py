@@ -212,7 +212,9 @@ def check_database(journeys: list[Journey], wait_for_pdfs: float) -> dict[str, o
     app = create_app()
     submitted = [j for j in journeys if j.code]
     with app.app_context():
-        deadline = time.monotonic() + wait_for_pdfs
+        # Wait while the workers make progress: under a heavy drill the renders queue up
+        # (one worker renders a few a second); stop once nothing was stored for a while.
+        last, quiet_since = -1, time.monotonic()
         while True:
             stored = db.session.scalar(
                 select(func.count())
@@ -224,7 +226,11 @@ def check_database(journeys: list[Journey], wait_for_pdfs: float) -> dict[str, o
                 select(func.count()).select_from(Screening).where(Screening.status == "submitted")
             )
             db.session.rollback()
-            if stored >= total or time.monotonic() > deadline:
+            if stored >= total:
+                break
+            if stored != last:
+                last, quiet_since = stored, time.monotonic()
+            elif time.monotonic() - quiet_since > wait_for_pdfs:
                 break
             time.sleep(2)
         duplicates = db.session.scalar(
@@ -296,8 +302,9 @@ def main() -> int:
         threading.Thread(target=drill.faults, daemon=True).start()
     for thread in threads:
         thread.join(timeout=args.seconds + 240)
-    # A render cut off by a fault is taken up again after its lease (120 s) at the latest.
-    checks = check_database(drill.journeys, wait_for_pdfs=240)
+    # A render cut off by a fault is taken up again after its lease (120 s) at the latest:
+    # give up only when no PDF was stored for longer than that.
+    checks = check_database(drill.journeys, wait_for_pdfs=200)
 
     faults = "; ".join(name for name, _, _ in drill.windows) or "none"
     print(f"\nDrill: {args.patients} patients, {args.seconds:.0f} s, faults: {faults}")

@@ -82,7 +82,8 @@ def _exec_start(unit: str, instance: str = "") -> list[str]:
     text = (DEPLOY / "systemd" / unit).read_text()
     line = re.search(r"^ExecStart=(.+)$", text, re.M).group(1)
     line = line.replace("%i", instance).replace("/opt/screener/.venv/bin/", f"{VENV_BIN}/")
-    return shlex.split(line)
+    nice = re.search(r"^Nice=(-?\d+)$", text, re.M)
+    return (["nice", "-n", nice.group(1)] if nice else []) + shlex.split(line)
 
 
 def _psql(sql: str, database: str = "postgres") -> None:
