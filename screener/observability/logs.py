@@ -15,7 +15,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -64,17 +64,14 @@ def _finish(response):
     if request_id:
         response.headers["X-Request-ID"] = request_id
     started = getattr(g, "started", None)
-    if started is not None:
-        g.duration = time.perf_counter() - started
-        from flask import current_app
-
-        if current_app.config.get("LOG_REQUESTS", True):
-            current_app.logger.info(
-                "request",
-                extra={
-                    "method": request.method,
-                    "status": response.status_code,
-                    "duration_ms": round(g.duration * 1000, 1),
-                },
-            )
+    logger = current_app.logger
+    if started is not None and logger.isEnabledFor(logging.INFO):
+        logger.info(
+            "request",
+            extra={
+                "method": request.method,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
     return response
