@@ -11,6 +11,7 @@ import json
 import re
 import time
 
+import pytest
 from sqlalchemy import select
 
 from screener.extensions import db
@@ -85,26 +86,55 @@ def test_the_cookie_holds_no_readable_resume_token(app, client):
         assert token not in client.get(url, follow_redirects=True).get_data(as_text=True)
 
 
-def test_an_idle_screening_ends_but_stays_open_while_the_patient_is_active(make_app):
+class IdleClock:
+    """The wall clock of the patient session and of its sealed token (Fernet's ttl), moved
+    by the test instead of slept through."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def idle_clock(monkeypatch):
+    from types import SimpleNamespace
+
+    import cryptography.fernet
+
+    from screener.patient import sessions
+
+    clock = IdleClock()
+    fake = SimpleNamespace(time=clock.time)
+    monkeypatch.setattr(sessions, "time", fake)
+    monkeypatch.setattr(cryptography.fernet, "time", fake)
+    return clock
+
+
+def test_an_idle_screening_ends_but_stays_open_while_the_patient_is_active(make_app, idle_clock):
     app = make_app(PATIENT_IDLE_SECONDS=4)
     client = app.test_client()
     start(client)
     link = _link(client)
     for _ in range(3):  # active for longer than the idle period
-        time.sleep(1.6)
+        idle_clock.sleep(1.6)
         assert _is_open(client)
-    time.sleep(5.5)  # whole seconds are compared: more than 4 idle, for certain
+    idle_clock.sleep(5.5)  # whole seconds are compared: more than 4 idle, for certain
     assert client.get("/screen/step/1").location.endswith("/screen/ended")
     # The private link still reopens it, with nothing lost.
     assert resume(client, link, consent=True).location.endswith("/screen/step/1")
 
 
-def test_a_page_left_open_longer_than_the_idle_period_cannot_reopen_it(make_app):
+def test_a_page_left_open_longer_than_the_idle_period_cannot_reopen_it(make_app, idle_clock):
     app = make_app(PATIENT_IDLE_SECONDS=2)
     client = app.test_client()
     start(client)
     sealed = _sealed(client)
-    time.sleep(3.5)
+    idle_clock.sleep(3.5)
     ours = {"Origin": "http://localhost"}
     response = client.post(
         "/screen/step/1", data={"csrf_token": "x", "resume": sealed, **PART_A}, headers=ours
