@@ -208,6 +208,7 @@ def test_the_resume_link_does_not_skip_consent_for_a_screening_not_started(app, 
     refused = victim.post(link, data={"csrf_token": csrf_token(page)})
     assert refused.status_code == 400
     assert "Tick the box to say you agree" in refused.get_data(as_text=True)
+    assert '<li><a href="#consent">' in refused.get_data(as_text=True)  # the error summary
     assert not _is_open(victim)
     agreed = victim.post(link, data={"csrf_token": csrf_token(refused), "consent": "y"})
     assert agreed.location.endswith("/screen/step/1")
