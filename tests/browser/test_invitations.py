@@ -1,5 +1,5 @@
 """An invitation end to end in Chromium: made in the portal, completed from the kiosk code
-on a 360 px phone, and found by its label in the worklist."""
+and from its link on a 360 px phone, and found by its label in the worklist."""
 
 from __future__ import annotations
 
@@ -64,3 +64,38 @@ def test_invite_complete_from_the_kiosk_code_and_find_the_label(
     expect(desktop.get_by_role("cell", name=LABEL)).to_be_visible()
     desktop.goto(live_server + "/invitations/?state=completed")
     expect(desktop.get_by_role("cell", name=LABEL)).to_be_visible()
+
+
+def test_invite_complete_from_the_link_on_a_phone(live_app, live_server, desktop, browser):
+    make_user(live_app, "doc@clinic.example", ["clinician", "staff"])
+    _sign_in(desktop, live_server)
+    desktop.goto(live_server + "/invitations/")
+    desktop.get_by_label("Label (optional)").fill("Room 4, Tuesday")
+    for box in desktop.locator('input[name="instruments"]').all():
+        box.set_checked(box.get_attribute("value") == "asrs-v1.1")
+    desktop.get_by_role("button", name="Make invitation").click()
+    link = desktop.locator("#invitation-url").get_attribute("href")
+    path = "/" + link.split("://", 1)[-1].split("/", 1)[1]
+
+    # A fresh phone, as the patient's own: the link opens the invitation, nothing is used up.
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    phone = context.new_page()
+    try:
+        phone.goto(live_server + path)
+        expect(phone.get_by_role("heading", level=1)).to_contain_text("invites you")
+        assert_accessible(phone, "invitation-link-360")
+        phone.get_by_label("I am 18 or over").check()
+        phone.get_by_role("button", name="Start").click()
+        phone.get_by_role("link", name="Start the questions").click()
+        answer_asrs(phone, asrs(["never"] * 6), ASRS)
+        phone.get_by_role("button", name="Submit and see my results").click()
+        expect(phone.get_by_role("heading", level=1)).to_be_visible()
+        assert "/screen/results" in phone.url
+        assert_accessible(phone, "invitation-link-results-360")
+        # The same link afterwards says plainly that it was used.
+        phone.goto(live_server + path)
+        expect(phone.get_by_role("heading", level=1)).to_have_text("This invitation has been used")
+    finally:
+        context.close()
+    desktop.goto(live_server + "/clinician/")
+    expect(desktop.get_by_role("cell", name="Room 4, Tuesday")).to_be_visible()
