@@ -55,6 +55,7 @@ class Drill:
         self.started = time.monotonic()
         self.stop_at = self.started + seconds
         self.unfinished = 0
+        self.barrier: threading.Barrier | None = None
 
     def log(self, kind: str, status: int, seconds: float) -> None:
         with self.lock:
@@ -107,7 +108,10 @@ class Drill:
             raise Failed(f"unexpected page {path}")
         review = patient.request("review", "GET", path)
         submit = next(f for f in parse(review.text).forms if f.action == "/screen/submit")
-        self.think(patient)
+        if self.barrier is not None:
+            self.barrier.wait(timeout=120)  # --burst: everyone presses Submit at once
+        else:
+            self.think(patient)
         reply = patient.request("submit", "POST", "/screen/submit", patient.fill(submit)[0])
         if reply.status != 302:
             raise Failed(f"submit answered {reply.status}")
@@ -283,14 +287,77 @@ def check_database(journeys: list[Journey], wait_for_pdfs: float) -> dict[str, o
         }
 
 
+def burst(patients: int) -> int:
+    """``--burst N``: N patients answer their pages, then all submit in the same instant;
+    how long until each PDF is stored (from the database: rendered_at - submitted_at)."""
+    drill = Drill(patients, 600, 0.0)
+    drill.barrier = threading.Barrier(patients)
+    drill.think = lambda patient: None
+
+    def one(number: int) -> None:
+        patient = Patient(
+            "127.0.0.1", topology.LB_PORT, tls=True, source=f"127.0.2.{2 + number}", log=drill.log
+        )
+        journey = Journey()
+        try:
+            drill.journey(patient, journey)
+        finally:
+            patient.close()
+            with drill.lock:
+                drill.journeys.append(journey)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(patients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    os.environ.update(topology.environment())
+    from sqlalchemy import select
+
+    from screener import create_app
+    from screener.extensions import db
+    from screener.models import Screening, StoredReport
+
+    codes = [j.code for j in drill.journeys if j.code]
+    app = create_app()
+    delays: list[float] = []
+    with app.app_context():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            rows = db.session.execute(
+                select(Screening.submitted_at, StoredReport.rendered_at)
+                .join(StoredReport, StoredReport.screening_id == Screening.id)
+                .where(Screening.reference_code.in_(codes))
+            ).all()
+            db.session.rollback()
+            if len(rows) == len(codes):
+                delays = sorted((r - s).total_seconds() for s, r in rows)
+                break
+            time.sleep(0.5)
+    submits = [s * 1000 for _, status, s in drill.samples.get("submit", []) if status == 302]
+    print(f"\nBurst: {patients} patients submitting at once, {len(codes)} submitted")
+    print(f"submit p50 {_percentile(submits, 0.5):.0f} ms, p95 {_percentile(submits, 0.95):.0f} ms")
+    if len(delays) == len(codes) and codes:
+        print(
+            f"PDF stored after submit: p50 {_percentile(delays, 0.5):.2f} s, "
+            f"p95 {_percentile(delays, 0.95):.2f} s, max {delays[-1]:.2f} s"
+        )
+        return 0
+    print(f"only {len(delays)} of {len(codes)} PDFs stored within two minutes")
+    return 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=180)
     parser.add_argument("--download-share", type=float, default=0.2)
     parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--burst", type=int, metavar="N", help="N patients submit at once")
     args = parser.parse_args()
     topology.get("/health/ready")
+    if args.burst:
+        return burst(args.burst)
     drill = Drill(args.patients, args.seconds, args.download_share)
     threads = [
         threading.Thread(target=drill.run_patient, args=(n,), daemon=True)

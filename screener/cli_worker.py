@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from screener import background
+from screener.extensions import db
 from screener.models.render_job import STATUSES
 
 
@@ -29,13 +30,21 @@ from screener.models.render_job import STATUSES
     help="Renders at once in this process (each uses up to a CPU core while it lays out).",
 )
 @click.option(
+    "--processes",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 32),
+    help="Render in this many worker processes instead of threads: a layout holds Python's "
+    "lock, so only processes render on several cores at once (one per core is a fair start).",
+)
+@click.option(
     "--once",
     is_flag=True,
     help="Queue again lost renders, run what is due now, print how many renders are in "
     "each state, and exit (for cron or a check).",
 )
 @with_appcontext
-def worker_command(threads: int, once: bool) -> None:
+def worker_command(threads: int, processes: int, once: bool) -> None:
     """Render queued PDF summaries until stopped."""
     queue = background.queue(current_app)
     if queue.immediate:
@@ -55,8 +64,13 @@ def worker_command(threads: int, once: bool) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    click.echo(f"Rendering PDF summaries from {_describe(queue.url)} with {threads} threads")
-    queue.huey.create_consumer(workers=threads, worker_type="thread", periodic=True).run()
+    kind, count = ("process", processes) if processes else ("thread", threads)
+    click.echo(f"Rendering PDF summaries from {_describe(queue.url)} with {count} {kind}s")
+    if kind == "process":
+        # Connections opened above (``recover``) must not be shared with the forked
+        # workers: each opens its own.
+        db.engine.dispose()
+    queue.huey.create_consumer(workers=count, worker_type=kind, periodic=True).run()
 
 
 def _describe(url: str) -> str:
