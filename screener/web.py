@@ -33,12 +33,13 @@ ERROR_TEXT = {
 
 def init_app(app: Flask) -> None:
     from screener import clinic_time
+    from screener.observability.logs import add_once
 
     clinic_time.zone(app.config.get("TIMEZONE"))  # a wrong name stops the app here
     app.add_template_filter(clinic_time.local, "clinic_time")
     app.add_template_filter(clinic_time.local_date, "clinic_date")
     app.after_request(_security_headers)
-    app.logger.addFilter(QuietDatabaseErrors())
+    add_once(app.logger, QuietDatabaseErrors)  # the process's logger: once, however many apps
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(500, _server_error)
     app.register_error_handler(CSRFError, _csrf_error)

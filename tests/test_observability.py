@@ -148,3 +148,18 @@ def test_json_logs_keep_the_private_link_out(make_app):
     assert link.rsplit("/", 1)[-1] not in logged
     for line in logged.splitlines():
         json.loads(line)  # every line is one JSON object
+
+
+def test_a_text_app_after_a_json_app_logs_as_text_again(make_app):
+    """The logger is the process's: a JSON app's handler must not outlive it, and no
+    filter is added twice however many apps are built."""
+    json_app = make_app(LOG_FORMAT="json")
+    assert not json_app.logger.propagate
+    text_app = make_app(LOG_FORMAT="text")
+    logger = text_app.logger
+    assert logger.propagate
+    assert [type(h).__name__ for h in logger.handlers] == ["StreamHandler"]
+    make_app(LOG_FORMAT="text")
+    for handler in logger.handlers:
+        assert len(handler.filters) == 1
+    assert sum(type(f).__name__ == "QuietDatabaseErrors" for f in logger.filters) == 1

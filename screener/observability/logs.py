@@ -16,6 +16,7 @@ import time
 import uuid
 
 from flask import Flask, current_app, g, has_request_context, request
+from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -23,18 +24,36 @@ FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def init_app(app: Flask) -> None:
+    """Set the app's logger for ``LOG_FORMAT``. The logger is the process's ("screener"),
+    so each app sets it whole: a JSON app does not leave its handler to a later text app
+    (tests build many apps in one process), and no app adds a filter twice."""
     app.before_request(_start)
     app.after_request(_finish)
+    logger = app.logger
+    logger.handlers[:] = [h for h in logger.handlers if not isinstance(h, JsonHandler)]
     if app.config.get("LOG_FORMAT", "text") == "json":
-        handler = logging.StreamHandler()
+        handler = JsonHandler()
         handler.setFormatter(JsonFormatter(FIELDS, rename_fields={"levelname": "level"}))
-        handler.addFilter(RequestContext())
-        app.logger.handlers[:] = [handler]
-        app.logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
-        app.logger.propagate = False
+        logger.handlers[:] = [handler]
+        logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+        logger.propagate = False
     else:
-        for handler in app.logger.handlers:
-            handler.addFilter(RequestContext())
+        if not logger.handlers:
+            logger.addHandler(default_handler)
+        logger.setLevel(logging.DEBUG if app.debug else logging.NOTSET)
+        logger.propagate = True
+    for handler in logger.handlers:
+        add_once(handler, RequestContext)
+
+
+class JsonHandler(logging.StreamHandler):
+    """The handler of ``LOG_FORMAT=json`` (a class of its own, so it can be taken off)."""
+
+
+def add_once(target: logging.Filterer, kind: type[logging.Filter]) -> None:
+    """Add a filter of ``kind`` to a logger or handler unless it already has one."""
+    if not any(isinstance(existing, kind) for existing in target.filters):
+        target.addFilter(kind())
 
 
 class RequestContext(logging.Filter):

@@ -29,6 +29,8 @@ from prometheus_client import (
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 
+from screener.observability.logs import route
+
 REQUESTS = Counter(
     "screener_requests",
     "HTTP requests answered, by route rule, method and status",
@@ -67,8 +69,6 @@ def init_app(app: Flask) -> None:
 def _count(response):
     if request.endpoint == "metrics.metrics":
         return response
-    from screener.observability.logs import route
-
     rule = route()
     REQUESTS.labels(rule, request.method, str(response.status_code)).inc()
     started = getattr(g, "started", None)  # set by screener.observability.logs
