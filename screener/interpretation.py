@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from screener.amounts import amount
@@ -198,18 +198,17 @@ def interpret(
     ]
     if not referred and texts.no_referral is not None:
         referred = [("none", texts.no_referral)]
-    referrals = [
+    passages = [citer.passage(spec.texts) for _, spec in referred]
+    # Numbered after the patient's passages, so that those keep their numbers.
+    next_steps = [citer.first(spec.clinician) if spec.clinician else None for _, spec in referred]
+    referrals = tuple(
         Referral(
             kind,
-            citer.passage(spec.texts),
+            passage,
             tuple(p for p in providers if set(p.get("assesses", ())) & set(spec.providers)),
+            next_step,
         )
-        for kind, spec in referred
-    ]
-    # Numbered last, so that the patient's passages keep their numbers.
-    referrals = tuple(
-        replace(referral, clinician=citer.first(spec.clinician) if spec.clinician else None)
-        for referral, (_, spec) in zip(referrals, referred, strict=True)
+        for (kind, spec), passage, next_step in zip(referred, passages, next_steps, strict=True)
     )
     return Interpretation(
         positive=positive,
