@@ -92,10 +92,21 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def click_and_wait(page, control) -> None:
+    """Click something that loads a new page, and return once that page has loaded.
+
+    A click only starts the navigation: a check made straight after it may read the old
+    page, or run while the new document replaces the old one and find no document at all.
+    """
+    with page.expect_navigation():
+        control.click()
+
+
 def assert_accessible(page, name: str) -> None:
     """axe-core finds nothing, there is no sideways scrolling, and the page is saved to look at."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.wait_for_load_state("load")
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
     width = page.viewport_size["width"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.browser.conftest import click_and_wait
 from tests.helpers import asrs, rls
 
 FREQUENCY = {
@@ -25,8 +26,8 @@ def start(page, base: str, *, adhd=True, rls_=True, iron=True) -> None:
     if iron_box.is_checked() != iron:
         iron_box.click()
     page.get_by_label("I am 18 or over").check()
-    page.get_by_role("button", name="Start").click()
-    page.get_by_role("link", name="Start the questions").click()
+    click_and_wait(page, page.get_by_role("button", name="Start"))
+    click_and_wait(page, page.get_by_role("link", name="Start the questions"))
 
 
 def choose(page, question: str, label: str) -> None:
@@ -38,7 +39,7 @@ def answer_asrs(page, answers: dict[str, str], definition) -> None:
     for section in definition.sections:
         for item in section.items:
             choose(page, item.text, FREQUENCY[answers[item.id]])
-        page.get_by_role("button", name="Continue").click()
+        click_and_wait(page, page.get_by_role("button", name="Continue"))
 
 
 YES_NO = {"yes": "Yes", "no": "No", "unsure": "Not sure"}
@@ -55,7 +56,7 @@ def answer_rls(page, answers: dict[str, str], definition) -> None:
             value = answers[item.id]
             label = labels.get(item.id, YES_NO)[value]
             choose(page, item.text, label)
-        page.get_by_role("button", name="Continue").click()
+        click_and_wait(page, page.get_by_role("button", name="Continue"))
 
 
 def answer_iron(page, risk_labels: list[str], family: str, ferritin: str | None) -> None:
@@ -65,7 +66,16 @@ def answer_iron(page, risk_labels: list[str], family: str, ferritin: str | None)
     choose(page, "Has a parent, brother, sister or child of yours had restless legs?", family)
     if ferritin is not None:
         page.get_by_label("If you know your last ferritin").fill(ferritin)
-    page.get_by_role("button", name="Continue").click()
+    click_and_wait(page, page.get_by_role("button", name="Continue"))
 
 
-__all__ = ["answer_asrs", "answer_iron", "answer_rls", "asrs", "choose", "rls", "start"]
+__all__ = [
+    "answer_asrs",
+    "answer_iron",
+    "answer_rls",
+    "asrs",
+    "choose",
+    "click_and_wait",
+    "rls",
+    "start",
+]

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.auth_helpers import PASSWORD, make_user, submitted_screening
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, click_and_wait
 from tests.helpers import rls
 
 
@@ -30,7 +30,7 @@ def test_sign_in_worklist_detail_and_admin_pages(request, live_app, live_server,
     assert_accessible(page, "worklist")
 
     page.get_by_role("textbox", name="Reference code").fill(code.lower())
-    page.get_by_role("button", name="Find", exact=True).click()
+    click_and_wait(page, page.get_by_role("button", name="Find", exact=True))
     assert page.url.endswith(f"/clinician/screenings/{screening_id}")
     assert code not in page.url
     assert_accessible(page, "screening-detail")
@@ -40,7 +40,7 @@ def test_sign_in_worklist_detail_and_admin_pages(request, live_app, live_server,
     for path, name in (("/admin/users", "users"), ("/admin/audit", "audit-log")):
         page.goto(live_server + path)
         assert_accessible(page, name)
-    page.get_by_role("button", name="Sign out").click()
+    click_and_wait(page, page.get_by_role("button", name="Sign out"))
     assert "You have signed out." in page.content()
     page.goto(live_server + "/clinician/")
     assert "/auth/login" in page.url

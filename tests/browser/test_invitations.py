@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.auth_helpers import PASSWORD, make_user
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, click_and_wait
 from tests.browser.flow import answer_asrs, asrs
 from tests.helpers import definition
 
@@ -26,7 +26,7 @@ def test_invite_complete_from_the_kiosk_code_and_find_the_label(
 ):
     make_user(live_app, "doc@clinic.example", ["clinician", "staff"])
     _sign_in(desktop, live_server)
-    desktop.get_by_role("link", name="Invitations").click()
+    click_and_wait(desktop, desktop.get_by_role("link", name="Invitations"))
     assert_accessible(desktop, "invitations")
     desktop.get_by_label("Label (optional)").fill(LABEL)
     for box in desktop.locator('input[name="instruments"]').all():

@@ -10,7 +10,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, click_and_wait
 from tests.browser.flow import answer_asrs, answer_iron, answer_rls, start
 from tests.helpers import asrs, definition, rls
 
@@ -105,8 +105,8 @@ def test_resume_after_closing_the_browser(browser, live_server):
     answers = asrs(["often"] * 6, "rarely")
     for item in ASRS.sections[0].items:
         page.get_by_role("group", name=item.text).get_by_label("Often", exact=True).check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("link", name="Back").click()
+    click_and_wait(page, page.get_by_role("button", name="Continue"))
+    click_and_wait(page, page.get_by_role("link", name="Back"))
     page.goto(live_server + "/screen/started")
     link = page.locator(".resume-link a").get_attribute("href")
     context.close()  # the browser is closed: cookies are gone
@@ -115,9 +115,9 @@ def test_resume_after_closing_the_browser(browser, live_server):
     page = fresh.new_page()
     page.goto(link)  # opening the link asks first, and changes nothing until then
     assert_accessible(page, "resume")
-    page.get_by_role("button", name="Continue where I left off").click()
+    click_and_wait(page, page.get_by_role("button", name="Continue where I left off"))
     assert "Step 2 of" in page.locator("main").inner_text()
-    page.get_by_role("link", name="Back").click()
+    click_and_wait(page, page.get_by_role("link", name="Back"))
     for item in ASRS.sections[0].items:
         assert (
             page.get_by_role("group", name=item.text).get_by_label("Often", exact=True).is_checked()
@@ -144,7 +144,7 @@ def test_a_link_to_a_screening_not_begun_asks_for_consent(browser, live_server):
     fresh = browser.new_context(viewport={"width": 360, "height": 740})
     page = fresh.new_page()
     page.goto(link)
-    page.get_by_role("button", name="Start").click()  # without agreeing
+    click_and_wait(page, page.get_by_role("button", name="Start"))  # without agreeing
     assert "Tick the box to say you agree" in page.locator("main").inner_text()
     assert_accessible(page, "resume-consent")
     page.get_by_label("I am 18 or over").check()

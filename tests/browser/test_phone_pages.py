@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
-from tests.browser.flow import start
+from tests.browser.flow import click_and_wait, start
 from tests.helpers import asrs, rls
 
 QUESTION_PAGE_MAX = 2600  # about three phone screens
@@ -34,7 +34,7 @@ def answer_this_page(page) -> None:
         page.check(f"input[name={name}][value={ANSWERS[name]}]")
     if page.locator("input[name=risk_factors][value=none]").count():
         page.check("input[name=risk_factors][value=none]")
-    page.get_by_role("button", name="Continue").click()
+    click_and_wait(page, page.get_by_role("button", name="Continue"))
 
 
 def test_every_page_is_short_and_honest_at_360px(phone, live_server):

@@ -9,6 +9,7 @@ from screener.extensions import db
 from screener.services import content, screenings
 from tests.auth_helpers import PASSWORD, make_user
 from tests.browser.conftest import assert_accessible as shared_assert_accessible
+from tests.browser.conftest import click_and_wait
 
 ASRS = "asrs-v1.1"
 OLD_Q1 = "How often do you have trouble wrapping up the final details of a project"
@@ -67,7 +68,7 @@ def test_staff_edit_preview_publish_in_a_browser(request, viewport):
     expect(page.get_by_text(NEW_Q1)).to_be_visible()
     assert_accessible(page, "preview")
     page.go_back()
-    page.get_by_role("link", name="See what changed").click()
+    click_and_wait(page, page.get_by_role("link", name="See what changed"))
     assert_accessible(page, "diff")
     page.go_back()
     page.get_by_role("button", name="Publish revision 2").click()
@@ -97,7 +98,7 @@ def test_admin_erasure_in_a_browser(request, viewport):
     page.goto(server + "/admin/erasure/")
     assert_accessible(page, "erase-find")
     page.fill("#code", code)
-    page.get_by_role("button", name="Find the screening").click()
+    click_and_wait(page, page.get_by_role("button", name="Find the screening"))
     assert_accessible(page, "erase-confirm")
     page.get_by_role("button", name="Erase for good").click()
     expect(page.get_by_text("Tick the box to confirm").first).to_be_visible()

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from screener.services import content, editing
 from tests.auth_helpers import PASSWORD, make_user, submitted_screening
-from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.conftest import assert_accessible, click_and_wait, screenshot
 
 # axe-core runs as a script, so the pages are checked with JavaScript on in a second test;
 # the walk-through without JavaScript saves each page to look at.
@@ -68,7 +68,7 @@ def test_structured_edit_without_javascript(no_script_page, live_app, live_serve
     expect(page.get_by_text(NEW_Q1)).to_be_visible()
     expect(page.get_by_text("Usually").first).to_be_visible()
     screenshot(page, "structured-preview-nojs")
-    page.get_by_role("button", name="Show at phone width").click()
+    click_and_wait(page, page.get_by_role("button", name="Show at phone width"))
     expect(page.locator(".phone-frame")).to_be_visible()
     screenshot(page, "structured-preview-phone-nojs")
     with live_app.app_context():
@@ -140,7 +140,7 @@ def test_structured_pages_are_accessible(request, live_app, live_server, viewpor
     expect(page.get_by_text("Question 1 (q1) wording")).to_be_visible()
     assert_accessible(page, "structured-diff")
     page.go_back()
-    page.get_by_role("link", name="Discard this draft").click()
+    click_and_wait(page, page.get_by_role("link", name="Discard this draft"))
     assert_accessible(page, "discard")
     page.get_by_label("I understand").check()
     page.get_by_role("button", name="Discard the draft").click()
