@@ -90,11 +90,28 @@ def _base_url() -> str:
 
 @invitations_group.command("revoke")
 @click.argument("code_or_id")
-def revoke_command(code_or_id: str) -> None:
-    """Revoke an invitation by its kiosk code or its number; it stops working at once."""
-    invitation = invitations.by_code_or_id(code_or_id)
-    if invitation is None:
-        _refuse("No invitation has this code or number.")
+@click.option(
+    "--series",
+    "whole_series",
+    is_flag=True,
+    help="Revoke every invitation of this one's series that has not ended.",
+)
+def revoke_command(code_or_id: str, whole_series: bool) -> None:
+    """Revoke an invitation by its kiosk code or its number; it stops working at once.
+
+    A series' kiosk code (or an invitation's number with --series) revokes what is left of
+    the series; the screenings already sent stay."""
+    series = invitations.series_by_code(code_or_id)
+    invitation = None if series is not None else invitations.by_code_or_id(code_or_id)
+    if series is None and invitation is None:
+        _refuse("No invitation or series has this code or number.")
+    if series is None and whole_series:
+        series = invitations.series_of(invitation)
+        if series is None:
+            _refuse(f"Invitation {invitation.id} is not part of a series.")
+    if series is not None:
+        _revoke_series(series)
+        return
     with unit_of_work.change(
         "invitation.revoke", reference=invitations.reference(invitation), actor="cli"
     ) as work:
@@ -105,6 +122,21 @@ def revoke_command(code_or_id: str) -> None:
     if work.refused is not None:
         _refuse(work.refused)
     click.echo(f"Revoked invitation {invitation.id}.")
+
+
+def _revoke_series(series) -> None:
+    with unit_of_work.change(
+        "invitation.series_revoke", reference=invitations.series_reference(series), actor="cli"
+    ) as work:
+        try:
+            revoked = invitations.revoke_series(series)
+        except invitations.InvitationError as exc:
+            work.refuse(str(exc))
+        else:
+            work.detail = "invitations " + ", ".join(map(str, revoked))
+    if work.refused is not None:
+        _refuse(work.refused)
+    click.echo(f"Revoked invitations {', '.join(map(str, revoked))} of series {series.id}.")
 
 
 def _refuse(message: str):

@@ -318,3 +318,108 @@ def test_retention_keeps_a_long_series_until_each_window_has_passed(app, clock):
         assert db.session.get(InvitationSeries, series_id) is None
         assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
     assert app.test_client().get(link).status_code == 404
+
+
+# --- revoking a series --------------------------------------------------------------
+
+
+def audit_rows(app, action: str) -> list[tuple[str, str | None]]:
+    from screener.models import AuditEvent
+
+    with app.app_context():
+        return list(
+            db.session.execute(
+                select(AuditEvent.reference, AuditEvent.detail).where(AuditEvent.action == action)
+            ).all()
+        )
+
+
+def test_revoking_a_series_in_the_portal_ends_the_rest_and_keeps_what_was_sent(app, staff, clock):
+    series_id, link, code = make_series(app)
+    patient = app.test_client()
+    assert press_start(patient, link).status_code == 303
+    sent = answer_and_submit(app, patient, VISITS[0])
+    listing = staff.get("/invitations/").get_data(as_text=True)
+    assert listing.count(f"Revoke the rest of series {series_id}") == 1
+
+    # No CSRF token, or no such series: refused, nothing changes.
+    path = f"/invitations/series/{series_id}/revoke"
+    assert staff.post(path).status_code == 400
+    assert (
+        staff.post(
+            "/invitations/series/999/revoke",
+            data={"csrf_token": portal_csrf(staff, "/invitations/")},
+        ).status_code
+        == 404
+    )
+    assert app.test_client().post(path).status_code in (302, 400, 401, 403)
+    assert states(app, series_id) == ["completed", "scheduled", "scheduled"]
+
+    done = staff.post(path, data={"csrf_token": portal_csrf(staff, "/invitations/")})
+    assert done.status_code == 303
+    assert states(app, series_id) == ["completed", "revoked", "revoked"]
+    page = staff.get("/invitations/").get_data(as_text=True)
+    assert f"Series {series_id} is revoked" in page
+    assert f"Revoke the rest of series {series_id}" not in page
+    [(reference, detail)] = audit_rows(app, "invitation.series_revoke")
+    assert reference == f"invitation series {series_id}" and detail.count(",") == 1
+
+    # The link and the code both say the series was cancelled, now and when the next
+    # screening would have opened; the screening already sent stays.
+    clock.advance(weeks=2)
+    for opened in (app.test_client().get(link), app.test_client().head(link)):
+        assert opened.status_code == 410
+    assert "series of screenings was cancelled" in app.test_client().get(link).get_data(
+        as_text=True
+    )
+    kiosk = app.test_client()
+    kiosk.post("/screen/code", data={"csrf_token": csrf_token(kiosk.get("/")), "code": code})
+    assert "was cancelled" in kiosk.get("/screen/invited").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Screening, sent).submitted_at is not None
+
+    # Again: a clear refusal, audited as one, and nothing changes.
+    again = staff.post(path, data={"csrf_token": portal_csrf(staff, "/invitations/")})
+    assert again.status_code == 303
+    assert "already ended" in staff.get("/invitations/").get_data(as_text=True)
+    assert "already ended" in audit_rows(app, "invitation.series_revoke")[1][1]
+    assert states(app, series_id) == ["completed", "revoked", "revoked"]
+
+
+def test_cli_revokes_a_series_by_its_code_or_a_members_number(app, runner, clock):
+    series_id, link, code = make_series(app)
+    result = runner.invoke(args=["invitations", "revoke", invitations.format_code(code)])
+    assert result.exit_code == 0, result.output
+    assert f"of series {series_id}" in result.output
+    assert states(app, series_id) == ["revoked", "revoked", "revoked"]
+    assert app.test_client().get(link).status_code == 410
+    again = runner.invoke(args=["invitations", "revoke", code])
+    assert again.exit_code == 2 and "already ended" in again.output
+    assert states(app, series_id) == ["revoked", "revoked", "revoked"]
+
+    other_id, _, _ = make_series(app, times=2)
+    with app.app_context():
+        series = db.session.get(InvitationSeries, other_id)
+        first, second = (row.id for row in invitations.members(series))
+    # A member's number alone revokes that one; with --series, the rest of its series.
+    one = runner.invoke(args=["invitations", "revoke", str(first)])
+    assert one.exit_code == 0 and states(app, other_id) == ["revoked", "scheduled"]
+    rest = runner.invoke(args=["invitations", "revoke", "--series", str(second)])
+    assert rest.exit_code == 0, rest.output
+    assert states(app, other_id) == ["revoked", "revoked"]
+    assert [detail for _, detail in audit_rows(app, "invitation.series_revoke")] == [
+        "invitations 1, 2, 3",
+        "Every invitation of this series has already ended.",
+        f"invitations {second}",
+    ]
+
+
+def test_cli_series_revoke_refuses_what_it_cannot_find(app, runner, clock):
+    with app.app_context(), unit_of_work.change("invitation.create", actor="test") as work:
+        single = invitations.create_from("x", list(KEYS), 7, None, "test")
+        work.reference = invitations.reference(single.invitation)
+        number = single.invitation.id
+    lonely = runner.invoke(args=["invitations", "revoke", "--series", str(number)])
+    assert lonely.exit_code == 2 and "not part of a series" in lonely.output
+    unknown = runner.invoke(args=["invitations", "revoke", "ZZZZ-ZZZZ"])
+    assert unknown.exit_code == 2 and "No invitation or series" in unknown.output

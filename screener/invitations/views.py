@@ -15,7 +15,7 @@ from screener import audit, qr, unit_of_work
 from screener.extensions import db
 from screener.invitations.blueprint import blueprint
 from screener.invitations.forms import CreateInvitationForm, RevokeForm
-from screener.models import Invitation
+from screener.models import Invitation, InvitationSeries
 from screener.models.invitation import STATES
 from screener.services import content, invitations
 from screener.services.invitations import InvitationError
@@ -124,4 +124,32 @@ def revoke(invitation_id: int):
         flash(work.refused, "error")
     else:
         flash(f"Invitation {invitation_id} is revoked. Its link and code no longer work.")
+    return redirect(url_for("invitations.index"), 303)
+
+
+@blueprint.post("/series/<int:series_id>/revoke")
+def revoke_series(series_id: int):
+    """Revoke what is left of a series: its link and code stop working at once; the
+    screenings already sent stay."""
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    series = db.session.get(InvitationSeries, series_id)
+    if series is None:
+        abort(404)
+    with unit_of_work.change(
+        "invitation.series_revoke", reference=invitations.series_reference(series)
+    ) as work:
+        try:
+            revoked = invitations.revoke_series(series)
+        except InvitationError as exc:
+            work.refuse(str(exc))
+        else:
+            work.detail = "invitations " + ", ".join(map(str, revoked))
+    if work.refused is not None:
+        flash(work.refused, "error")
+    else:
+        flash(
+            f"Series {series_id} is revoked (invitations {', '.join(map(str, revoked))}). "
+            "Its link and code no longer work."
+        )
     return redirect(url_for("invitations.index"), 303)

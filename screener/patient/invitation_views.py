@@ -55,7 +55,7 @@ def _due(series: InvitationSeries):
     due = invitations.due(series)
     if due.invitation is not None:
         return due.invitation
-    reference = f"invitation series {series.id}"
+    reference = invitations.series_reference(series)
     if due.next_opens_at is not None:
         page = render_template(
             "patient/invitation_not_yet.html",
@@ -64,16 +64,20 @@ def _due(series: InvitationSeries):
             times=due.times,
         )
         return _no_referrer(make_response(page, 200))
-    audit.record("invitation.open", reference=reference, outcome="ended", anonymous_is_patient=True)
-    page = render_template("patient/invitation_ended.html", state="series_done")
+    state = "series_revoked" if due.cancelled else "series_done"
+    audit.record(
+        "invitation.open",
+        reference=reference,
+        outcome="revoked" if due.cancelled else "ended",
+        anonymous_is_patient=True,
+    )
+    page = render_template("patient/invitation_ended.html", state=state)
     return _no_referrer(make_response(page, 410))
 
 
 def _place(invitation: Invitation) -> tuple[int, int] | None:
     """(2, 3) for the second screening of a series of three; None for a single one."""
-    if invitation.series_id is None:
-        return None
-    series = db.session.get(InvitationSeries, invitation.series_id)
+    series = invitations.series_of(invitation)
     return (invitation.series_position or 0, series.times) if series else None
 
 

@@ -364,6 +364,8 @@ class Due:
     next_opens_at: dt.datetime | None
     position: int | None
     times: int
+    # With no invitation and no next date: the clinic revoked the series' last one.
+    cancelled: bool = False
 
 
 def due(series: InvitationSeries) -> Due:
@@ -380,7 +382,8 @@ def due(series: InvitationSeries) -> Due:
             return Due(row, None, row.series_position, series.times)
         if current == "scheduled":
             return Due(None, row.opens_at, row.series_position, series.times)
-    return Due(None, None, None, series.times)
+    cancelled = bool(rows) and rows[-1].state(now) == "revoked"
+    return Due(None, None, None, series.times, cancelled)
 
 
 def by_token(token: str | None) -> Invitation | None:
@@ -504,6 +507,37 @@ def revoke(invitation: Invitation) -> None:
     db.session.flush()
 
 
+OPEN_STATES = ("scheduled", "issued", "opened", "started")
+
+
+def revoke_series(series: InvitationSeries) -> list[int]:
+    """Revoke every invitation of the series that has not ended (inside a write): the
+    series' link and code then say it was cancelled. Completed screenings stay. Returns
+    the numbers of the invitations revoked."""
+    now = utcnow()
+    revoked = []
+    for row in members(series):
+        if row.state(now) in OPEN_STATES:
+            row.revoked_at = now
+            row.resume_sealed = None
+            revoked.append(row.id)
+    if not revoked:
+        raise InvitationError("Every invitation of this series has already ended.")
+    db.session.flush()
+    return revoked
+
+
+def series_of(invitation: Invitation) -> InvitationSeries | None:
+    if invitation.series_id is None:
+        return None
+    return db.session.get(InvitationSeries, invitation.series_id)
+
+
+def series_reference(series: InvitationSeries) -> str:
+    """How the audit trail names a series: its number only."""
+    return f"invitation series {series.id}"
+
+
 # --- lists --------------------------------------------------------------------------
 
 
@@ -520,6 +554,7 @@ class Listed:
     # "2 of 3" for an invitation of a series; "" for a single one.
     series: str = ""
     opens_at: dt.datetime | None = None
+    series_id: int | None = None
 
 
 def listing(wanted_state: str = "", limit: int = 500) -> list[Listed]:
@@ -550,6 +585,7 @@ def listing(wanted_state: str = "", limit: int = 500) -> list[Listed]:
             row.screening_id,
             f"{row.series_position} of {times.get(row.series_id)}" if row.series_id else "",
             row.opens_at,
+            row.series_id,
         )
         for row in rows
     ]

@@ -99,3 +99,28 @@ def test_invite_complete_from_the_link_on_a_phone(live_app, live_server, desktop
         context.close()
     desktop.goto(live_server + "/clinician/")
     expect(desktop.get_by_role("cell", name="Room 4, Tuesday")).to_be_visible()
+
+
+def test_a_series_is_made_listed_and_revoked_in_the_portal(live_app, live_server, phone, desktop):
+    """A series from the portal's form, its list at both widths (one series action,
+    accessible), then revoked from the phone: every open invitation of it ends."""
+    make_user(live_app, "doc@clinic.example", ["clinician", "staff"])
+    for page in (desktop, phone):
+        _sign_in(page, live_server)
+    desktop.goto(live_server + "/invitations/")
+    desktop.get_by_label("Label (optional)").fill("Iron follow-up")
+    desktop.get_by_label("Repeat every (weeks)").fill("4")
+    desktop.get_by_label("Number of screenings").fill("3")
+    desktop.get_by_role("button", name="Make invitation").click()
+    expect(desktop.get_by_role("heading", level=1)).to_contain_text("ready")
+
+    for page in (desktop, phone):
+        page.goto(live_server + "/invitations/")
+        revoke_rest = page.get_by_role("button", name="Revoke the rest of series 1")
+        expect(revoke_rest).to_have_count(1)
+        assert_accessible(page, "invitations-series")
+    click_and_wait(phone, phone.get_by_role("button", name="Revoke the rest of series 1"))
+    expect(phone.get_by_text("Series 1 is revoked")).to_be_visible()
+    expect(phone.get_by_role("cell", name="Revoked")).to_have_count(3)
+    expect(phone.get_by_role("button", name="Revoke the rest of series 1")).to_have_count(0)
+    assert_accessible(phone, "invitations-series-revoked")
