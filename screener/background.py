@@ -123,12 +123,23 @@ class Queue:
                 self._huey = huey
             return self._huey
 
-    def _render(self, screening_id: int) -> None:
-        from screener.services import report_rendering
+    def _render(self, screening_id: int, own_try: int | None = None) -> None:
+        from screener.services import render_jobs, report_rendering
 
         try:
             with self.app.app_context():
-                retry_in = report_rendering.run(screening_id)
+                retry_in = report_rendering.run(screening_id, own_try)
+        except render_jobs.Interrupted as cut:
+            # The database went away mid-render, with the job marked as ours: try again
+            # soon as the same try, so the job is not left to wait out the lease.
+            log.warning("A PDF render waits for the database (%s)", type(cut.__cause__).__name__)
+            try:
+                self._render_task.schedule(
+                    args=(screening_id, cut.attempt), delay=DATABASE_RETRY_SECONDS
+                )
+            except Exception as exc:  # the queue is away too: ``recover`` after the lease
+                log.warning("A PDF render could not be queued again (%s)", type(exc).__name__)
+            return
         except (OperationalError, InterfaceError) as exc:
             # The database is away (restarting, failing over): keep the message and try
             # again soon, rather than wait for ``recover`` to find the job minutes later.

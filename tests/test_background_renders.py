@@ -216,6 +216,62 @@ def test_a_worker_dying_after_rendering_before_storing_leaves_one_pdf(make_queue
     assert stored_count(later, screening_id) == 1
 
 
+def test_a_render_cut_off_by_the_database_is_taken_back_without_waiting_for_the_lease(
+    make_queued, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    from screener.services import render_jobs
+
+    app = make_queued()
+    with app.app_context():
+        screening_id = submit().id
+    real_store, real_failed = reports.store, render_jobs.finish_failed
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection"))
+
+    # The database stops after the job was taken: neither the PDF nor the failure can be
+    # written, so the job stays "running" under try 1.
+    monkeypatch.setattr(reports, "store", database_gone)
+    monkeypatch.setattr(render_jobs, "finish_failed", database_gone)
+    queue = background.queue(app)
+    queue.work()  # the render, then its retry found not due and put in the schedule
+    cut = job(app, screening_id)
+    assert (cut.status, cut.attempts) == ("running", 1) and stored_count(app, screening_id) == 0
+    assert queue.huey.scheduled_count() == 1  # its own retry, a few seconds on
+    assert queue.recover() == 0  # the lease is not over: recovery alone would wait
+
+    # A duplicate message meanwhile (no own try) cannot take a running job.
+    monkeypatch.setattr(reports, "store", real_store)
+    monkeypatch.setattr(render_jobs, "finish_failed", real_failed)
+    queue.enqueue([screening_id])
+    assert queue.work() == 1 and stored_count(app, screening_id) == 0
+
+    # The database is back: the retry takes its own job back and stores the PDF once.
+    soon = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(
+        seconds=background.DATABASE_RETRY_SECONDS + 1
+    )
+    assert queue.work(now=soon) == 1
+    done = job(app, screening_id)
+    assert (done.status, done.attempts) == ("done", 2) and stored_count(app, screening_id) == 1
+
+
+def test_an_own_retry_never_takes_a_job_another_worker_took_after_the_lease(make_queued):
+    from screener.services import render_jobs
+
+    app = make_queued()
+    with app.app_context():
+        screening_id = submit().id
+        # Try 1 was cut off; after the lease another worker took it as try 2.
+        row = db.session.get(RenderJob, screening_id)
+        row.status, row.attempts, row.claimed_at = "running", 2, dt.datetime.now(dt.UTC)
+        db.session.commit()
+        assert render_jobs.claim(screening_id, own_try=1) is None
+        assert render_jobs.claim(screening_id, own_try=2).attempts == 3
+    assert stored_count(app, screening_id) == 0
+
+
 def test_a_job_never_renders_a_draft_or_an_erased_screening(app):
     queue = background.queue(app)
     with app.app_context():

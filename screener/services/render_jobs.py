@@ -89,26 +89,38 @@ def state(screening_id: int) -> str:
     return PREPARING
 
 
-def claim(screening_id: int) -> RenderJob | None:
+class Interrupted(Exception):
+    """The database went away while this worker held the job: it stays "running" under
+    try ``attempt``, which the worker's own retry may take back (``claim``'s ``own_try``)
+    without waiting for the lease."""
+
+    def __init__(self, attempt: int) -> None:
+        super().__init__(f"try {attempt} interrupted")
+        self.attempt = attempt
+
+
+def claim(screening_id: int, own_try: int | None = None) -> RenderJob | None:
     """Take the job for this worker, counting the try; None when another worker has it,
     it is done or failed, or it is gone (the screening was erased).
 
     One conditional UPDATE, so two workers woken for the same screening cannot both take
     it. A job running for longer than the lease belongs to a worker that died: it may be
-    taken again.
+    taken again. A job still running under ``own_try`` was this worker's own, cut off by
+    the database (``Interrupted``): it is taken back at once; had another worker taken
+    it meanwhile, its try count would differ.
     """
     now = utcnow()
     stale = now - dt.timedelta(seconds=_setting("RENDER_LEASE_SECONDS", 120))
+    takeable = [
+        RenderJob.status == PENDING,
+        and_(RenderJob.status == RUNNING, RenderJob.claimed_at < stale),
+    ]
+    if own_try is not None:
+        takeable.append(and_(RenderJob.status == RUNNING, RenderJob.attempts == own_try))
     with write():
         taken = db.session.execute(
             update(RenderJob)
-            .where(
-                RenderJob.screening_id == screening_id,
-                or_(
-                    RenderJob.status == PENDING,
-                    and_(RenderJob.status == RUNNING, RenderJob.claimed_at < stale),
-                ),
-            )
+            .where(RenderJob.screening_id == screening_id, or_(*takeable))
             .values(status=RUNNING, claimed_at=now, attempts=RenderJob.attempts + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from screener.codes import format_code
 from screener.extensions import db
 from screener.models import Screening
@@ -22,11 +24,25 @@ from screener.unit_of_work import write
 log = logging.getLogger(__name__)
 
 
-def run(screening_id: int) -> int | None:
+def run(screening_id: int, own_try: int | None = None) -> int | None:
     """Try the render once. Returns the seconds until the next try, or None when there
-    is nothing more to do (stored, failed for good, taken by another worker, or gone)."""
-    if render_jobs.claim(screening_id) is None:
+    is nothing more to do (stored, failed for good, taken by another worker, or gone).
+
+    ``own_try``: this is the retry of a try the database cut off (``claim``). If the
+    database goes away once the job is taken, raises ``render_jobs.Interrupted``.
+    """
+    job = render_jobs.claim(screening_id, own_try)
+    if job is None:
         return None
+    attempt = job.attempts  # read now: after a rollback it could not be loaded
+    try:
+        return _render_claimed(screening_id)
+    except (OperationalError, InterfaceError) as exc:
+        db.session.rollback()
+        raise render_jobs.Interrupted(attempt) from exc
+
+
+def _render_claimed(screening_id: int) -> int | None:
     screening = db.session.get(Screening, screening_id)
     if screening is None or screening.status != "submitted":
         with write():
