@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -163,3 +164,32 @@ def test_a_text_app_after_a_json_app_logs_as_text_again(make_app):
     for handler in logger.handlers:
         assert len(handler.filters) == 1
     assert sum(type(f).__name__ == "QuietDatabaseErrors" for f in logger.filters) == 1
+
+
+def test_the_development_server_log_hides_private_links(make_app, caplog):
+    """``screener run`` (the embedded default) serves with werkzeug, which logs every
+    request line: a private link's token must not reach it."""
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    app = make_app()
+    patient = app.test_client()
+    link = _private_link(patient)
+    token = link.rsplit("/", 1)[-1]
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with caplog.at_level("INFO", logger="werkzeug"):
+            for path in (link, f"/screen/invite/{token}?x=1"):
+                # An unknown invitation is a 404: its request line is logged too.
+                with contextlib.suppress(urllib.error.HTTPError):
+                    urllib.request.urlopen(f"http://127.0.0.1:{server.port}{path}", timeout=10)
+    finally:
+        server.shutdown()
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("/screen/resume/[hidden]" in line for line in lines), lines
+    assert any("/screen/invite/[hidden]" in line for line in lines), lines
+    assert not any(token in line for line in lines), lines

@@ -44,6 +44,9 @@ def init_app(app: Flask) -> None:
         logger.propagate = True
     for handler in logger.handlers:
         add_once(handler, RequestContext)
+    # The development server (``screener run``, the embedded default) logs each request
+    # line itself, through the "werkzeug" logger.
+    add_once(logging.getLogger("werkzeug"), PrivateLinks)
 
 
 class JsonHandler(logging.StreamHandler):
@@ -63,6 +66,26 @@ class RequestContext(logging.Filter):
         if has_request_context():
             record.request_id = getattr(g, "request_id", None)
             record.route = route()
+        return True
+
+
+# A private link's secret part: the resume token or the invitation token in the path.
+PRIVATE_LINK = re.compile(r"(/screen/(?:resume|invite)/)[^\s\"?#/]+")
+
+
+class PrivateLinks(logging.Filter):
+    """Blanks the token of a private link in a logged request line, so that an access log
+    (the development server's, or any that passes through Python logging) never holds
+    the key to a patient's answers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "/screen/" in record.msg:
+            record.msg = PRIVATE_LINK.sub(r"\1[hidden]", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                PRIVATE_LINK.sub(r"\1[hidden]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
         return True
 
 
