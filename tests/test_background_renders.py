@@ -272,6 +272,40 @@ def test_an_own_retry_never_takes_a_job_another_worker_took_after_the_lease(make
     assert stored_count(app, screening_id) == 0
 
 
+def test_the_api_never_waits_for_a_render(make_queued):
+    """/api/v1's PDF: 202 with Retry-After while the render is queued (nothing rendered in
+    the call), the stored bytes once it is done, 503 once it failed for good."""
+    from tests.api_helpers import bearer, make_token
+
+    app = make_queued(RENDER_ATTEMPTS=1, REPORT_MAX_PAGES=1)
+    token = make_token(app, "records", "pdf:read")
+    with app.app_context():
+        screening = submit()
+        screening_id, code = screening.id, screening.reference_code
+    path = f"/api/v1/screenings/{code}/pdf"
+    client = app.test_client()
+    waiting = client.get(path, headers=bearer(token))
+    assert waiting.status_code == 202 and waiting.headers["Retry-After"] == "5"
+    assert waiting.json["error"] == "preparing"
+    assert stored_count(app, screening_id) == 0 and job(app, screening_id).status == "pending"
+
+    background.queue(app).work()  # one try, over the page bound: failed for good
+    assert job(app, screening_id).status == "failed"
+    failed = client.get(path, headers=bearer(token))
+    assert failed.status_code == 503 and "a clinician can try again" in failed.json["message"]
+
+    working = make_queued()
+    with working.app_context():
+        row = db.session.get(RenderJob, screening_id)
+        row.status, row.attempts = "pending", 0
+        db.session.commit()
+    background.queue(working).enqueue([screening_id])
+    background.queue(working).work()
+    ready = working.test_client().get(path, headers=bearer(token))
+    assert ready.status_code == 200 and ready.data.startswith(b"%PDF")
+    assert stored_count(working, screening_id) == 1
+
+
 def test_a_job_never_renders_a_draft_or_an_erased_screening(app):
     queue = background.queue(app)
     with app.app_context():

@@ -1,4 +1,6 @@
-"""Every API error is JSON with a 4xx or 5xx status: never an HTML page, never a trace."""
+"""Every API error is JSON with a 4xx or 5xx status: never an HTML page, never a trace.
+
+The same body also says "not ready yet" (202, ``preparing``) for a PDF being rendered."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from screener.api.schemas import ErrorBody, ErrorDetail
 
 MESSAGES = {
+    202: ("preparing", "Not ready yet; ask again after Retry-After seconds."),
     400: ("bad_request", "The request could not be used; see details."),
     401: ("unauthorized", "Send a valid service token: Authorization: Bearer scrn_..."),
     403: ("forbidden", "This token does not have the scope this endpoint needs."),

@@ -8,24 +8,25 @@ from __future__ import annotations
 
 from flask import Response, current_app
 
-from screener import fhir
+from screener import background, fhir
 from screener.api import auth, queries, schemas, screening_data
 from screener.api.blueprint import get
-from screener.api.errors import fail
+from screener.api.errors import error_response, fail
 from screener.clinician import export, worklist
 from screener.codes import format_code
 from screener.database import utcnow
 from screener.extensions import db
 from screener.fhir.questionnaire import questionnaire
 from screener.models import Screening
-from screener.services import content, reports, screenings
+from screener.services import content, render_jobs, reports, screenings
 
 NOT_FOUND = {404: schemas.ErrorBody}
 PDF = {
     200: {
-        "description": "The PDF summary, as stored at its first download.",
+        "description": "The PDF summary, as stored once rendered.",
         "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
     },
+    202: schemas.ErrorBody,
     **NOT_FOUND,
     503: schemas.ErrorBody,
 }
@@ -133,9 +134,22 @@ def get_screening(path: schemas.CodePath):
     summary="The screening's PDF summary",
 )
 def screening_pdf(path: schemas.CodePath):
-    """Rendered once and stored; every later download gets the same bytes."""
+    """Rendered once and stored; every later download gets the same bytes.
+
+    Renders run in the background: until the summary is stored the answer is 202 with
+    ``Retry-After`` (a call never waits for a render); if its render failed for good, 503
+    until a clinician tries it again from the screening's page."""
     screening = _submitted(path.code, "api.report.download")
     code = format_code(screening.reference_code)
+    if reports.stored(screening) is None and not background.renders_in_request():
+        if render_jobs.request_missing(screening.id) == render_jobs.FAILED:
+            auth.record("api.report.download", reference=code, outcome="render_failed")
+            fail(503, "The PDF could not be made; a clinician can try again from its page.")
+        return error_response(
+            202,
+            "The PDF summary is being prepared; ask again after Retry-After seconds.",
+            headers={"Retry-After": str(reports.REFRESH_SECONDS)},
+        )
     try:
         row = reports.ensure_stored(screening)
         pdf, sha256 = row.pdf, row.sha256
