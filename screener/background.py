@@ -166,11 +166,13 @@ class Queue:
                 )
 
     def recover(self) -> int:
-        """Queue again every job whose message was lost (or whose worker died)."""
+        """Queue again every job whose message was lost, or whose worker died: on this
+        host that is seen at once (a worker runs this when it starts, then every
+        minute); elsewhere, once the lease is over."""
         from screener.services import render_jobs
 
         with self.app.app_context():
-            lost = render_jobs.overdue()
+            lost = sorted(set(render_jobs.release_orphans()) | set(render_jobs.overdue()))
         if lost:
             log.warning("Queueing %d PDF renders again that no worker had taken", len(lost))
             self.enqueue(lost)

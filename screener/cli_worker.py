@@ -4,7 +4,8 @@ Runs huey's consumer on the queue named by ``SCREENER_QUEUE_URL``: several threa
 renders, its scheduler runs retries when their back-off is over and, every minute,
 queues again the renders whose queue message was lost (``screener.background``). Stop
 it with SIGINT or SIGTERM: a render under way finishes first (SIGINT) or is left to
-the next worker (SIGTERM; its lease runs out and it is taken again).
+the next worker (SIGTERM: a worker started on the same host takes it back at once, any
+other once its lease runs out).
 """
 
 from __future__ import annotations

@@ -306,6 +306,50 @@ def test_the_api_never_waits_for_a_render(make_queued):
     assert stored_count(working, screening_id) == 1
 
 
+def test_a_render_held_by_a_dead_worker_on_this_host_is_taken_again_at_once(make_queued):
+    """A worker killed mid-render (kill -9) leaves its job running under its own process;
+    the next recover on this host sees that process is gone and gives the job back, long
+    before the lease. A live holder's job, and one held on another host, are left alone."""
+    import subprocess
+
+    from screener.services import render_jobs
+
+    app = make_queued()
+    with app.app_context():
+        ids = [submit().id for _ in range(3)]
+    queue = background.queue(app)
+    queue.huey.flush()
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # its pid no longer runs
+    host = render_jobs.holder().rpartition(":")[0]
+    holders = [f"{host}:{dead.pid}", render_jobs.holder(), f"elsewhere.example:{dead.pid}"]
+    with app.app_context():
+        for screening_id, claimed_by in zip(ids, holders, strict=True):
+            row = db.session.get(RenderJob, screening_id)
+            row.status, row.attempts = "running", 1
+            row.claimed_at, row.claimed_by = dt.datetime.now(dt.UTC), claimed_by
+        db.session.commit()
+
+    assert queue.recover() == 1
+    released = job(app, ids[0])
+    assert (released.status, released.claimed_by, released.attempts) == ("pending", None, 1)
+    assert [job(app, i).status for i in ids[1:]] == ["running", "running"]
+    queue.work()
+    done = job(app, ids[0])
+    assert (done.status, done.attempts, done.claimed_by) == ("done", 2, None)
+    assert [stored_count(app, i) for i in ids] == [1, 0, 0]
+
+
+def test_a_claim_names_its_worker_process(app):
+    from screener.services import render_jobs
+
+    with app.app_context():
+        screening_id = submit().id
+        taken = render_jobs.claim(screening_id)
+        assert taken.claimed_by == render_jobs.holder()
+        assert taken.claimed_by.endswith(f":{os.getpid()}")
+
+
 def test_a_job_never_renders_a_draft_or_an_erased_screening(app):
     queue = background.queue(app)
     with app.app_context():

@@ -42,6 +42,9 @@ class RenderJob(db.Model):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When a worker took it; a running job older than the lease belongs to a worker that died.
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Which worker process took it ("host:pid"): a worker on the same host can see that
+    # process is gone and give the job back without waiting out the lease.
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
     # The exception's type only: its text may quote the document.
     last_error: Mapped[str | None] = mapped_column(String(80))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -14,6 +14,8 @@ queues nothing.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 from dataclasses import dataclass
 
 from flask import current_app
@@ -60,7 +62,7 @@ def request(screening_id: int) -> None:
         return
     else:
         job.status, job.attempts, job.next_attempt_at = PENDING, 0, utcnow()
-        job.claimed_at, job.last_error = None, None
+        job.claimed_at, job.claimed_by, job.last_error = None, None, None
     db.session.info.setdefault(TO_QUEUE, set()).add(screening_id)
 
 
@@ -121,7 +123,13 @@ def claim(screening_id: int, own_try: int | None = None) -> RenderJob | None:
         taken = db.session.execute(
             update(RenderJob)
             .where(RenderJob.screening_id == screening_id, or_(*takeable))
-            .values(status=RUNNING, claimed_at=now, attempts=RenderJob.attempts + 1, updated_at=now)
+            .values(
+                status=RUNNING,
+                claimed_at=now,
+                claimed_by=holder(),
+                attempts=RenderJob.attempts + 1,
+                updated_at=now,
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
     if not taken:
@@ -134,7 +142,7 @@ def mark_done(screening_id: int) -> None:
     db.session.execute(
         update(RenderJob)
         .where(RenderJob.screening_id == screening_id)
-        .values(status=DONE, claimed_at=None, last_error=None, updated_at=utcnow())
+        .values(status=DONE, claimed_at=None, claimed_by=None, last_error=None, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
 
@@ -161,13 +169,75 @@ def finish_failed(screening_id: int, error: str) -> Failure | None:
         job = db.session.get(RenderJob, screening_id, populate_existing=True)
         if job is None or job.status != RUNNING:
             return None
-        job.last_error, job.claimed_at = error[:80], None
+        job.last_error, job.claimed_at, job.claimed_by = error[:80], None, None
         if job.attempts >= attempts_allowed():
             job.status = FAILED
             return Failure(job.attempts, None)
         delay = backoff_seconds(job.attempts)
         job.status, job.next_attempt_at = PENDING, utcnow() + dt.timedelta(seconds=delay)
         return Failure(job.attempts, delay)
+
+
+def holder() -> str:
+    """This worker process, as a running job names it: ``host:pid``."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}"
+
+
+def _gone(pid: int) -> bool:
+    """The process no longer runs here (a zombie, killed but not yet reaped, counts as
+    gone). In doubt (no permission to look), it runs."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def release_orphans() -> list[int]:
+    """Give back the running jobs whose worker process died on this host (``kill -9``, a
+    crash, the machine's OOM killer), so they are taken again now rather than after the
+    lease; a whole unit of its own. Jobs held on other hosts wait for the lease, as a
+    process elsewhere cannot be checked from here. Returns their screening ids."""
+    host = holder().rpartition(":")[0]
+    rows = db.session.execute(
+        select(RenderJob.screening_id, RenderJob.claimed_by).where(
+            RenderJob.status == RUNNING, RenderJob.claimed_by.like(f"{host}:%")
+        )
+    ).all()
+    orphans = []
+    for screening_id, claimed_by in rows:
+        pid = claimed_by.rpartition(":")[2]
+        if pid.isdigit() and _gone(int(pid)):
+            orphans.append((screening_id, claimed_by))
+    released = []
+    if orphans:
+        with write():
+            for screening_id, claimed_by in orphans:
+                freed = db.session.execute(
+                    update(RenderJob)
+                    .where(
+                        RenderJob.screening_id == screening_id,
+                        RenderJob.status == RUNNING,
+                        RenderJob.claimed_by == claimed_by,
+                    )
+                    .values(
+                        status=PENDING,
+                        claimed_at=None,
+                        claimed_by=None,
+                        next_attempt_at=utcnow(),
+                        updated_at=utcnow(),
+                    )
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if freed:
+                    released.append(screening_id)
+    return released
 
 
 def overdue(now: dt.datetime | None = None) -> list[int]:
