@@ -5,8 +5,8 @@ still submitted, with no PDF stored yet; it stores the PDF under the write lock 
 checking all of that again (the screening may have been erased meanwhile), beside the
 job's "done". A worker that dies between rendering and storing leaves the job running
 and nothing stored; the job is taken again (at once by a worker on the same host, else
-once the lease is over) and stored once. A
-draft, or a screening that is gone, is never rendered.
+once the lease is over) and stored once. A draft, or a screening that is gone, is never
+rendered.
 """
 
 from __future__ import annotations
