@@ -108,48 +108,52 @@ def _letter(issued: invitations.Issued, label: str | None):
 @blueprint.post("/<int:invitation_id>/revoke")
 def revoke(invitation_id: int):
     """Revoke: the link and the code stop working at once; a started draft stays."""
-    if not RevokeForm().validate_on_submit():
-        abort(400)
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        abort(404)
-    with unit_of_work.change(
-        "invitation.revoke", reference=invitations.reference(invitation)
-    ) as work:
-        try:
-            invitations.revoke(invitation)
-        except InvitationError as exc:
-            work.refuse(str(exc))
-    if work.refused is not None:
-        flash(work.refused, "error")
-    else:
-        flash(f"Invitation {invitation_id} is revoked. Its link and code no longer work.")
-    return redirect(url_for("invitations.index"), 303)
+    invitation = _to_revoke(Invitation, invitation_id)
+
+    def act() -> tuple[None, str]:
+        invitations.revoke(invitation)
+        return None, f"Invitation {invitation_id} is revoked. Its link and code no longer work."
+
+    return _revoking("invitation.revoke", invitations.reference(invitation), act)
 
 
 @blueprint.post("/series/<int:series_id>/revoke")
 def revoke_series(series_id: int):
     """Revoke what is left of a series: its link and code stop working at once; the
     screenings already sent stay."""
+    series = _to_revoke(InvitationSeries, series_id)
+
+    def act() -> tuple[str, str]:
+        numbers = ", ".join(map(str, invitations.revoke_series(series)))
+        return (
+            f"invitations {numbers}",
+            f"Series {series_id} is revoked (invitations {numbers}). "
+            "Its link and code no longer work.",
+        )
+
+    return _revoking("invitation.series_revoke", invitations.series_reference(series), act)
+
+
+def _to_revoke(model, key: int):
+    """The row a revoke form names: 400 without the form's CSRF token, 404 if unknown."""
     if not RevokeForm().validate_on_submit():
         abort(400)
-    series = db.session.get(InvitationSeries, series_id)
-    if series is None:
+    row = db.session.get(model, key)
+    if row is None:
         abort(404)
-    with unit_of_work.change(
-        "invitation.series_revoke", reference=invitations.series_reference(series)
-    ) as work:
+    return row
+
+
+def _revoking(action: str, reference: str, act):
+    """Run ``act`` as one audited change (its detail, its message), say what happened,
+    and go back to the list; a refusal is audited and said too."""
+    with unit_of_work.change(action, reference=reference) as work:
         try:
-            revoked = invitations.revoke_series(series)
+            work.detail, said = act()
         except InvitationError as exc:
             work.refuse(str(exc))
-        else:
-            work.detail = "invitations " + ", ".join(map(str, revoked))
     if work.refused is not None:
         flash(work.refused, "error")
     else:
-        flash(
-            f"Series {series_id} is revoked (invitations {', '.join(map(str, revoked))}). "
-            "Its link and code no longer work."
-        )
+        flash(said)
     return redirect(url_for("invitations.index"), 303)
