@@ -42,6 +42,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
     check_production(app.config)
+    from screener import mailer
+
+    mailer.check(app.config)
     if app.config["ENV_NAME"] == "production":
         app.config.update(
             SESSION_COOKIE_SECURE=True,

@@ -120,6 +120,9 @@ class Queue:
                 huey = _make_huey(self.url, self.name)
                 self._render_task = huey.task(name="render_summary")(self._render)
                 huey.periodic_task(crontab(minute="*"), name="recover_render_jobs")(self.recover)
+                huey.periodic_task(crontab(minute="*"), name="send_invitation_reminders")(
+                    self.remind
+                )
                 self._huey = huey
             return self._huey
 
@@ -177,6 +180,16 @@ class Queue:
             log.warning("Queueing %d PDF renders again that no worker had taken", len(lost))
             self.enqueue(lost)
         return len(lost)
+
+    def remind(self) -> int:
+        """Send the invitation reminders that are due (only when SMTP is set up)."""
+        from screener import mailer
+        from screener.services import invitation_mail
+
+        with self.app.app_context():
+            if not mailer.enabled():
+                return 0
+            return invitation_mail.remind_due()
 
     def work(self, now: dt.datetime | None = None) -> int:
         """Run, in this thread, every task that is due, until none is left: what a worker
@@ -264,6 +277,7 @@ class InProcessWorker(threading.Thread):
             try:
                 if next_recover <= time.monotonic():
                     self.queue.recover()
+                    self.queue.remind()
                     next_recover = time.monotonic() + RECOVER_SECONDS
                 ran = self.queue.work()
             except Exception as exc:  # keep serving; the next loop tries again

@@ -15,7 +15,7 @@ from flask import current_app, url_for
 from flask.cli import AppGroup
 
 from screener import unit_of_work
-from screener.services import invitations
+from screener.services import invitation_mail, invitations
 
 
 @click.group("invitations", cls=AppGroup)
@@ -40,6 +40,11 @@ def invitations_group() -> None:
     help="A questionnaire to ask (repeat for several); the landing page's defaults if none.",
 )
 @click.option(
+    "--email",
+    default="",
+    help="E-mail the link to the patient now, and one reminder (needs SCREENER_SMTP_HOST).",
+)
+@click.option(
     "--every-weeks",
     type=int,
     default=None,
@@ -55,12 +60,16 @@ def create_command(
     label: str,
     days: int,
     instruments: tuple[str, ...],
+    email: str,
     every_weeks: int | None,
     times: int | None,
 ) -> None:
-    """Make an invitation (or a series of them); print its link, then its kiosk code."""
+    """Make an invitation (or a series of them); print its link, then its kiosk code.
+
+    With --email the link is e-mailed too; whether that worked goes to standard error."""
     try:
         repeat = invitations.check_series(every_weeks, times, days)
+        address = invitation_mail.clean_address(email)
     except invitations.InvitationError as exc:
         _refuse(str(exc))
     with unit_of_work.change("invitation.create", actor="cli") as work:
@@ -71,12 +80,21 @@ def create_command(
         else:
             work.reference = invitations.reference(issued.invitation)
             work.detail = invitations.audit_detail(issued, days)
+            with current_app.test_request_context(base_url=_base_url()):
+                link = url_for("patient.invitation", invitation_token=issued.token, _external=True)
+            if address:
+                invitation_mail.attach(issued.invitation, address, link)
     if work.refused is not None:
         _refuse(work.refused)
-    with current_app.test_request_context(base_url=_base_url()):
-        link = url_for("patient.invitation", invitation_token=issued.token, _external=True)
     click.echo(link)
     click.echo(invitations.format_code(issued.code))
+    if address:
+        emailed = invitation_mail.send(issued.invitation.id, actor="cli")
+        if emailed == invitation_mail.SENT:
+            click.echo("E-mailed.", err=True)
+        else:
+            click.echo("The e-mail was not sent; give the patient the link or code.", err=True)
+            sys.exit(3)
 
 
 def _base_url() -> str:

@@ -41,8 +41,8 @@ from screener.models.render_job import STATUSES
 @click.option(
     "--once",
     is_flag=True,
-    help="Queue again lost renders, run what is due now, print how many renders are in "
-    "each state, and exit (for cron or a check).",
+    help="Queue again lost renders, run what is due now (and send due invitation "
+    "reminders), print how many renders are in each state, and exit (for cron or a check).",
 )
 @with_appcontext
 def worker_command(threads: int, processes: int, once: bool) -> None:
@@ -58,7 +58,8 @@ def worker_command(threads: int, processes: int, once: bool) -> None:
         from screener.services import render_jobs
 
         ran = queue.work()
-        click.echo(f"Queued again: {recovered}; tasks run: {ran}")
+        reminded = queue.remind()
+        click.echo(f"Queued again: {recovered}; tasks run: {ran}; reminders sent: {reminded}")
         states = render_jobs.counts()
         click.echo("Renders: " + ", ".join(f"{s} {states.get(s, 0)}" for s in STATUSES))
         return

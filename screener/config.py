@@ -54,6 +54,17 @@ def from_environment(instance_path: str) -> dict:
         "QUEUE_NAME": env.get("SCREENER_QUEUE_NAME", "screener").strip() or "screener",
         # A render worker thread inside each web process; unset: only for a SQLite queue.
         "QUEUE_IN_PROCESS": _flag(env.get("SCREENER_QUEUE_IN_PROCESS")),
+        # Optional: e-mail invitations and their one reminder (screener.mailer). No host:
+        # invitations are handed over as a letter, a link and a code only.
+        "SMTP_HOST": env.get("SCREENER_SMTP_HOST", "").strip(),
+        "SMTP_PORT": int(env.get("SCREENER_SMTP_PORT", "587")),
+        # "starttls" (port 587), "tls" (port 465), or "none" (a relay on this machine).
+        "SMTP_SECURITY": env.get("SCREENER_SMTP_SECURITY", "starttls").strip().lower(),
+        "SMTP_USERNAME": env.get("SCREENER_SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SCREENER_SMTP_PASSWORD", ""),
+        "SMTP_FROM": env.get("SCREENER_SMTP_FROM", "").strip(),
+        # The reminder goes this many days before an unstarted invitation expires.
+        "INVITATION_REMINDER_DAYS": int(env.get("SCREENER_INVITATION_REMINDER_DAYS", "3")),
     }
 
 

@@ -20,6 +20,8 @@ class CreateInvitationForm(FlaskForm):
             )
         ],
     )
+    # Shown only when the clinic has set up SMTP (screener.mailer); the service checks it.
+    email = StringField("Patient's e-mail address (optional)", validators=[Length(max=254)])
     instruments = SelectMultipleField(
         "Questionnaires",
         choices=[],

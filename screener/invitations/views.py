@@ -11,13 +11,13 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from screener import audit, qr, unit_of_work
+from screener import audit, mailer, qr, unit_of_work
 from screener.extensions import db
 from screener.invitations.blueprint import blueprint
 from screener.invitations.forms import CreateInvitationForm, RevokeForm
 from screener.models import Invitation, InvitationSeries
 from screener.models.invitation import STATES
-from screener.services import content, invitations
+from screener.services import content, invitation_mail, invitations
 from screener.services.invitations import InvitationError
 
 STATE_FILTERS = {"": "Any state", **{state: state.capitalize() for state in STATES}}
@@ -50,6 +50,7 @@ def _page(
         error_field=error_field,
         names=names,
         revoke_form=RevokeForm(formdata=None),
+        mail_enabled=mailer.enabled(),
         max_weeks=invitations.MAX_EVERY_WEEKS,
         max_times=invitations.MAX_TIMES,
     )
@@ -72,6 +73,10 @@ def create():
         repeat = invitations.check_series(form.every_weeks.data, form.times.data, form.days.data)
     except InvitationError as exc:
         return _page(form, 400, error=str(exc), error_field="every_weeks")
+    try:
+        address = invitation_mail.clean_address(form.email.data)
+    except InvitationError as exc:
+        return _page(form, 400, error=str(exc), error_field="email")
     with unit_of_work.change("invitation.create") as work:
         try:
             issued = invitations.create_from(
@@ -82,13 +87,21 @@ def create():
         else:
             work.reference = invitations.reference(issued.invitation)
             work.detail = invitations.audit_detail(issued, form.days.data)
+            if address:
+                invitation_mail.attach(issued.invitation, address, _link(issued))
     if work.refused is not None:
         return _page(form, 400, error=work.refused)
-    return _letter(issued, invitations.label_of(issued.invitation))
+    label = invitations.label_of(issued.invitation)
+    emailed = invitation_mail.send(issued.invitation.id) if address else None
+    return _letter(issued, label, emailed)
 
 
-def _letter(issued: invitations.Issued, label: str | None):
-    link = url_for("patient.invitation", invitation_token=issued.token, _external=True)
+def _link(issued: invitations.Issued) -> str:
+    return url_for("patient.invitation", invitation_token=issued.token, _external=True)
+
+
+def _letter(issued: invitations.Issued, label: str | None, emailed: str | None = None):
+    link = _link(issued)
     names = dict((key, d.offer.label) for key, d in content.offered())
     page = render_template(
         "invitations/letter.html",
@@ -101,6 +114,8 @@ def _letter(issued: invitations.Issued, label: str | None):
         expires_at=issued.invitation.expires_at,
         number=issued.invitation.id,
         schedule=issued.schedule,
+        emailed=emailed,
+        email_error=issued.invitation.email_error if emailed == invitation_mail.FAILED else None,
     )
     return _no_referrer(make_response(page, 201))
 

@@ -555,10 +555,14 @@ class Listed:
     series: str = ""
     opens_at: dt.datetime | None = None
     series_id: int | None = None
+    # What became of the e-mail and its reminder, "" when none was asked for.
+    delivery: str = ""
 
 
 def listing(wanted_state: str = "", limit: int = 500) -> list[Listed]:
     """The newest invitations with their labels and states, optionally of one state."""
+    from screener.services import invitation_mail  # it builds on this module
+
     if wanted_state and wanted_state not in STATES:
         raise InvitationError("Choose a state from the list.")
     now = utcnow()
@@ -586,6 +590,7 @@ def listing(wanted_state: str = "", limit: int = 500) -> list[Listed]:
             f"{row.series_position} of {times.get(row.series_id)}" if row.series_id else "",
             row.opens_at,
             row.series_id,
+            invitation_mail.delivery(row),
         )
         for row in rows
     ]

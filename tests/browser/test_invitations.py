@@ -124,3 +124,35 @@ def test_a_series_is_made_listed_and_revoked_in_the_portal(live_app, live_server
     expect(phone.get_by_role("cell", name="Revoked")).to_have_count(3)
     expect(phone.get_by_role("button", name="Revoke the rest of series 1")).to_have_count(0)
     assert_accessible(phone, "invitations-series-revoked")
+
+
+def test_an_invitation_is_emailed_from_a_phone(live_app, live_server, phone):
+    """With SMTP set up, the form asks for an address; the letter and the list say the
+    e-mail went (a real SMTP server on loopback received it)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.test_invitation_email import Inbox, _free_port
+
+    inbox = Inbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    server.start()
+    try:
+        live_app.config.update(
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=server.port,
+            SMTP_SECURITY="none",
+            SMTP_FROM="screening@clinic.example",
+        )
+        make_user(live_app, "doc@clinic.example", ["clinician", "staff"])
+        _sign_in(phone, live_server)
+        phone.goto(live_server + "/invitations/")
+        phone.get_by_label("Patient's e-mail address (optional)").fill("pat@example.com")
+        assert_accessible(phone, "invitations-email-form")
+        click_and_wait(phone, phone.get_by_role("button", name="Make invitation"))
+        expect(phone.get_by_text("E-mailed.")).to_be_visible()
+        assert_accessible(phone, "invitation-letter-emailed")
+        assert len(inbox.messages) == 1 and inbox.messages[0]["To"] == "pat@example.com"
+        phone.goto(live_server + "/invitations/")
+        expect(phone.get_by_role("cell", name="E-mailed")).to_be_visible()
+    finally:
+        server.stop()

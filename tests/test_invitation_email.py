@@ -1,0 +1,261 @@
+"""Invitations by e-mail, through a real SMTP server on loopback (aiosmtpd): the e-mail
+and its one reminder, failures shown and never reported as sent, the address never kept
+longer than needed, logged or audited, and bad input refused with a 4xx."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from screener import create_app, unit_of_work
+from screener.config import ConfigError
+from screener.extensions import db
+from screener.models import AuditEvent, Invitation
+from screener.services import invitation_mail, invitations
+from tests.auth_helpers import csrf_token, signed_in
+from tests.test_invitations import T0, Clock
+
+PATIENT = "patient.one@example.com"
+
+
+class Inbox:
+    """Keeps every message the server accepted; refuses recipients at refused.example."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.endswith("@refused.example"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def inbox():
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield box, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    frozen = Clock(T0)
+    monkeypatch.setattr(invitations, "utcnow", frozen)
+    return frozen
+
+
+@pytest.fixture
+def mail_app(make_app, inbox):
+    _, port = inbox
+    return make_app(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=port,
+        SMTP_SECURITY="none",
+        SMTP_FROM="screening@clinic.example",
+        INVITATION_REMINDER_DAYS=3,
+    )
+
+
+def _create(client, email_address: str, days: str = "14"):
+    data = {
+        "csrf_token": csrf_token(client, "/invitations/"),
+        "label": "MRN 7",
+        "email": email_address,
+        "days": days,
+        "instruments": ["asrs-v1.1"],
+    }
+    return client.post("/invitations/", data=data)
+
+
+def _row(app) -> Invitation:
+    with app.app_context():
+        row = db.session.scalar(select(Invitation).order_by(Invitation.id.desc()))
+        db.session.expunge(row)
+        return row
+
+
+def _audit(app, action):
+    with app.app_context():
+        return list(
+            db.session.execute(
+                select(AuditEvent.outcome, AuditEvent.detail).where(AuditEvent.action == action)
+            ).all()
+        )
+
+
+def test_the_portal_emails_the_link_and_says_so(mail_app, inbox, clock, caplog):
+    box, _ = inbox
+    staff = signed_in(mail_app, "staff@clinic.example", "staff")
+    assert 'name="email"' in staff.get("/invitations/").get_data(as_text=True)
+    response = _create(staff, PATIENT)
+    assert response.status_code == 201
+    page = response.get_data(as_text=True)
+    assert "E-mailed." in page
+    [message] = box.messages
+    assert message["To"] == PATIENT and "invites you" in message["Subject"]
+    link = page.split('id="invitation-url">', 1)[1].split("<", 1)[0]
+    assert link in message.get_payload(decode=True).decode()
+    row = _row(mail_app)
+    assert (row.email_status, row.email_error) == ("sent", None)
+    assert row.email_sealed and PATIENT not in row.email_sealed  # kept sealed for the reminder
+    assert "E-mailed" in staff.get("/invitations/").get_data(as_text=True)
+    assert _audit(mail_app, "invitation.email") == [("sent", None)]
+    # The address reaches no log and no audit row.
+    assert PATIENT not in caplog.text
+    with mail_app.app_context():
+        details = db.session.scalars(select(AuditEvent.detail)).all()
+    assert not any(PATIENT in (d or "") for d in details)
+
+
+def test_one_reminder_goes_near_the_end_unless_started(mail_app, inbox, clock):
+    box, _ = inbox
+    staff = signed_in(mail_app, "staff@clinic.example", "staff")
+    _create(staff, PATIENT)
+    first_id = _row(mail_app).id
+    _create(staff, "second@example.com")
+    with mail_app.app_context():
+        started = db.session.get(Invitation, _row(mail_app).id)
+        started.opened_at = started.started_at = clock()
+        started.screening_id = None  # a started one gets no reminder either way
+        db.session.commit()
+    with mail_app.app_context():
+        assert invitation_mail.remind_due() == 0  # 14 days left: not yet
+        clock.advance(days=11, seconds=1)  # 3 days (less a second) before expiry
+        assert invitation_mail.remind_due() == 1
+        assert invitation_mail.remind_due() == 0  # one reminder only
+    assert len(box.messages) == 3
+    assert box.messages[-1]["Subject"].startswith("Reminder:")
+    with mail_app.app_context():
+        row = db.session.get(Invitation, first_id)
+        assert (row.reminder_status, row.email_sealed, row.link_sealed) == ("sent", None, None)
+    assert _audit(mail_app, "invitation.remind") == [("sent", None)]
+    staff_page = staff.get("/invitations/").get_data(as_text=True)
+    assert "E-mailed; reminder sent" in staff_page
+
+
+def test_an_ended_invitation_forgets_the_address(mail_app, inbox, clock):
+    staff = signed_in(mail_app, "staff@clinic.example", "staff")
+    _create(staff, PATIENT, days="2")
+    row_id = _row(mail_app).id
+    with mail_app.app_context():
+        clock.advance(days=2)
+        assert invitation_mail.remind_due() == 0
+        row = db.session.get(Invitation, row_id)
+        assert (row.email_sealed, row.link_sealed, row.reminder_status) == (None, None, None)
+
+
+@pytest.mark.parametrize("address", ["someone@refused.example"])
+def test_a_refused_address_is_shown_as_failed_never_as_sent(mail_app, inbox, clock, address):
+    box, _ = inbox
+    staff = signed_in(mail_app, "staff@clinic.example", "staff")
+    response = _create(staff, address)
+    assert response.status_code == 201  # the invitation exists; hand it over another way
+    page = response.get_data(as_text=True)
+    assert "The e-mail was not sent" in page and "E-mailed." not in page
+    assert box.messages == []
+    row = _row(mail_app)
+    assert (row.email_status, row.email_error) == ("failed", "SMTPRecipientsRefused")
+    assert row.email_sealed is None  # no reminder after a failure
+    listing = staff.get("/invitations/").get_data(as_text=True)
+    assert "E-mail failed (SMTPRecipientsRefused)" in listing
+    assert _audit(mail_app, "invitation.email") == [("failed", "SMTPRecipientsRefused")]
+
+
+def test_an_unreachable_server_is_a_failure_and_the_invitation_stays(make_app, clock):
+    app = make_app(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=_free_port(),  # nothing listens there
+        SMTP_SECURITY="none",
+        SMTP_FROM="screening@clinic.example",
+    )
+    staff = signed_in(app, "staff@clinic.example", "staff")
+    response = _create(staff, PATIENT)
+    assert response.status_code == 201
+    assert "The e-mail was not sent" in response.get_data(as_text=True)
+    row = _row(app)
+    assert (row.email_status, row.email_error) == ("failed", "ConnectionRefusedError")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["not-an-address", "a@b", "x" * 250 + "@example.com", "a@b.example\x00", "<script>@x.io"],
+)
+def test_bad_addresses_get_a_400_and_nothing_is_made(mail_app, inbox, clock, typed):
+    staff = signed_in(mail_app, "staff@clinic.example", "staff")
+    response = _create(staff, typed)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "<script>@" not in text
+    if "\x00" not in typed:  # a NUL is refused at the edge, before the form
+        assert "e-mail address" in text
+    with mail_app.app_context():
+        assert db.session.scalar(select(Invitation.id)) is None
+    assert inbox[0].messages == []
+
+
+def test_without_smtp_there_is_no_email_field_and_an_address_is_refused(app, clock):
+    staff = signed_in(app, "staff@clinic.example", "staff")
+    page = staff.get("/invitations/").get_data(as_text=True)
+    assert 'name="email"' not in page and "No e-mail is sent" in page
+    response = _create(staff, PATIENT)
+    assert response.status_code == 400
+    assert "no e-mail server set up" in response.get_data(as_text=True)
+
+
+def test_the_cli_emails_and_exits_3_when_the_email_fails(mail_app, inbox, clock):
+    box, _ = inbox
+    runner = mail_app.test_cli_runner()
+    made = runner.invoke(args=["invitations", "create", "--email", PATIENT])
+    assert made.exit_code == 0, made.output
+    assert len(box.messages) == 1
+    assert PATIENT not in made.stdout
+    failed = runner.invoke(args=["invitations", "create", "--email", "x@refused.example"])
+    assert failed.exit_code == 3 and "was not sent" in failed.output
+    bad = runner.invoke(args=["invitations", "create", "--email", "nope"])
+    assert bad.exit_code == 2
+
+
+def test_smtp_half_set_up_stops_the_app(tmp_path):
+    for extra in ({"SMTP_FROM": ""}, {"SMTP_FROM": "x@y.example", "SMTP_SECURITY": "ssl3"}):
+        with pytest.raises(ConfigError):
+            create_app(
+                {
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}",
+                    "SECRET_KEY": "k" * 40,
+                    "SMTP_HOST": "127.0.0.1",
+                    **extra,
+                }
+            )
+
+
+def test_the_worker_sends_due_reminders(mail_app, inbox, clock):
+    """What ``screener worker`` runs every minute (and the embedded default's thread)."""
+    from screener import background
+
+    box, _ = inbox
+    with mail_app.app_context(), unit_of_work.change("invitation.create", actor="test"):
+        issued = invitations.create("x", ["asrs-v1.1"], 5, "test")
+        invitation_mail.attach(issued.invitation, PATIENT, "https://clinic.example/i/t")
+        issued.invitation.email_status = "sent"
+    clock.advance(days=2, seconds=1)
+    assert background.queue(mail_app).remind() == 1
+    assert len(box.messages) == 1 and "https://clinic.example/i/t" in str(box.messages[0])
+    assert dt.timedelta(days=3) > _row(mail_app).expires_at - clock()
