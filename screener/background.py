@@ -182,14 +182,15 @@ class Queue:
         return len(lost)
 
     def remind(self) -> int:
-        """Send the invitation reminders that are due (only when SMTP is set up)."""
+        """Send the invitation e-mails that are due: a series' next screening as it opens,
+        and reminders (only when SMTP is set up)."""
         from screener import mailer
         from screener.services import invitation_mail
 
         with self.app.app_context():
             if not mailer.enabled():
                 return 0
-            return invitation_mail.remind_due()
+            return invitation_mail.send_due()
 
     def work(self, now: dt.datetime | None = None) -> int:
         """Run, in this thread, every task that is due, until none is left: what a worker

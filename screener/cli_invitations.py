@@ -83,7 +83,7 @@ def create_command(
             with current_app.test_request_context(base_url=_base_url()):
                 link = url_for("patient.invitation", invitation_token=issued.token, _external=True)
             if address:
-                invitation_mail.attach(issued.invitation, address, link)
+                invitation_mail.attach(issued, address, link)
     if work.refused is not None:
         _refuse(work.refused)
     click.echo(link)

@@ -137,10 +137,10 @@ def test_one_reminder_goes_near_the_end_unless_started(mail_app, inbox, clock):
         started.screening_id = None  # a started one gets no reminder either way
         db.session.commit()
     with mail_app.app_context():
-        assert invitation_mail.remind_due() == 0  # 14 days left: not yet
+        assert invitation_mail.send_due() == 0  # 14 days left: not yet
         clock.advance(days=11, seconds=1)  # 3 days (less a second) before expiry
-        assert invitation_mail.remind_due() == 1
-        assert invitation_mail.remind_due() == 0  # one reminder only
+        assert invitation_mail.send_due() == 1
+        assert invitation_mail.send_due() == 0  # one reminder only
     assert len(box.messages) == 3
     assert box.messages[-1]["Subject"].startswith("Reminder:")
     with mail_app.app_context():
@@ -157,7 +157,7 @@ def test_an_ended_invitation_forgets_the_address(mail_app, inbox, clock):
     row_id = _row(mail_app).id
     with mail_app.app_context():
         clock.advance(days=2)
-        assert invitation_mail.remind_due() == 0
+        assert invitation_mail.send_due() == 0
         row = db.session.get(Invitation, row_id)
         assert (row.email_sealed, row.link_sealed, row.reminder_status) == (None, None, None)
 
@@ -253,9 +253,47 @@ def test_the_worker_sends_due_reminders(mail_app, inbox, clock):
     box, _ = inbox
     with mail_app.app_context(), unit_of_work.change("invitation.create", actor="test"):
         issued = invitations.create("x", ["asrs-v1.1"], 5, "test")
-        invitation_mail.attach(issued.invitation, PATIENT, "https://clinic.example/i/t")
+        invitation_mail.attach(issued, PATIENT, "https://clinic.example/i/t")
         issued.invitation.email_status = "sent"
     clock.advance(days=2, seconds=1)
     assert background.queue(mail_app).remind() == 1
     assert len(box.messages) == 1 and "https://clinic.example/i/t" in str(box.messages[0])
     assert dt.timedelta(days=3) > _row(mail_app).expires_at - clock()
+
+
+def test_each_screening_of_a_series_is_emailed_as_it_opens(mail_app, inbox, clock):
+    """A series e-mailed at creation: its first screening at once, each later one when
+    it opens, each with its own reminder; a missed one's address is erased."""
+    box, _ = inbox
+    staff = signed_in(mail_app, "staff@clinic.example", "staff")
+    data = {
+        "csrf_token": csrf_token(staff, "/invitations/"),
+        "email": PATIENT,
+        "days": "7",
+        "instruments": ["asrs-v1.1"],
+        "every_weeks": "2",
+        "times": "2",
+    }
+    made = staff.post("/invitations/", data=data)
+    assert made.status_code == 201 and "E-mailed." in made.get_data(as_text=True)
+    assert len(box.messages) == 1
+    link = made.get_data(as_text=True).split('id="invitation-url">', 1)[1].split("<", 1)[0]
+    with mail_app.app_context():
+        first, second = db.session.scalars(select(Invitation).order_by(Invitation.id)).all()
+        first_id, second_id = first.id, second.id
+        assert second.email_sealed and second.email_status is None
+        assert invitation_mail.send_due() == 0  # the second is scheduled: nothing yet
+        clock.advance(days=4, seconds=1)  # 3 days before the first one's end
+        assert invitation_mail.send_due() == 1
+        assert box.messages[-1]["Subject"].startswith("Reminder:")
+        clock.advance(days=10)  # the second opens; the first has expired
+        assert invitation_mail.send_due() == 1
+        assert db.session.get(Invitation, first_id).email_sealed is None
+        opened = box.messages[-1]
+        assert "next screening" in opened["Subject"]
+        assert link in opened.get_payload(decode=True).decode()  # the series' one link
+        second = db.session.get(Invitation, second_id)
+        assert (second.email_status, second.reminder_status) == ("sent", None)
+        clock.advance(days=4, seconds=1)
+        assert invitation_mail.send_due() == 1  # the second's own reminder
+    assert len(box.messages) == 4

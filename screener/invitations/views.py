@@ -88,7 +88,7 @@ def create():
             work.reference = invitations.reference(issued.invitation)
             work.detail = invitations.audit_detail(issued, form.days.data)
             if address:
-                invitation_mail.attach(issued.invitation, address, _link(issued))
+                invitation_mail.attach(issued, address, _link(issued))
     if work.refused is not None:
         return _page(form, 400, error=work.refused)
     label = invitations.label_of(issued.invitation)

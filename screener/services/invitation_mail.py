@@ -8,10 +8,11 @@ list; a failure is never reported as sent.
 
 The first e-mail goes right after the invitation is stored, so the person who made it
 sees the outcome on the letter page (SMTP answers within seconds, or the send gives up
-after ``mailer.TIMEOUT_SECONDS``). The reminder goes from the worker (``remind_due``,
-every minute): ``INVITATION_REMINDER_DAYS`` before an invitation expires, if its e-mail
-was sent and the patient has not started. Once the reminder is settled, or the
-invitation has ended, the address and link are erased.
+after ``mailer.TIMEOUT_SECONDS``). The worker sends the rest (``send_due``, every
+minute): each later screening of a series as it opens, and one reminder
+``INVITATION_REMINDER_DAYS`` before an invitation expires, if its e-mail was sent and
+the patient has not started. Once an invitation's reminder is settled, or it has ended,
+its copy of the address and link is erased.
 """
 
 from __future__ import annotations
@@ -56,26 +57,39 @@ def clean_address(text: str | None) -> str | None:
     return address
 
 
-def attach(invitation: Invitation, address: str, link: str) -> None:
-    """Keep the address and link, sealed, for the e-mail and its reminder (inside the
-    write that stores the invitation)."""
-    invitation.email_sealed = _seal(address, ADDRESS)
-    invitation.link_sealed = _seal(link, LINK)
+def attach(issued: invitations.Issued, address: str, link: str) -> None:
+    """Keep the address and link, sealed, for the e-mails to come (inside the write that
+    stores the invitation). Each invitation of a series keeps them: each is e-mailed when
+    it opens, with its own reminder."""
+    rows = invitations.members(issued.series) if issued.series is not None else [issued.invitation]
+    for row in rows:
+        row.email_sealed = _seal(address, ADDRESS)
+        row.link_sealed = _seal(link, LINK)
 
 
 def _expiry(invitation: Invitation) -> str:
     return invitation.expires_at.strftime("%d %B %Y, %H:%M UTC").lstrip("0")
 
 
-def _body(invitation: Invitation, link: str, reminder: bool) -> tuple[str, str]:
+INVITATION, OPENING, REMINDER = "invitation", "opening", "reminder"
+
+
+def _body(invitation: Invitation, link: str, kind: str) -> tuple[str, str]:
     settings = clinic.current()
     name = settings["name"] or "Your clinic"
-    subject = f"{'Reminder: ' if reminder else ''}{name} invites you to a short screening"
-    opening = (
-        "This is a reminder: you have not started the screening yet."
-        if reminder
-        else f"{name} invites you to answer a short set of questions before your visit."
-    )
+    if kind == OPENING:
+        subject = f"Your next screening for {name} is ready"
+        opening = (
+            f"Your next screening (number {invitation.series_position} of the series) is "
+            f"ready. {name} asks you to answer the same questions again, so you can both see "
+            "what has changed."
+        )
+    elif kind == REMINDER:
+        subject = f"Reminder: {name} invites you to a short screening"
+        opening = "This is a reminder: you have not started the screening yet."
+    else:
+        subject = f"{name} invites you to a short screening"
+        opening = f"{name} invites you to answer a short set of questions before your visit."
     body = (
         f"{opening}\n\n"
         f"Open this link to start (it is for you only; please do not share it):\n{link}\n\n"
@@ -91,8 +105,9 @@ def _body(invitation: Invitation, link: str, reminder: bool) -> tuple[str, str]:
     return subject, body
 
 
-def send(invitation_id: int, reminder: bool = False, actor: str | None = None) -> str | None:
-    """Send the invitation's e-mail (or its reminder) now; store and audit the outcome.
+def send(invitation_id: int, kind: str = INVITATION, actor: str | None = None) -> str | None:
+    """Send the invitation's e-mail (``kind``: the invitation, a series' next screening
+    opening, or the reminder) now; store and audit the outcome.
 
     Returns "sent" or "failed", or None when there is nothing to send (no address kept,
     or the secret key changed so it cannot be read). Call it outside a write: SMTP can
@@ -106,7 +121,8 @@ def send(invitation_id: int, reminder: bool = False, actor: str | None = None) -
     db.session.rollback()  # end the read: nothing is held while the server answers
     if not address or not link:
         return None
-    subject, body = _body(invitation, link, reminder)
+    reminder = kind == REMINDER
+    subject, body = _body(invitation, link, kind)
     error = None
     try:
         mailer.send(address, subject, body)
@@ -137,9 +153,9 @@ def send(invitation_id: int, reminder: bool = False, actor: str | None = None) -
     return status
 
 
-def remind_due(now: dt.datetime | None = None) -> int:
-    """Send each reminder that is due; erase the address and link of invitations that
-    have ended. Returns how many reminders were tried."""
+def send_due(now: dt.datetime | None = None) -> int:
+    """Send what is due: a series' next screening as it opens, and each reminder; erase
+    the address and link of invitations that have ended. Returns how many were tried."""
     now = now or invitations.utcnow()
     days = int(current_app.config.get("INVITATION_REMINDER_DAYS", 3))
     rows = list(db.session.scalars(select(Invitation).where(Invitation.email_sealed.is_not(None))))
@@ -148,21 +164,24 @@ def remind_due(now: dt.datetime | None = None) -> int:
         state = row.state(now)
         if state in ENDED:
             ended.append(row.id)
+        elif state not in ("issued", "opened"):
+            continue  # scheduled, or started: nothing to send yet, or any more
+        elif row.email_status is None and row.series_position and row.series_position > 1:
+            due.append((row.id, OPENING))
         elif (
             row.email_status == SENT
             and row.reminder_status is None
-            and state in ("issued", "opened")
             and row.expires_at - dt.timedelta(days=days) <= now
         ):
-            due.append(row.id)
+            due.append((row.id, REMINDER))
     if ended:
         with write():
             for row_id in ended:
                 row = db.session.get(Invitation, row_id, populate_existing=True)
                 row.email_sealed = row.link_sealed = None
     db.session.rollback()
-    for row_id in due:
-        send(row_id, reminder=True, actor="worker")
+    for row_id, kind in due:
+        send(row_id, kind, actor="worker")
     return len(due)
 
 
