@@ -339,3 +339,54 @@ def test_two_saves_racing_past_the_check_store_one_revision(app, backend):
     assert sorted(outcomes.values()) == ["conflict", "saved"]
     with app.app_context():
         assert [row.revision for row in editing.versions(ASRS)] == [based_on + 1, based_on]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "message"),
+    [
+        (
+            "{show: pregnancy, when: {means: [pregnancy]}}",
+            "{show: pregnancy, when: {means: [pregnncy]}}",
+            "no flag can mean 'pregnncy'",
+        ),
+        (
+            "{show: link_both, when: {consistent: [adhd, rls]}}",
+            "{show: link_both, when: {consistent: [adhd, rlss]}}",
+            "no questionnaire screens for 'rlss'",
+        ),
+    ],
+)
+def test_texts_rules_that_could_never_hold_are_refused_with_their_line(app, before, after, message):
+    """A typo in a rule's condition or meaning would make its paragraph (pregnancy, the
+    ADHD and RLS link) silently never show: saving such texts is refused, at the line."""
+    with app.app_context():
+        texts = content.live_version("texts")
+        assert before in texts.source_text
+        changed = texts.source_text.replace(before, after)
+        line = changed[: changed.index(after)].count("\n") + 1
+        with pytest.raises(DefinitionError) as refused:
+            editing.save_draft("texts", changed, based_on=texts.revision)
+        [problem] = [p for p in refused.value.problems if message in p.message]
+        if "questionnaire" in message:
+            assert problem.line == line
+            assert "adhd" in problem.hint and "rls" in problem.hint
+        else:
+            assert "did you mean 'pregnancy'" in problem.hint
+        assert content.live_version("texts").revision == texts.revision
+        assert editing.versions("texts")[0].revision == texts.revision  # nothing stored
+
+
+def test_a_directory_whose_texts_name_an_unknown_condition_is_refused(tmp_path):
+    from screener.definitions.catalog import load_directory
+    from tests.conftest import QUESTIONNAIRES
+
+    for source in QUESTIONNAIRES.glob("*.yaml"):
+        text = source.read_text()
+        if source.name == "texts.yaml":
+            text = text.replace("positive: [adhd, rls]", "positive: [adhd, restless]")
+        (tmp_path / source.name).write_text(text)
+    with pytest.raises(DefinitionError) as refused:
+        load_directory(tmp_path)
+    [problem] = refused.value.problems
+    assert "'restless'" in problem.message and problem.file.endswith("texts.yaml")
+    assert problem.line is not None

@@ -78,6 +78,11 @@ def load_directory(folder: Path) -> Catalog:
         problems += references.problems(
             definition, source.raw, str(source.path), texts[0] if texts else None
         )
+    if texts is not None:
+        screened = {d.screens_for for d, _ in definitions.values() if d.screens_for}
+        problems += references.condition_problems(
+            texts[0], screened, texts[1].raw, str(texts[1].path)
+        )
     if problems:
         raise DefinitionError(problems)
     return Catalog(definitions, texts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
@@ -17,7 +17,7 @@ from screener.definitions.schema import (
     TextItem,
     TextsDocument,
 )
-from screener.scoring.rules import RULES
+from screener.scoring.rules import RULES, Meaning
 
 Problem = tuple[tuple[str | int, ...], str, str]  # path, what is wrong, how to fix it
 
@@ -299,6 +299,24 @@ def check_texts(texts: TextsDocument) -> list[Problem]:
                     ("paragraphs",),
                     f"the paragraph {key!r} is missing",
                     "every paragraph the results page may show must be present",
+                )
+            )
+    # A meaning no flag can have would never hold: its paragraph would silently never show.
+    meanings = get_args(Meaning)
+    wanted = [(("reasons", i), m) for i, m in enumerate(texts.reasons)] + [
+        ((*path, "when", "means", i), m)
+        for path, rule in texts.rules()
+        for i, m in enumerate(rule.when.means)
+    ]
+    for path, meaning in wanted:
+        if meaning not in meanings:
+            close = difflib.get_close_matches(meaning, meanings, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(
+                (
+                    path,
+                    f"no flag can mean {meaning!r}",
+                    f"{hint}flags can mean: {', '.join(meanings)}",
                 )
             )
     for key, paragraph in texts.paragraphs.items():

@@ -77,3 +77,37 @@ def check(definition: Definition, raw: bytes | str, file: str, texts: TextsDocum
     found = problems(definition, raw, file, texts)
     if found:
         raise DefinitionError(found)
+
+
+CONDITION_FIELDS = ("consistent", "possible", "positive", "in_play")
+
+
+def condition_problems(
+    texts: TextsDocument, screened: set[str], raw: bytes | str, file: str
+) -> list[Problem]:
+    """Conditions the texts' rules name that no questionnaire screens for: such a rule
+    would never hold, and its paragraph would silently never show."""
+    try:
+        marks = parse(raw).marks
+    except SourceError:
+        marks = {}
+    found = []
+    for path, rule in texts.rules():
+        for field in CONDITION_FIELDS:
+            for index, name in enumerate(getattr(rule.when, field)):
+                if name in screened:
+                    continue
+                where = (*path, "when", field, index)
+                while where and where not in marks:
+                    where = where[:-1]
+                mark = marks.get(where)
+                found.append(
+                    Problem(
+                        file,
+                        mark and mark.line,
+                        mark and mark.column,
+                        f"no questionnaire screens for {name!r}, so this rule never holds",
+                        "name one of: " + (", ".join(sorted(screened)) or "(none yet)"),
+                    )
+                )
+    return found

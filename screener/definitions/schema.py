@@ -352,16 +352,21 @@ class TextsDocument(Strict):
     no_referral: NoReferral | None = None
     context_box: ContextBox | None = None
 
-    def named(self):
-        """Every paragraph the rules name, with its path in the file."""
+    def rules(self):
+        """Every rule, with its path in the file."""
         for index, entry in enumerate(self.explain):
             if isinstance(entry, FirstOf):
                 for inner, rule in enumerate(entry.first):
-                    yield from _rule_names(rule, ("explain", index, "first", inner))
+                    yield ("explain", index, "first", inner), rule
             elif isinstance(entry, Rule):
-                yield from _rule_names(entry, ("explain", index))
+                yield ("explain", index), entry
         for index, rule in enumerate(self.clinician):
-            yield from _rule_names(rule, ("clinician", index))
+            yield ("clinician", index), rule
+
+    def named(self):
+        """Every paragraph the rules name, with its path in the file."""
+        for path, rule in self.rules():
+            yield from _rule_names(rule, path)
         if self.no_referral:
             yield ("no_referral", "texts"), self.no_referral.texts
             if self.no_referral.clinician:

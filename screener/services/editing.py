@@ -127,7 +127,8 @@ def check_text(
 
 def _check_references(document: Definition | TextsDocument, raw: bytes, file: str) -> None:
     """Paragraphs a definition names must be in the live texts; new texts must keep every
-    paragraph a live definition names (else an outcome would silently lose its words)."""
+    paragraph a live definition names (else an outcome would silently lose its words),
+    and their rules may name only conditions a live questionnaire screens for."""
     if isinstance(document, TextsDocument):
         found = []
         for row in content.live_versions():
@@ -144,11 +145,23 @@ def _check_references(document: Definition | TextsDocument, raw: bytes, file: st
                             "keep the paragraph, or change that questionnaire first",
                         )
                     )
+        found += references.condition_problems(document, _screened(), raw, file)
         if found:
             raise DefinitionError(found)
         return
     live = content.live_version(TEXTS_KEY)
     references.check(document, raw, file, content.texts_of(live) if live else None)
+
+
+def _screened() -> set[str]:
+    """The conditions any stored questionnaire screens for, live or draft: a clinic
+    adding one may write its texts' rules before or after publishing it."""
+    rows = db.session.scalars(
+        select(ContentVersion).where(
+            ContentVersion.kind == "questionnaire", ContentVersion.discarded_at.is_(None)
+        )
+    )
+    return {d.screens_for for d in map(content.definition_of, rows) if d.screens_for}
 
 
 def _declared_id(raw: bytes, file: str) -> str | None:
