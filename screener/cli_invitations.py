@@ -127,34 +127,13 @@ def revoke_command(code_or_id: str, whole_series: bool) -> None:
         series = invitations.series_of(invitation)
         if series is None:
             _refuse(f"Invitation {invitation.id} is not part of a series.")
+    revoked, refused = invitations.revoke_audited(series or invitation, actor="cli")
+    if refused is not None:
+        _refuse(refused)
     if series is not None:
-        _revoke_series(series)
-        return
-    with unit_of_work.change(
-        "invitation.revoke", reference=invitations.reference(invitation), actor="cli"
-    ) as work:
-        try:
-            invitations.revoke(invitation)
-        except invitations.InvitationError as exc:
-            work.refuse(str(exc))
-    if work.refused is not None:
-        _refuse(work.refused)
-    click.echo(f"Revoked invitation {invitation.id}.")
-
-
-def _revoke_series(series) -> None:
-    with unit_of_work.change(
-        "invitation.series_revoke", reference=invitations.series_reference(series), actor="cli"
-    ) as work:
-        try:
-            revoked = invitations.revoke_series(series)
-        except invitations.InvitationError as exc:
-            work.refuse(str(exc))
-        else:
-            work.detail = "invitations " + ", ".join(map(str, revoked))
-    if work.refused is not None:
-        _refuse(work.refused)
-    click.echo(f"Revoked invitations {', '.join(map(str, revoked))} of series {series.id}.")
+        click.echo(f"Revoked invitations {', '.join(map(str, revoked))} of series {series.id}.")
+    else:
+        click.echo(f"Revoked invitation {invitation.id}.")
 
 
 def _refuse(message: str):

@@ -123,30 +123,21 @@ def _letter(issued: invitations.Issued, label: str | None, emailed: str | None =
 @blueprint.post("/<int:invitation_id>/revoke")
 def revoke(invitation_id: int):
     """Revoke: the link and the code stop working at once; a started draft stays."""
-    invitation = _to_revoke(Invitation, invitation_id)
-
-    def act() -> tuple[None, str]:
-        invitations.revoke(invitation)
-        return None, f"Invitation {invitation_id} is revoked. Its link and code no longer work."
-
-    return _revoking("invitation.revoke", invitations.reference(invitation), act)
+    _, refused = invitations.revoke_audited(_to_revoke(Invitation, invitation_id))
+    said = f"Invitation {invitation_id} is revoked. Its link and code no longer work."
+    return _back_to_list(said, refused)
 
 
 @blueprint.post("/series/<int:series_id>/revoke")
 def revoke_series(series_id: int):
     """Revoke what is left of a series: its link and code stop working at once; the
     screenings already sent stay."""
-    series = _to_revoke(InvitationSeries, series_id)
-
-    def act() -> tuple[str, str]:
-        numbers = ", ".join(map(str, invitations.revoke_series(series)))
-        return (
-            f"invitations {numbers}",
-            f"Series {series_id} is revoked (invitations {numbers}). "
-            "Its link and code no longer work.",
-        )
-
-    return _revoking("invitation.series_revoke", invitations.series_reference(series), act)
+    revoked, refused = invitations.revoke_audited(_to_revoke(InvitationSeries, series_id))
+    said = (
+        f"Series {series_id} is revoked (invitations {', '.join(map(str, revoked))}). "
+        "Its link and code no longer work."
+    )
+    return _back_to_list(said, refused)
 
 
 def _to_revoke(model, key: int):
@@ -159,16 +150,9 @@ def _to_revoke(model, key: int):
     return row
 
 
-def _revoking(action: str, reference: str, act):
-    """Run ``act`` as one audited change (its detail, its message), say what happened,
-    and go back to the list; a refusal is audited and said too."""
-    with unit_of_work.change(action, reference=reference) as work:
-        try:
-            work.detail, said = act()
-        except InvitationError as exc:
-            work.refuse(str(exc))
-    if work.refused is not None:
-        flash(work.refused, "error")
+def _back_to_list(said: str, refused: str | None):
+    if refused is not None:
+        flash(refused, "error")
     else:
         flash(said)
     return redirect(url_for("invitations.index"), 303)

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from screener import codes
+from screener import codes, unit_of_work
 from screener.database import utcnow
 from screener.extensions import db
 from screener.models import Invitation, InvitationSeries, Screening
@@ -497,16 +497,21 @@ def complete_for(screening_id: int) -> Invitation | None:
     return invitation
 
 
+def _end(invitation: Invitation, now: dt.datetime) -> None:
+    invitation.revoked_at = now
+    invitation.resume_sealed = None
+
+
 def revoke(invitation: Invitation) -> None:
     """Revoke (inside a write). A completed screening stays; only the invitation ends."""
     current = state(invitation)
     if current in ("revoked", "completed"):
         raise InvitationError(f"This invitation is already {current}.")
-    invitation.revoked_at = utcnow()
-    invitation.resume_sealed = None
+    _end(invitation, utcnow())
     db.session.flush()
 
 
+# States in which an invitation can still lead to a screening; the others have ended.
 OPEN_STATES = ("scheduled", "issued", "opened", "started")
 
 
@@ -518,13 +523,35 @@ def revoke_series(series: InvitationSeries) -> list[int]:
     revoked = []
     for row in members(series):
         if row.state(now) in OPEN_STATES:
-            row.revoked_at = now
-            row.resume_sealed = None
+            _end(row, now)
             revoked.append(row.id)
     if not revoked:
         raise InvitationError("Every invitation of this series has already ended.")
     db.session.flush()
     return revoked
+
+
+def revoke_audited(
+    target: Invitation | InvitationSeries, actor: str | None = None
+) -> tuple[list[int], str | None]:
+    """Revoke an invitation, or what is left of a series, as one audited change, for the
+    portal and the CLI alike. Returns (the invitations revoked, None), or ([], why it was
+    refused); a refusal is audited too."""
+    is_series = isinstance(target, InvitationSeries)
+    action = "invitation.series_revoke" if is_series else "invitation.revoke"
+    name = series_reference(target) if is_series else reference(target)
+    revoked: list[int] = []
+    with unit_of_work.change(action, reference=name, actor=actor) as work:
+        try:
+            if is_series:
+                revoked = revoke_series(target)
+                work.detail = "invitations " + ", ".join(map(str, revoked))
+            else:
+                revoke(target)
+                revoked = [target.id]
+        except InvitationError as exc:
+            work.refuse(str(exc))
+    return (revoked, None) if work.refused is None else ([], work.refused)
 
 
 def series_of(invitation: Invitation) -> InvitationSeries | None:
