@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from screener import mailer
 from screener.config import (
     DEFAULTS,
     PROJECT_ROOT,
@@ -42,8 +43,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
     check_production(app.config)
-    from screener import mailer
-
     mailer.check(app.config)
     if app.config["ENV_NAME"] == "production":
         app.config.update(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, current_app
 
-from screener import background, fhir
+from screener import fhir
 from screener.api import auth, queries, schemas, screening_data
 from screener.api.blueprint import get
 from screener.api.errors import error_response, fail
@@ -141,17 +141,19 @@ def screening_pdf(path: schemas.CodePath):
     until a clinician tries it again from the screening's page."""
     screening = _submitted(path.code, "api.report.download")
     code = format_code(screening.reference_code)
-    if reports.stored(screening) is None and not background.renders_in_request():
-        if render_jobs.request_missing(screening.id) == render_jobs.FAILED:
-            auth.record("api.report.download", reference=code, outcome="render_failed")
-            fail(503, "The PDF could not be made; a clinician can try again from its page.")
+    row = reports.stored(screening)
+    not_yet = reports.waiting(screening, row)
+    if not_yet == render_jobs.FAILED:
+        auth.record("api.report.download", reference=code, outcome="render_failed")
+        fail(503, "The PDF could not be made; a clinician can try again from its page.")
+    if not_yet is not None:
         return error_response(
             202,
             "The PDF summary is being prepared; ask again after Retry-After seconds.",
             headers={"Retry-After": str(reports.REFRESH_SECONDS)},
         )
     try:
-        row = reports.ensure_stored(screening)
+        row = row or reports.ensure_stored(screening)
         pdf, sha256 = row.pdf, row.sha256
         db.session.commit()
     except Exception as exc:  # a render failure loses nothing; the next call renders again

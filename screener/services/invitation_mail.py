@@ -27,14 +27,13 @@ from screener import audit, mailer
 from screener.extensions import db
 from screener.models import Invitation
 from screener.services import clinic, invitations
-from screener.services.invitations import InvitationError, _seal, _unseal
+from screener.services.invitations import InvitationError, seal, unseal
 from screener.unit_of_work import write
 
 ADDRESS = b"screener invitation email address"
 LINK = b"screener invitation link"
 SENT, FAILED = "sent", "failed"
 MAX_ADDRESS = 254
-ENDED = ("completed", "revoked", "expired")
 # A plain address: the characters RFC 5322 allows unquoted, a domain with a dot. Anything
 # odder (quotes, brackets, spaces) is refused rather than passed to a mail server.
 ADDRESS_SHAPE = re.compile(
@@ -63,8 +62,8 @@ def attach(issued: invitations.Issued, address: str, link: str) -> None:
     it opens, with its own reminder."""
     rows = invitations.members(issued.series) if issued.series is not None else [issued.invitation]
     for row in rows:
-        row.email_sealed = _seal(address, ADDRESS)
-        row.link_sealed = _seal(link, LINK)
+        row.email_sealed = seal(address, ADDRESS)
+        row.link_sealed = seal(link, LINK)
 
 
 def _expiry(invitation: Invitation) -> str:
@@ -116,8 +115,8 @@ def send(invitation_id: int, kind: str = INVITATION, actor: str | None = None) -
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:
         return None
-    address = _unseal(invitation.email_sealed, ADDRESS)
-    link = _unseal(invitation.link_sealed, LINK)
+    address = unseal(invitation.email_sealed, ADDRESS)
+    link = unseal(invitation.link_sealed, LINK)
     db.session.rollback()  # end the read: nothing is held while the server answers
     if not address or not link:
         return None
@@ -162,7 +161,7 @@ def send_due(now: dt.datetime | None = None) -> int:
     due, ended = [], []
     for row in rows:
         state = row.state(now)
-        if state in ENDED:
+        if state not in invitations.OPEN_STATES:
             ended.append(row.id)
         elif state not in ("issued", "opened"):
             continue  # scheduled, or started: nothing to send yet, or any more

@@ -74,11 +74,15 @@ def _fernet(purpose: bytes) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(_key(purpose)))
 
 
-def _seal(text: str, purpose: bytes) -> str:
+def seal(text: str, purpose: bytes) -> str:
+    """``text`` encrypted with the key for ``purpose`` (labels, tokens, e-mail addresses
+    each have their own), for storing beside an invitation."""
     return _fernet(purpose).encrypt(text.encode("utf-8")).decode("ascii")
 
 
-def _unseal(sealed: str | None, purpose: bytes) -> str | None:
+def unseal(sealed: str | None, purpose: bytes) -> str | None:
+    """What ``seal`` stored; None when nothing was, or it cannot be read (the secret key
+    changed)."""
     if not sealed:
         return None
     try:
@@ -244,7 +248,7 @@ def create(
     invitation = Invitation(
         token_hash=codes.token_hash(token),
         code_hash=code_hash(code),
-        label_sealed=_seal(label, LABEL) if label else None,
+        label_sealed=seal(label, LABEL) if label else None,
         instruments=chosen,
         created_by=created_by,
         created_at=now,
@@ -303,7 +307,7 @@ def create_series(
         member = Invitation(
             token_hash=codes.token_hash(codes.new_resume_token()),
             code_hash=code_hash(secrets.token_hex(16)),
-            label_sealed=_seal(label, LABEL) if label else None,
+            label_sealed=seal(label, LABEL) if label else None,
             instruments=chosen,
             created_by=created_by,
             created_at=now,
@@ -412,7 +416,7 @@ def by_code_or_id(text: str) -> Invitation | None:
 def label_of(invitation: Invitation) -> str | None:
     if invitation.label_sealed is None:
         return None
-    return _unseal(invitation.label_sealed, LABEL) or UNREADABLE
+    return unseal(invitation.label_sealed, LABEL) or UNREADABLE
 
 
 def state(invitation: Invitation) -> str:
@@ -467,7 +471,7 @@ def start(invitation: Invitation) -> tuple[Screening, str]:
             screening_id=screening.id,
             started_at=now,
             opened_at=invitation.opened_at or now,
-            resume_sealed=_seal(token, RESUME),
+            resume_sealed=seal(token, RESUME),
         )
     ).rowcount
     if not changed:
@@ -480,7 +484,7 @@ def resume_token(invitation: Invitation) -> str | None:
     """The resume token of the screening the invitation started, while it may go on."""
     if state(invitation) != "started":
         return None
-    return _unseal(invitation.resume_sealed, RESUME)
+    return unseal(invitation.resume_sealed, RESUME)
 
 
 def complete_for(screening_id: int) -> Invitation | None:
@@ -635,7 +639,7 @@ def labels_for(screening_ids: Iterable[int]) -> dict[int, str | None]:
         )
     )
     return {
-        screening_id: (_unseal(sealed, LABEL) or UNREADABLE) if sealed else None
+        screening_id: (unseal(sealed, LABEL) or UNREADABLE) if sealed else None
         for screening_id, sealed in rows
     }
 
@@ -655,7 +659,7 @@ def screenings_labelled(term: str) -> set[int]:
     return {
         screening_id
         for screening_id, sealed in rows
-        if wanted in (_unseal(sealed, LABEL) or "").casefold()
+        if wanted in (unseal(sealed, LABEL) or "").casefold()
     }
 
 

@@ -79,6 +79,17 @@ def stored(screening: Screening) -> StoredReport | None:
     return db.session.get(StoredReport, screening.id)
 
 
+def waiting(screening: Screening, row: StoredReport | None) -> str | None:
+    """Why a download cannot have the PDF now: ``render_jobs.PREPARING`` (a render is on
+    its way; one is asked for if none is) or ``render_jobs.FAILED``. None when it is
+    stored (``row``) or renders in the request (``QUEUE_URL=immediate``)."""
+    from screener import background
+
+    if row is not None or background.renders_in_request():
+        return None
+    return render_jobs.request_missing(screening.id)
+
+
 def ensure_stored(screening: Screening) -> StoredReport:
     """The stored PDF, rendered in this request and added (flushed, not committed) the
     first time.
@@ -155,15 +166,14 @@ def pdf_response(screening: Screening) -> Response:
       filename="screening-summary-<reference code>.pdf"`` (``pdf_filename``),
       ``Cache-Control: no-store``; the stored bytes.
     """
-    from screener import background
-
     if screening.status != "submitted":
         abort(404)
     code = format_code(screening.reference_code)
     row = stored(screening)
-    if row is None and not background.renders_in_request():
-        if render_jobs.request_missing(screening.id) == render_jobs.FAILED:
-            return _failed(code)
+    not_yet = waiting(screening, row)
+    if not_yet == render_jobs.FAILED:
+        return _failed(code)
+    if not_yet is not None:
         return _preparing()
     try:
         row = row or ensure_stored(screening)
