@@ -16,7 +16,7 @@ from screener import create_app, unit_of_work
 from screener.config import ConfigError
 from screener.extensions import db
 from screener.models import AuditEvent, Invitation
-from screener.services import invitation_mail, invitations
+from screener.services import invitation_mail, invitations, screenings
 from tests.auth_helpers import csrf_token, signed_in
 from tests.test_invitations import T0, Clock
 
@@ -133,9 +133,11 @@ def test_one_reminder_goes_near_the_end_unless_started(mail_app, inbox, clock):
     _create(staff, "second@example.com")
     with mail_app.app_context():
         started = db.session.get(Invitation, _row(mail_app).id)
+        draft, _ = screenings.start(["asrs-v1.1"])  # the patient pressed Start
         started.opened_at = started.started_at = clock()
-        started.screening_id = None  # a started one gets no reminder either way
+        started.screening_id = draft.id
         db.session.commit()
+        started_id = started.id
     with mail_app.app_context():
         assert invitation_mail.send_due() == 0  # 14 days left: not yet
         clock.advance(days=11, seconds=1)  # 3 days (less a second) before expiry
@@ -146,6 +148,10 @@ def test_one_reminder_goes_near_the_end_unless_started(mail_app, inbox, clock):
     with mail_app.app_context():
         row = db.session.get(Invitation, first_id)
         assert (row.reminder_status, row.email_sealed, row.link_sealed) == ("sent", None, None)
+        # The started one got no reminder, and keeps its address while it may still end
+        # unfinished (it is erased once the invitation ends).
+        other = db.session.get(Invitation, started_id)
+        assert invitations.state(other) == "started" and other.reminder_status is None
     assert _audit(mail_app, "invitation.remind") == [("sent", None)]
     staff_page = staff.get("/invitations/").get_data(as_text=True)
     assert "E-mailed; reminder sent" in staff_page
