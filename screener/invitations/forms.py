@@ -7,7 +7,7 @@ from wtforms import IntegerField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from screener.services import invitations
+from screener.services import invitation_mail, invitations
 
 
 class CreateInvitationForm(FlaskForm):
@@ -21,7 +21,10 @@ class CreateInvitationForm(FlaskForm):
         ],
     )
     # Shown only when the clinic has set up SMTP (screener.mailer); the service checks it.
-    email = StringField("Patient's e-mail address (optional)", validators=[Length(max=254)])
+    email = StringField(
+        "Patient's e-mail address (optional)",
+        validators=[Length(max=invitation_mail.MAX_ADDRESS)],
+    )
     instruments = SelectMultipleField(
         "Questionnaires",
         choices=[],
