@@ -66,6 +66,9 @@ def worker_command(threads: int, processes: int, once: bool) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # WeasyPrint logs each step of every render at INFO: eight lines a summary that tell
+    # an operator nothing huey's own "executed in" line does not.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     kind, count = ("process", processes) if processes else ("thread", threads)
     click.echo(f"Rendering PDF summaries from {_describe(queue.url)} with {count} {kind}s")
     if kind == "process":

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import time
 import uuid
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from screener import background, create_app
 from screener.extensions import db
@@ -411,6 +413,51 @@ def test_screener_worker_once_runs_what_is_due(app):
     assert result.exit_code == 0, result.output
     assert "tasks run: 1" in result.output
     assert "Renders: pending 0, running 0, done 1, failed 0" in result.output
+    assert stored_count(app, screening_id) == 1
+
+
+def test_each_worker_warms_up_as_it_starts(app, monkeypatch, caplog):
+    """The first summary after a start must not also pay for loading the renderer and
+    parsing the live questionnaires: huey runs the warm-up in each worker it starts."""
+    from huey.consumer import Worker
+
+    from screener.report import render
+    from screener.services import content
+
+    queue = background.queue(app)
+    fresh = type(content._parsed)("test", max_entries=64, max_bytes=2**26)
+    monkeypatch.setattr(content, "_parsed", fresh)
+    render._stylesheet.cache_clear()
+    with app.app_context():
+        live = [v.sha256 for v in content.live_versions() + content.live_versions("texts")]
+    assert len(live) >= 3  # the shipped questionnaires and the texts
+
+    with caplog.at_level("INFO", logger="screener.background"):
+        Worker(queue.huey, threading.Event(), 0.1, 1, 1.15).initialize()
+
+    assert all(content._parsed.get(sha) is not None for sha in live)
+    assert render._stylesheet.cache_info().currsize == 1
+    assert "Renderer ready" in caplog.text
+
+
+def test_a_warm_up_that_cannot_reach_the_database_leaves_the_worker_running(
+    app, monkeypatch, caplog
+):
+    from huey.consumer import Worker
+
+    from screener.services import content
+
+    def unreachable():
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(content, "parse_live", unreachable)
+    with caplog.at_level("WARNING", logger="screener.background"):
+        Worker(background.queue(app).huey, threading.Event(), 0.1, 1, 1.15).initialize()
+    assert "could not warm up (OperationalError)" in caplog.text
+    # The worker goes on to render as usual.
+    with app.app_context():
+        screening_id = submit().id
+    assert background.queue(app).work() == 1
     assert stored_count(app, screening_id) == 1
 
 

@@ -114,3 +114,45 @@ def test_memory_stays_flat_over_a_thousand_invalid_anonymous_posts(client):
     gc.collect()
     growth = rss_mb() - before
     assert growth <= 20, f"RSS grew by {growth:.1f} MB over 1,000 invalid posts"
+
+
+def test_a_web_worker_parses_the_live_questionnaires_before_its_first_request(
+    app, monkeypatch, caplog
+):
+    """gunicorn's post_worker_init hook: the first patient after a restart does not wait
+    for the questionnaires to be parsed."""
+    import logging
+    from types import SimpleNamespace
+
+    from screener import gunicorn_hooks
+    from screener.services import content
+
+    fresh = BoundedCache("test", max_entries=64, max_bytes=2**26)
+    monkeypatch.setattr(content, "_parsed", fresh)
+    worker = SimpleNamespace(wsgi=app, log=logging.getLogger("test.gunicorn"))
+    with caplog.at_level("INFO", logger="test.gunicorn"):
+        gunicorn_hooks.post_worker_init(worker)
+    with app.app_context():
+        live = content.live_versions() + content.live_versions("texts")
+    assert live and all(fresh.get(version.sha256) is not None for version in live)
+    assert f"Parsed {len(live)} live questionnaires and texts" in caplog.text
+
+
+def test_a_web_worker_whose_database_is_not_ready_still_starts(app, monkeypatch, caplog):
+    import logging
+    from types import SimpleNamespace
+
+    from sqlalchemy.exc import OperationalError
+
+    from screener import gunicorn_hooks
+    from screener.services import content
+
+    def unreachable():
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(content, "parse_live", unreachable)
+    worker = SimpleNamespace(wsgi=app, log=logging.getLogger("test.gunicorn"))
+    with caplog.at_level("WARNING", logger="test.gunicorn"):
+        gunicorn_hooks.post_worker_init(worker)
+    assert "not parsed at start (OperationalError)" in caplog.text
+    assert app.test_client().get("/").status_code == 200

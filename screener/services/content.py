@@ -158,3 +158,16 @@ def definition_of(version: ContentVersion | VersionRef) -> Definition:
 
 def texts_of(version: ContentVersion) -> TextsDocument:
     return _parse(version, partial(load_texts_text, stored=True))
+
+
+def parse_live() -> int:
+    """Parse every live questionnaire and the live texts now, as a job worker starts:
+    the screenings it is about to render are pinned to them, mostly, and parsing them
+    on the first job costs about 0.3 s. Returns how many were parsed."""
+    versions = live_versions()
+    for version in versions:
+        definition_of(version)
+    texts = live_versions("texts")
+    for version in texts:
+        texts_of(version)
+    return len(versions) + len(texts)
