@@ -390,3 +390,33 @@ def test_a_directory_whose_texts_name_an_unknown_condition_is_refused(tmp_path):
     [problem] = refused.value.problems
     assert "'restless'" in problem.message and problem.file.endswith("texts.yaml")
     assert problem.line is not None
+
+
+def test_a_questionnaire_that_stops_screening_for_a_condition_the_texts_name_is_refused(app):
+    """The texts' rules show the ADHD and RLS link when both are consistent: if the ASRS
+    stopped screening for 'adhd', that paragraph would silently never show again."""
+    before, after = "screens_for: adhd\n", "screens_for: attention\n"
+    with app.app_context():
+        live = content.live_version(ASRS)
+        assert before in live.source_text
+        line = live.source_text[: live.source_text.index(before)].count("\n") + 1
+        with pytest.raises(DefinitionError) as refused:
+            save_confirmed(ASRS, live.source_text.replace(before, after), based_on=live.revision)
+        [problem] = refused.value.problems
+        assert "texts' rules name 'adhd'" in problem.message
+        assert problem.line == line
+        assert editing.versions(ASRS)[0].revision == live.revision  # nothing stored
+
+
+def test_a_condition_another_questionnaire_still_screens_for_may_leave_this_one(app):
+    with app.app_context():
+        live = content.live_version(ASRS)
+        copy = live.source_text.replace(f"id: {ASRS}\n", "id: asrs-copy\n", 1)
+        editing.save_draft(None, copy, based_on=0)
+        moved = save_confirmed(
+            ASRS,
+            live.source_text.replace("screens_for: adhd\n", "screens_for: attention\n"),
+            based_on=live.revision,
+        )
+        db.session.commit()
+        assert content.definition_of(moved).screens_for == "attention"

@@ -108,9 +108,8 @@ def check_text(
         document: Definition | TextsDocument = load_texts_text(raw, file)
     else:
         document = load_definition_text(raw, file)
-    _check_references(document, raw, file)
     if document.id != key:
-        line = _id_line(raw)
+        line = _top_line(raw, "id")
         raise DefinitionError(
             [
                 Problem(
@@ -122,6 +121,7 @@ def check_text(
                 )
             ]
         )
+    _check_references(document, raw, file)
     return document
 
 
@@ -150,18 +150,63 @@ def _check_references(document: Definition | TextsDocument, raw: bytes, file: st
             raise DefinitionError(found)
         return
     live = content.live_version(TEXTS_KEY)
-    references.check(document, raw, file, content.texts_of(live) if live else None)
+    texts = content.texts_of(live) if live else None
+    found = references.problems(document, raw, file, texts)
+    if texts is not None:
+        found += _conditions_dropped(document, texts, raw, file)
+    if found:
+        raise DefinitionError(found)
 
 
-def _screened() -> set[str]:
-    """The conditions any stored questionnaire screens for, live or draft: a clinic
-    adding one may write its texts' rules before or after publishing it."""
-    rows = db.session.scalars(
-        select(ContentVersion).where(
-            ContentVersion.kind == "questionnaire", ContentVersion.discarded_at.is_(None)
+def _conditions_dropped(
+    definition: Definition, texts: TextsDocument, raw: bytes, file: str
+) -> list[Problem]:
+    """A questionnaire whose ``screens_for`` changes must not leave the live texts' rules
+    naming a condition nothing screens for any more: their paragraphs (the ADHD and RLS
+    link, a referral reason) would silently stop showing."""
+    before = _screened()
+    after = _screened(leaving_out=definition.id) | ({definition.screens_for} - {None})
+    named = {
+        name
+        for _, rule in texts.rules()
+        for field in references.CONDITION_FIELDS
+        for name in getattr(rule.when, field)
+    }
+    dropped = sorted((named & before) - after)
+    if not dropped:
+        return []
+    line = _top_line(raw, "screens_for") or _top_line(raw, "id")
+    return [
+        Problem(
+            file,
+            line,
+            1 if line else None,
+            f"the explanatory texts' rules name {name!r}, and after this change no "
+            "questionnaire screens for it, so their paragraphs would never show",
+            f"keep screening for {name!r}, or change the texts' rules first",
         )
+        for name in dropped
+    ]
+
+
+def _screened(leaving_out: str | None = None) -> set[str]:
+    """The conditions any stored questionnaire screens for, live or draft: a clinic
+    adding one may write its texts' rules before or after publishing it.
+    ``leaving_out``: a questionnaire's key whose revisions are not counted."""
+    query = select(ContentVersion).where(
+        ContentVersion.kind == "questionnaire", ContentVersion.discarded_at.is_(None)
     )
-    return {d.screens_for for d in map(content.definition_of, rows) if d.screens_for}
+    if leaving_out is not None:
+        query = query.where(ContentVersion.key != leaving_out)
+    screened = set()
+    for row in db.session.scalars(query):
+        try:
+            definition = content.definition_of(row)
+        except DefinitionError:  # stored by another path and unreadable: names nothing
+            continue
+        if definition.screens_for:
+            screened.add(definition.screens_for)
+    return screened
 
 
 def _declared_id(raw: bytes, file: str) -> str | None:
@@ -177,9 +222,10 @@ def _declared_id(raw: bytes, file: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _id_line(raw: bytes) -> int | None:
+def _top_line(raw: bytes, field: str) -> int | None:
+    """The line of a top-level ``field`` in ``raw``, when it is there."""
     try:
-        mark = parse(raw).marks.get(("id",))
+        mark = parse(raw).marks.get((field,))
     except SourceError:
         return None
     return mark.line if mark else None
