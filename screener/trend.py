@@ -25,7 +25,7 @@ SAME = "No change"
 LEVELS = (Outcome.CONSISTENT, Outcome.POSSIBLE, Outcome.NOT_CONSISTENT)
 LEVEL_WORDS = {
     Outcome.CONSISTENT: "Consistent",
-    Outcome.POSSIBLE: "Possibly",
+    Outcome.POSSIBLE: "Possibly consistent",
     Outcome.NOT_CONSISTENT: "Not consistent",
 }
 
@@ -46,7 +46,7 @@ class Point:
     level: int | None  # for an outcome line: its row in ``LEVELS`` (0 = top)
     text: str  # "5 of 6", or the outcome in words
     version: str  # "v1.1 rev 1": the definition version this point was scored on
-    change: str  # from the point before: "", "No clear change", "Worse: up 3", …
+    change: str  # from the point before: "", "No clear change", "Up 3", …
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ class Line:
     margin: float | None
     margin_title: str
     margin_note: str
-    higher_is_worse: bool = True
+    # The cut-off of a count that has one (ASRS Part A): crossing it is always named.
+    threshold: float | None = None
 
     @property
     def overall(self) -> str:
@@ -112,6 +113,7 @@ def _line(key, definition, spec: TrendLine, visits, texts, date_of, voice) -> Li
     kind = "outcome" if spec.value == "outcome" else "count"
     raw: list[tuple[str, float | None, int | None, str, str]] = []
     maximum = 0.0
+    threshold: float | None = None
     for visit in visits:
         found = next((i for i in visit.instruments if i[0] == key), None)
         if found is None:
@@ -131,6 +133,8 @@ def _line(key, definition, spec: TrendLine, visits, texts, date_of, voice) -> Li
             continue
         top = rule.maximum or rule.score
         maximum = max(maximum, float(top))
+        if rule.threshold is not None:
+            threshold = float(rule.threshold)
         text = (
             f"{plain(rule.score)} of {plain(rule.maximum)}" if rule.maximum else plain(rule.score)
         )
@@ -148,7 +152,7 @@ def _line(key, definition, spec: TrendLine, visits, texts, date_of, voice) -> Li
         margin=spec.no_clear_change if kind == "count" else None,
         margin_title=(paragraph.title or "") if paragraph else "",
         margin_note=paragraph.body if paragraph else "",
-        higher_is_worse=spec.higher_is_worse,
+        threshold=threshold,
     )
     points: list[Point] = []
     previous: Point | None = None
@@ -167,19 +171,28 @@ def _rule(result: Result, name: str) -> RuleResult | None:
 
 
 def _change(line: Line, before: Point, after: Point) -> str:
-    """How ``after`` differs from ``before``: within the margin it is "no clear change"."""
+    """How ``after`` differs from ``before``, in neutral words: within the margin it is
+    "no clear change", unless the count crossed its cut-off, which is always said.
+
+    A count going down is not called "better": a screen's count is not a measure of how
+    someone is, and the margin has no published retest figure behind it."""
     if line.kind == "outcome":
         if before.level == after.level and before.text == after.text:
             return SAME
-        was = LEVEL_WORDS.get(LEVELS[before.level]) if before.level is not None else before.text
-        return f"Changed (was {was.lower() if was else 'not known'})"
+        if before.level is None:
+            return "Changed"
+        return f"Changed (was {LEVEL_WORDS[LEVELS[before.level]].lower()})"
     if before.value is None or after.value is None:
         return ""
     difference = after.value - before.value
+    amount = f"{'Up' if difference > 0 else 'Down'} {plain(abs(difference))}"
+    if line.threshold is not None and (before.value >= line.threshold) != (
+        after.value >= line.threshold
+    ):
+        side = "at or above" if after.value >= line.threshold else "below"
+        return f"{amount}, now {side} the cut-off"
     if difference == 0:
         return SAME if line.margin is None else NO_CLEAR_CHANGE
     if line.margin is not None and abs(difference) <= line.margin:
         return NO_CLEAR_CHANGE
-    worse = (difference > 0) == line.higher_is_worse
-    direction = "up" if difference > 0 else "down"
-    return f"{'Worse' if worse else 'Better'}: {direction} {plain(abs(difference))}"
+    return amount

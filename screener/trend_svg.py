@@ -22,6 +22,7 @@ RIGHT = 54  # half the last point's label ("12 · v1.1 rev 1")
 INSET = 44  # the first point stands clear of the axis labels
 PLOT = 72  # height of a count's plot area
 LEVEL_GAP = 26  # between outcome rows
+CHANGE_LINE = 13  # between the lines of a change's label
 INK = "#1a1a1a"
 LINE = "#0b3d6e"
 GRID = "#8a8a8a"
@@ -91,12 +92,20 @@ def _panel(line: Line, top: float) -> tuple[list[str], float]:
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{LINE}"/>')
         value = f"{point.value:g} · " if point.value is not None else ""
         parts.append(_text(x, y - 10, f"{value}{point.version}", 11, "middle"))
+    rows = 1
     for index in range(1, len(line.points)):
         change = line.points[index].change
         if change:
+            # "Down 3, now below the cut-off" is wider than the gap between two points:
+            # each clause on a line of its own.
             middle = (xs[index - 1] + xs[index]) / 2
-            parts.append(_text(middle, bottom + 20, change, 11, "middle", fill=MUTED))
-    return parts, bottom + 28 - top
+            clauses = change.split(", ")
+            rows = max(rows, len(clauses))
+            parts.extend(
+                _text(middle, bottom + 20 + CHANGE_LINE * n, clause, 11, "middle", fill=MUTED)
+                for n, clause in enumerate(clauses)
+            )
+    return parts, bottom + 28 + CHANGE_LINE * (rows - 1) - top
 
 
 _MONTH = re.compile(

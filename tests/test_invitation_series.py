@@ -153,7 +153,7 @@ def check_trend_markup(text: str) -> None:
     for label in ("5 · v1.1 rev 1", "4 · v1.1 rev 1", "1 · v1.1 rev 1", "12 · v1.1 rev 1"):
         assert f">{label}<" in svg
     assert svg.count(">v2.0 rev 1<") == 3
-    assert "No clear change" in svg and "Better: down 3" in svg and "Worse: up 12" in svg
+    assert "No clear change" in svg and "Down 3, now below the cut-off" in svg and "Up 12" in svg
     # The same numbers as tables, one per line.
     tables = re.findall(r'<table class="data trend-table">.*?</table>', text, re.S)
     assert len(tables) == 3
@@ -161,7 +161,7 @@ def check_trend_markup(text: str) -> None:
     assert "Part A, shaded answers" in part_a
     assert re.findall(r"<td>([^<]*)</td>", part_a)[:2] == ["5 of 6", "—"]
     assert '<span class="trend-version">v1.1 rev 1</span>' in part_a
-    assert "No clear change" in part_a and "Better: down 3" in part_a
+    assert "No clear change" in part_a and "Down 3, now below the cut-off" in part_a
     assert "Changed (was consistent)" in tables[2]
     assert "How we read a change" in text and "careful" in text
 
@@ -189,7 +189,7 @@ def test_three_screenings_show_their_trend_everywhere(app, clock):
     text = re.sub(r"\s+", " ", text)
     assert "Over time (repeat screens)" in text
     assert "Part A, shaded answers" in text and "Part B, shaded answers" in text
-    assert "No clear change" in text and "Better: down 3" in text
+    assert "No clear change" in text and "Down 3, now below the cut-off" in text
     assert "v1.1 rev 1" in text and "v2.0 rev 1" in text
     assert "5 of 6" in text and "12 of 12" in text
 

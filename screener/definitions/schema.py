@@ -173,7 +173,8 @@ class TrendLine(Strict):
     label: Line
     no_clear_change: Annotated[float, Field(ge=0, le=1000)] | None = None
     margin_text: Slug | None = None
-    # Most screens count symptoms: a higher number is the worse direction.
+    # Accepted from definitions written before the trend's words became neutral ("Up 3",
+    # not "Worse: up 3"); it no longer changes anything.
     higher_is_worse: bool = True
 
 
