@@ -195,7 +195,7 @@ def _holds_the_rules(case: Case, surface: str, text: str) -> None:
     # A clinician is told that restless legs can raise ASRS items 5, 12 and 13.
     both_flagged = case.adhd == "consistent" and case.rls in ("consistent", "possible")
     if both_flagged and surface != "results page":
-        assert "restless legs can raise answers to asrs items 5" in lower, where
+        assert "restless legs may raise answers to asrs items 5" in lower, where
     assert "intermittent" not in lower, where
     # Where to turn in a crisis: on every results page and PDF.
     if surface != "clinician page":
