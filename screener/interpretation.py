@@ -230,14 +230,16 @@ def interpret(
 
 def _outcome_passages(citer: _Citer, definition: Definition, result: Result) -> list[Passage]:
     """What the outcome means, in the paragraphs its definition names; a "no" to a
-    screening question has words of its own (when the texts have them)."""
+    screening question has words of its own (when the texts have them), and so has a
+    "no" from someone treated for the condition (``wording.outcome_key``)."""
+    from screener.wording import outcome_key  # wording imports report.types, which imports us
+
     outcomes = definition.outcomes
     words = outcomes.get(result.outcome.value)
     keys = list(words.texts) if words else []
-    negative = outcomes.get("screen_negative")
-    said_no = result.main.details.get("screen") == "negative"
-    if said_no and negative and all(key in citer.texts.paragraphs for key in negative.texts):
-        keys = list(negative.texts)
+    chosen = outcomes.get(outcome_key(definition, result))
+    if chosen is not None and all(key in citer.texts.paragraphs for key in chosen.texts):
+        keys = list(chosen.texts)
     return [passage for key in keys if (passage := citer.first(key))]
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from screener.amounts import plain
 from screener.definitions.schema import Definition, TextsDocument, TrendLine
 from screener.scoring.results import Outcome, Result, RuleResult
-from screener.wording import outcome_words
+from screener.wording import outcome_key, outcome_words
 
 NO_CLEAR_CHANGE = "No clear change"
 SAME = "No change"
@@ -124,7 +124,9 @@ def _line(key, definition, spec: TrendLine, visits, texts, date_of, voice) -> Li
         if kind == "outcome":
             outcome = result.outcome
             level = LEVELS.index(outcome) if outcome in LEVELS else None
-            words = outcome_words(pinned, result.main, voice)
+            if outcome_key(pinned, result) == "screen_negative_treated":
+                level = None  # the screen could not tell: not plotted as "not consistent"
+            words = outcome_words(pinned, result, voice)
             raw.append((date_of(visit.when), None, level, words, version))
             continue
         rule = _rule(result, spec.value)

@@ -13,7 +13,7 @@ from typing import Literal
 
 from screener.definitions.schema import Definition
 from screener.report.types import Gauge
-from screener.scoring.results import Outcome, RuleResult
+from screener.scoring.results import Outcome, Result, RuleResult
 
 Voice = Literal["patient", "report"]
 PLACEHOLDERS = ("score", "maximum", "threshold", "band")
@@ -51,14 +51,36 @@ def screen_not_asked(main: RuleResult) -> bool:
     return bool(rest) and first.asked and not first.counts and not any(c.asked for c in rest)
 
 
-def outcome_words(definition: Definition, main: RuleResult, voice: Voice) -> str:
+def outcome_key(definition: Definition, result: Result) -> str:
+    """Which of the definition's ``outcomes`` describes ``result``: its outcome's own, or
+    for a "no" to the screening question ``screen_negative``, or, when that "no" came
+    from someone treated for the condition (a raised flag that means "treated"),
+    ``screen_negative_treated``: the treatment may hide the very feelings the question
+    asks about, so "not consistent" would reassure falsely."""
+    main = result.main
+    if main.details.get("screen") == "negative":
+        if _treated(result) and "screen_negative_treated" in definition.outcomes:
+            return "screen_negative_treated"
+        if "screen_negative" in definition.outcomes:
+            return "screen_negative"
+    return main.outcome.value
+
+
+def _treated(result: Result) -> bool:
+    return any(
+        "treated" in flag.get("means", ())
+        for report in result.reports
+        if report.result.rule == "flags"
+        for flag in report.result.details.get("flags", ())
+    )
+
+
+def outcome_words(definition: Definition, result: Result, voice: Voice) -> str:
     """The outcome of a screen in a few words: "Possibly consistent with ..."."""
-    key = main.outcome.value
-    if main.details.get("screen") == "negative" and "screen_negative" in definition.outcomes:
-        key = "screen_negative"
-    words = definition.outcomes.get(key)
+    words = definition.outcomes.get(outcome_key(definition, result))
     if words is not None:
         return getattr(words, voice)
+    main = result.main
     name = definition.condition.name if definition.condition else definition.short_title
     return GENERIC[main.outcome].format(name)
 

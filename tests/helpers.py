@@ -43,7 +43,7 @@ def rls(
     impact="yes",
     medicine="no",
 ) -> dict[str, str]:
-    """Answers to rls-irlssg 2.0; ``causes`` overrides "no" for named other causes."""
+    """Answers to rls-irlssg 2.x; ``causes`` overrides "no" for named other causes."""
     answers = {"gate": gate, "leg_medicine": medicine}
     if gate == "yes":
         answers.update(c1_urge=c1, c2_rest=c2, c3_movement=c3, c4_evening=c4)

@@ -7,7 +7,8 @@ surface is held to the same rules (docs/clinical-content.md):
 - "both" only when both screens are consistent, and "possible" in its own words;
 - nothing that was not asked is reported as absent ("0 of N", "no risk factors");
 - medicine for the legs, pregnancy and a low iron test are named whatever the outcome,
-  and every low-iron passage says not to start iron alone.
+  and every low-iron passage says not to start iron alone; a "no" to the RLS screening
+  question from someone on leg medicine is "cannot tell", never "not consistent".
 """
 
 from __future__ import annotations
@@ -163,6 +164,14 @@ def _holds_the_rules(case: Case, surface: str, text: str) -> None:
     assert not re.search(r"\b0 of \d+ (criteria|main features)", lower), where
     if case.rls == "screen_negative" and surface != "results page":
         assert "not asked (the screening question was answered no)" in lower, where
+    # A "no" to the screening question from someone on leg medicine cannot be "not
+    # consistent": the medicine may hide what the question asks about.
+    if case.rls == "screen_negative" and case.medicine == "yes":
+        assert "cannot tell" in lower, where
+        assert "not consistent with restless legs" not in lower, where
+        assert "did not match the conditions you were screened for" not in lower, where
+    elif case.rls == "screen_negative":
+        assert "not consistent with restless legs syndrome" in lower, where
     if case.rls == "not_asked":
         assert "restless legs (rls):" not in lower, where
     if case.iron == "not_asked":

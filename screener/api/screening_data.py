@@ -12,6 +12,7 @@ from screener.models import Screening
 from screener.scoring.engine import asked
 from screener.services import screenings
 from screener.services.screenings import InstrumentSummary
+from screener.wording import outcome_key
 
 
 def _answers(instrument: InstrumentSummary) -> list[schemas.AnswerOut]:
@@ -40,7 +41,7 @@ def _answers(instrument: InstrumentSummary) -> list[schemas.AnswerOut]:
 
 def _instrument(instrument: InstrumentSummary) -> schemas.InstrumentDetail:
     definition, result = instrument.definition, instrument.result
-    words = definition.outcomes.get(result.outcome.value)  # type: ignore[call-overload]
+    words = definition.outcomes.get(outcome_key(definition, result))  # type: ignore[call-overload]
     version = systems.fhir_version(instrument.version_label, instrument.revision)
     details: dict[str, Any] = dict(result.main.details)
     return schemas.InstrumentDetail(

@@ -128,7 +128,11 @@ class OutcomeText(Strict):
     texts: Annotated[list[Slug], Field(max_length=5)] = []
 
 
-OutcomeKey = Literal["consistent", "possible", "not_consistent", "screen_negative"]
+# "screen_negative": a "no" to the screening question (the criteria were not asked);
+# "screen_negative_treated": the same "no" from someone treated for the condition.
+OutcomeKey = Literal[
+    "consistent", "possible", "not_consistent", "screen_negative", "screen_negative_treated"
+]
 
 
 class GaugeText(Strict):

@@ -22,6 +22,7 @@ from fhir.resources.R4B.reference import Reference
 from screener.definitions.schema import Definition
 from screener.fhir import systems
 from screener.scoring.results import Result
+from screener.wording import outcome_words
 
 
 def _local(code: str, display: str) -> CodeableConcept:
@@ -77,7 +78,10 @@ def observations(
                         code=outcome,
                         display=_outcome_words(definition, outcome),
                     )
-                ]
+                ],
+                # What the report says, which may be more than the code: a "no" to the
+                # screening question from someone treated for the condition.
+                text=outcome_words(definition, result, "report"),
             ),
             effectiveDateTime=submitted,
             **base,

@@ -315,7 +315,7 @@ def results_page(screening) -> dict[str, Any]:
             {
                 "title": definition.short_title,
                 "outcome": outcome,
-                "words": outcome_words(definition, instrument.result.main, "patient"),
+                "words": outcome_words(definition, instrument.result, "patient"),
                 "gauge": _gauge(definition, instrument.result),
                 "meanings": summary.interpretation.meaning_for.get(definition.screens_for, ()),
             }

@@ -182,7 +182,7 @@ def _instrument(instrument, interpretation: Interpretation, source_cites: str):
         short_title=definition.short_title,
         version=f"version {instrument.version_label}, revision {instrument.revision}",
         kind=definition.kind,
-        outcome=outcome_words(definition, result.main, "report"),
+        outcome=outcome_words(definition, result, "report"),
         outcome_class=outcome.value,
         gauge=gauge(definition, result.main, "report") if definition.kind == "screen" else None,
         details=details,
