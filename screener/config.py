@@ -158,6 +158,24 @@ def engine_options(url: str) -> dict:
     return options
 
 
+# Words of a placeholder copied from an example instead of a key: anyone who has read
+# the example could sign sessions with it.
+_PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "replace", "example", "your-")
+_MIN_DISTINCT = 10  # a random key of 32+ characters has many more different characters
+
+
+def weak_secret_key(key: str) -> bool:
+    """A key production must refuse: generated for development, short, a placeholder
+    (``change-me-to-64-random-hex-characters``), or plainly not random (``kkkk…``)."""
+    lowered = key.lower()
+    return (
+        key.startswith(DEV_SECRET_PREFIX)
+        or len(key) < 32
+        or any(word in lowered for word in _PLACEHOLDER_WORDS)
+        or len(set(key)) < _MIN_DISTINCT
+    )
+
+
 def check_production(config: dict) -> None:
     """Production refuses to start without a real secret key and its own host names.
 
@@ -167,10 +185,11 @@ def check_production(config: dict) -> None:
     if config.get("ENV_NAME") != "production":
         return
     key = config.get("SECRET_KEY") or ""
-    if key.startswith(DEV_SECRET_PREFIX) or len(key) < 32:
+    if weak_secret_key(key):
         raise ConfigError(
             "SCREENER_SECRET_KEY must be set to a random value of at least 32 characters "
-            "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+            "in production, not the example's placeholder "
+            "(for example: python -c 'import secrets; print(secrets.token_hex(32))')"
         )
     if not config.get("TRUSTED_HOSTS"):
         raise ConfigError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from screener.config import DEV_SECRET_PREFIX, PROJECT_ROOT, ConfigError, from_e
 from screener.report import UnsafeDependency, require_weasyprint
 
 PRODUCTION = {"ENV_NAME": "production", "TRUSTED_HOSTS": ["localhost"]}
+KEY = secrets.token_hex(32)
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():
@@ -22,7 +24,11 @@ def test_production_refuses_to_start_without_a_real_secret_key():
         create_app({**PRODUCTION, "SECRET_KEY": "dev-123"})
     with pytest.raises(ConfigError):
         create_app({**PRODUCTION, "SECRET_KEY": "short"})
-    app = create_app({**PRODUCTION, "SECRET_KEY": "k" * 64})
+    # The example file's placeholder, and keys that are long but plainly not random.
+    for placeholder in ("change-me-to-64-random-hex-characters", "k" * 64, "ab" * 20):
+        with pytest.raises(ConfigError, match="placeholder"):
+            create_app({**PRODUCTION, "SECRET_KEY": placeholder})
+    app = create_app({**PRODUCTION, "SECRET_KEY": KEY})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
 
@@ -119,7 +125,7 @@ def test_session_cookie_flags_as_the_browser_receives_them(make_app):
     development = make_app().test_client().get("/")
     cookie = development.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    production = make_app(**PRODUCTION, SECRET_KEY="k" * 64).test_client()
+    production = make_app(**PRODUCTION, SECRET_KEY=KEY).test_client()
     cookie = production.get("/", base_url="https://localhost").headers["Set-Cookie"]
     assert cookie.startswith("__Host-session=")
     for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
@@ -128,7 +134,7 @@ def test_session_cookie_flags_as_the_browser_receives_them(make_app):
 
 
 def test_an_unexpected_error_is_a_calm_500_page_without_internals(make_app):
-    app = make_app(TESTING=False, **PRODUCTION, SECRET_KEY="k" * 64)
+    app = make_app(TESTING=False, **PRODUCTION, SECRET_KEY=KEY)
     assert app.debug is False
 
     @app.get("/boom-for-test")
@@ -146,18 +152,18 @@ def test_an_unexpected_error_is_a_calm_500_page_without_internals(make_app):
 def test_production_refuses_to_start_without_trusted_hosts(monkeypatch):
     monkeypatch.delenv("SCREENER_TRUSTED_HOSTS", raising=False)
     with pytest.raises(ConfigError, match="SCREENER_TRUSTED_HOSTS") as refused:
-        create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 64})
+        create_app({"ENV_NAME": "production", "SECRET_KEY": KEY})
     assert "Host header" in str(refused.value)
     monkeypatch.setenv("SCREENER_TRUSTED_HOSTS", " , ")  # only separators: still none
     with pytest.raises(ConfigError, match="SCREENER_TRUSTED_HOSTS"):
-        create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 64})
+        create_app({"ENV_NAME": "production", "SECRET_KEY": KEY})
     monkeypatch.setenv("SCREENER_TRUSTED_HOSTS", "screening.clinic.example")
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 64})
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": KEY})
     assert app.config["TRUSTED_HOSTS"] == ["screening.clinic.example"]
 
 
 def test_wsgi_entry_point_refuses_production_without_trusted_hosts():
-    env = {"SCREENER_ENV": "production", "PATH": "/usr/bin:/bin", "SCREENER_SECRET_KEY": "k" * 64}
+    env = {"SCREENER_ENV": "production", "PATH": "/usr/bin:/bin", "SCREENER_SECRET_KEY": KEY}
     result = _import_wsgi(env)
     assert result.returncode != 0
     assert "SCREENER_TRUSTED_HOSTS" in result.stderr
