@@ -88,6 +88,27 @@ def test_duplicate_item_id_is_rejected():
     assert problem.line == lines[1]
 
 
+@pytest.mark.parametrize("name", ["validate", "meta", "csrf_token", "validate_q2", "filter_q2"])
+def test_an_item_id_that_a_form_uses_itself_is_rejected(name):
+    """An item called 'validate' would have skipped the step form's validation, CSRF
+    check included; 'meta' made every save of its page fail."""
+    text = ASRS_TEXT.replace("- id: q1\n", f"- id: {name}\n", 1)
+    [problem] = [p for p in problems(text) if "a name the answer forms use" in p.message]
+    assert problem.line == line_of(text, f"- id: {name}")
+
+
+def test_the_reserved_item_ids_cover_every_name_of_a_step_form(app):
+    import re
+
+    from screener.definitions.checks import RESERVED_ITEM_IDS, RESERVED_ITEM_PREFIXES
+    from screener.patient.questions import StepForm
+
+    with app.test_request_context():
+        names = set(dir(StepForm)) | set(dir(StepForm()))
+    slugs = {n for n in names if re.fullmatch(r"[a-z][a-z0-9_]{0,39}", n)}
+    assert slugs <= RESERVED_ITEM_IDS | {n for n in slugs if n.startswith(RESERVED_ITEM_PREFIXES)}
+
+
 def test_duplicate_key_in_one_block_is_rejected():
     text = ASRS_TEXT.replace('version: "1.1"', 'version: "1.1"\nversion: "1.2"')
     [problem] = problems(text)

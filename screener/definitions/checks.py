@@ -76,6 +76,30 @@ def resolve_option_sets(data: Any) -> list[Problem]:
     return problems
 
 
+# Item ids become the field names of each step's form (screener.patient.questions). An
+# id that is already a name of a WTForms / Flask-WTF form would shadow it: ``validate``
+# would skip validation, CSRF check included; ``meta`` or ``process`` would break every
+# save of the page. tests/test_definitions.py keeps this list complete.
+RESERVED_ITEM_IDS = frozenset(
+    {
+        "csrf_token",
+        "data",
+        "errors",
+        "form_errors",
+        "hidden_tag",
+        "is_submitted",
+        "meta",
+        "populate_obj",
+        "post_process",
+        "process",
+        "validate",
+        "validate_on_submit",
+    }
+)
+# WTForms calls ``validate_<field>`` and ``filter_<field>`` on a form as inline hooks.
+RESERVED_ITEM_PREFIXES = ("validate_", "filter_")
+
+
 def check_definition(definition: Definition) -> list[Problem]:
     problems: list[Problem] = []
     seen_sections: set[str] = set()
@@ -96,6 +120,14 @@ def check_definition(definition: Definition) -> list[Problem]:
         section_items: dict[str, Any] = {}
         for i_index, item in enumerate(section.items):
             i_path = (*s_path, "items", i_index)
+            if item.id in RESERVED_ITEM_IDS or item.id.startswith(RESERVED_ITEM_PREFIXES):
+                problems.append(
+                    (
+                        (*i_path, "id"),
+                        f"the item id {item.id!r} is a name the answer forms use themselves",
+                        "choose another id, such as 'q_" + item.id + "'",
+                    )
+                )
             if item.id in earlier or item.id in section_items:
                 problems.append(
                     (
