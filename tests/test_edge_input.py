@@ -51,6 +51,9 @@ REQUESTS = [
     ("screening pdf id", "GET", f"/clinician/screenings/{BEYOND_INT64}/pdf", {}),
     ("screening review id", "POST", f"/clinician/screenings/{HUGE}/review", {"note": "ok"}),
     ("query key with NUL", "GET", "/clinician/", {NUL: "1"}),
+    ("diff from", "GET", "/staff/definitions/asrs-v1.1/diff", {"from": str(HUGE)}),
+    ("diff to", "GET", "/staff/definitions/asrs-v1.1/diff", {"to": str(BEYOND_INT4)}),
+    ("diff not a number", "GET", "/staff/definitions/asrs-v1.1/diff", {"to": "two"}),
 ]
 
 
@@ -149,3 +152,42 @@ def test_a_database_error_in_the_log_carries_no_typed_value(make_app, caplog):
     assert response.status_code == 500
     assert "IntegrityError" in caplog.text  # the traceback is logged ...
     assert PROBE not in caplog.text  # ... without the value
+
+
+def test_an_empty_start_is_a_4xx(everyone):
+    """A bot's empty POST to the landing page's form (no fields at all)."""
+    app, _ = everyone
+    response = app.test_client().post("/screen/start", data={})
+    assert 400 <= response.status_code < 500, response.status_code
+
+
+@pytest.mark.parametrize(
+    "working",
+    [
+        "id: asrs-v1.1\nsections: hello\n",
+        "id: asrs-v1.1\nsections: [a, b]\n",
+        "id: asrs-v1.1\nsections:\n  - id: a\n    items: 5\n",
+    ],
+    ids=["sections a string", "sections of strings", "items a number"],
+)
+@pytest.mark.parametrize("values", ["1", ""], ids=["editor", "preview"])
+def test_a_structured_document_of_the_wrong_shape_is_a_400(everyone, working, values):
+    _, client = everyone
+    path = "/staff/definitions/asrs-v1.1/structured"
+    data = {"csrf_token": csrf_token(client, path), "working": working, "based_on": "1"}
+    response = client.post(path, data={**data, "values": values, "action": "move_up:0"})
+    assert response.status_code == 400
+
+
+def test_audit_page_links_carry_only_the_filters(everyone):
+    """Other query names were handed to url_for as its options: ?_method=POST was a 500."""
+    from screener import audit
+
+    app, client = everyone
+    with app.app_context():
+        for _ in range(60):  # more than one page
+            audit.record("test.event", actor="someone@example.org")
+    response = client.get("/admin/audit", query_string={"_method": "POST", "_anchor": "x"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "page=2" in page and "_anchor" not in page and "#x" not in page

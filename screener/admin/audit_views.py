@@ -9,6 +9,8 @@ from screener.admin import audit_log
 from screener.admin.blueprint import blueprint
 from screener.admin.forms import AuditFilterForm, FindEventsForm, action_choices
 
+FILTER_FIELDS = ("actor", "action", "outcome", "date_from", "date_to")
+
 
 @blueprint.get("/audit", endpoint="audit_log")
 def audit_log_page():
@@ -26,7 +28,9 @@ def audit_log_page():
     raw_page = request.args.get("page", "1")
     number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 7 else 1
     events, total, number, pages = audit_log.page(filters, number)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the filter form's own fields go into the page links: any other name would be
+    # read by url_for as one of its options (_method, _anchor, _external).
+    args = {k: v for k, v in request.args.items() if k in FILTER_FIELDS and v}
     return (
         render_template(
             "admin/audit.html",

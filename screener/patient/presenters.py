@@ -53,14 +53,15 @@ class StartForm(FlaskForm):
 
     def validate_screeners(self, field) -> None:
         kinds = {key: definition.kind for key, definition in self.offered}
-        if any(value not in kinds for value in field.data):
+        chosen = field.data or []  # an empty POST leaves no data at all
+        if any(value not in kinds for value in chosen):
             raise ValidationError("Choose from the sets of questions shown.")
-        if not any(kinds[value] == "screen" for value in field.data):
+        if not any(kinds[value] == "screen" for value in chosen):
             raise ValidationError("Choose at least one set of questions.")
 
     def chosen(self) -> list[str]:
         """The chosen questionnaires, in the order the landing page lists them."""
-        return [key for key, _ in self.offered if key in self.screeners.data]
+        return [key for key, _ in self.offered if key in (self.screeners.data or [])]
 
 
 class ResumeForm(FlaskForm):

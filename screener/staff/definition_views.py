@@ -12,6 +12,7 @@ from flask_login import current_user
 from screener import audit
 from screener.definitions.loading import DefinitionError
 from screener.definitions.yaml_source import MAX_BYTES
+from screener.edge import parse_id
 from screener.services import content, editing, protection
 from screener.services.version_diff import counts, describe, diff_lines
 from screener.staff import blueprint
@@ -183,14 +184,22 @@ def preview(key: str, number: int):
     )
 
 
+def _revision_arg(name: str, default: int) -> int:
+    """A revision number from the query, or a 404 for one no column could hold."""
+    if name not in request.args:
+        return default
+    number = parse_id(request.args[name])
+    return number if number is not None else abort(404)
+
+
 @blueprint.get("/definitions/<key>/diff")
 def diff(key: str):
     """What changed between two revisions (default: the live one and the newest)."""
     rows = editing.versions(key) or abort(404)
     newest = rows[0]
     live = content.live_version(key) or rows[-1]
-    old_number = request.args.get("from", default=live.revision, type=int)
-    new_number = request.args.get("to", default=newest.revision, type=int)
+    old_number = _revision_arg("from", live.revision)
+    new_number = _revision_arg("to", newest.revision)
     old = editing.revision(key, old_number) or abort(404)
     new = editing.revision(key, new_number) or abort(404)
     lines = diff_lines(old.source_text, new.source_text)

@@ -47,10 +47,13 @@ def structured_edit(key: str):
     if not isinstance(document, dict):
         abort(400)
     try:
+        # Every page of this editor is drawn from groups(document): a document of the
+        # wrong shape (sections as a string, items as a number) was not sent by it.
+        shaped = groups(document)
         # The preview page posts the document alone; the editor posts every field as well.
-        fields = all_fields(groups(document)) if request.form.get("values") == "1" else []
+        fields = all_fields(shaped) if request.form.get("values") == "1" else []
     except (AttributeError, TypeError, KeyError):
-        abort(400)  # a document of the wrong shape: not one this editor sent
+        abort(400)
     form = structured_form(fields, posted=True)
     if not form.validate():
         if not fields:
