@@ -193,3 +193,27 @@ def test_the_development_server_log_hides_private_links(make_app, caplog):
     assert any("/screen/resume/[hidden]" in line for line in lines), lines
     assert any("/screen/invite/[hidden]" in line for line in lines), lines
     assert not any(token in line for line in lines), lines
+
+
+def test_an_unhandled_error_on_a_private_link_logs_no_token(make_app, caplog, monkeypatch):
+    """Flask logs an unhandled error as "Exception on <path>": for a resume or an
+    invitation link the path holds the key to a patient's answers."""
+    from screener.services import invitations, screenings
+
+    app = make_app(TESTING=False)
+    patient = app.test_client()
+    link = _private_link(patient)
+    token = link.rsplit("/", 1)[-1]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(screenings, "by_token", broken)
+    monkeypatch.setattr(invitations, "by_token", broken)
+    with caplog.at_level("ERROR"):
+        for path in (link, f"/screen/invite/{token}"):
+            assert app.test_client().get(path).status_code == 500
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("Exception on /screen/resume/[hidden]" in m for m in messages), messages
+    assert any("Exception on /screen/invite/[hidden]" in m for m in messages), messages
+    assert not any(token in m for m in messages)

@@ -45,8 +45,10 @@ def init_app(app: Flask) -> None:
     for handler in logger.handlers:
         add_once(handler, RequestContext)
     # The development server (``screener run``, the embedded default) logs each request
-    # line itself, through the "werkzeug" logger.
+    # line itself, through the "werkzeug" logger; Flask logs an unhandled error as
+    # "Exception on <path>", through the app's.
     add_once(logging.getLogger("werkzeug"), PrivateLinks)
+    add_once(logger, PrivateLinks)
 
 
 class JsonHandler(logging.StreamHandler):
