@@ -92,6 +92,10 @@ def test_mark_as_reviewed_with_a_note(app, clinician):
     hostile = "Seen. <script>alert(1)</script> {{7*7}} ‮ok"
     response = _review(clinician, screening_id, hostile)
     assert response.status_code == 303
+    # The message waits in the session cookie, which is signed but readable: no code.
+    cookie = clinician.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    session = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert session["_flashes"] and code.replace("-", "") not in str(session).replace("-", "")
     html = clinician.get(response.headers["Location"]).get_data(as_text=True)
     assert "is marked as reviewed" in html and "by doc@clinic.example" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; {{7*7}}" in html and "<script>alert" not in html

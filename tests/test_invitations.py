@@ -358,7 +358,8 @@ def create_in_portal(client, label, days="14", instruments=("asrs-v1.1",)):
 def test_the_portal_makes_a_letter_with_link_qr_and_code(app, staff, clock):
     response = create_in_portal(staff, "<script>alert('x')</script> MRN 7")
     assert response.status_code == 201
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    # Same-origin, not no-referrer: under HTTPS the page's sign-out form needs a Referer.
+    assert response.headers["Referrer-Policy"] == "same-origin"
     text = response.get_data(as_text=True)
     assert "<script>alert" not in text and "&lt;script&gt;alert" in text
     link = re.search(r'id="invitation-url">(http[^<]+)<', text).group(1)

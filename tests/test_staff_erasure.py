@@ -45,6 +45,11 @@ def test_an_admin_finds_confirms_and_erases_every_copy(app):
     assert codes.format_code(code) in confirm
     assert "often" not in confirm.lower().replace("cannot be undone", "")
     assert hidden(confirm, "code") == code
+    with app.app_context():  # the lookup itself is audited, like a clinician's search
+        search = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "screening.search")
+        ).one()
+        assert (search.reference, search.outcome) == (codes.format_code(code), "ok")
 
     unticked = client.post(
         "/admin/erasure/erase",

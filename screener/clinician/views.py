@@ -173,7 +173,8 @@ def review(screening_id: int):
     if work.refused:
         flash(work.refused, "error")
     else:
-        flash(f"Screening {code} is marked as reviewed.")
+        # Flashed messages travel in the (signed, not encrypted) session cookie: no code.
+        flash("This screening is marked as reviewed.")
     return redirect(url_for("clinician.detail", screening_id=screening_id), 303)
 
 

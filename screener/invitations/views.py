@@ -23,11 +23,6 @@ from screener.services.invitations import InvitationError
 STATE_FILTERS = {"": "Any state", **{state: state.capitalize() for state in STATES}}
 
 
-def _no_referrer(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 def _page(
     form: CreateInvitationForm,
     status: int = 200,
@@ -117,7 +112,9 @@ def _letter(issued: invitations.Issued, label: str | None, emailed: str | None =
         emailed=emailed,
         email_error=issued.invitation.email_error if emailed == invitation_mail.FAILED else None,
     )
-    return _no_referrer(make_response(page, 201))
+    # The site's own Referrer-Policy (same-origin): this page's address holds no token,
+    # and under HTTPS its forms (sign out) need the Referer for their CSRF check.
+    return make_response(page, 201)
 
 
 @blueprint.post("/<int:invitation_id>/revoke")

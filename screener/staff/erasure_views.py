@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 
-from screener import codes, unit_of_work
+from screener import audit, codes, unit_of_work
 from screener.services import retention, screenings
 from screener.staff import admin_blueprint
 from screener.staff.forms import EraseForm, FindScreeningForm
@@ -28,9 +28,13 @@ def confirm():
     if not form.validate():
         return render_template("staff/erase_find.html", form=form), 400
     screening = screenings.by_code(form.code.data)
+    # A lookup shows whether a screening exists and when it was submitted: audited like
+    # the clinicians' search, before anything is shown.
     if screening is None:
+        audit.record("screening.search", reference=form.code.data.strip()[:40], outcome="not_found")
         form.code.errors = [NOT_FOUND]
         return render_template("staff/erase_find.html", form=form), 404
+    audit.record("screening.search", reference=codes.format_code(screening.reference_code))
     erase_form = EraseForm(formdata=None, code=screening.reference_code)
     return render_template(
         "staff/erase_confirm.html",
@@ -62,5 +66,6 @@ def erase():
         reports = retention.erase(screening)
         work.detail = f"erased with {reports} stored PDF(s)"
     retention.finish()
-    flash(f"Screening {codes.format_code(code)} has been erased.", "success")
+    # Flashed messages travel in the (signed, not encrypted) session cookie: no code.
+    flash("The screening has been erased, with its stored PDF summaries.", "success")
     return redirect(url_for("staff_admin.find"))
