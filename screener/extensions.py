@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from screener.client_address import client_address
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -27,5 +28,5 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = Limiter(key_func=client_address, default_limits=[])
 login_manager = LoginManager()

@@ -262,6 +262,58 @@ def test_code_guessing_is_limited_per_address(app, client, clock):
     assert refused.status_code == 429
 
 
+def test_code_guessing_from_one_ipv6_network_shares_one_limit(app, clock):
+    """Every address of a /64 is the same guesser: one counter for the network."""
+    _, _, code = invite(app)
+    client = app.test_client()
+    token = csrf_token(client.get("/", environ_base={"REMOTE_ADDR": "2001:db8::1"}))
+    for n in range(20):
+        response = client.post(
+            "/screen/code",
+            data={"csrf_token": token, "code": "ACDE-FHJK"},
+            environ_base={"REMOTE_ADDR": f"2001:db8::{n + 1:x}"},
+        )
+        assert response.status_code == 404
+    refused = client.post(
+        "/screen/code",
+        data={"csrf_token": token, "code": code},
+        environ_base={"REMOTE_ADDR": "2001:db8::ffff:1"},
+    )
+    assert refused.status_code == 429
+    other_network = client.post(
+        "/screen/code",
+        data={"csrf_token": token, "code": code},
+        environ_base={"REMOTE_ADDR": "2001:db8:0:1::1"},
+    )
+    assert other_network.status_code != 429
+
+
+def test_code_guessing_from_many_networks_meets_a_limit_for_all(app, clock, monkeypatch, caplog):
+    from screener.patient import invitation_views
+
+    _, _, code = invite(app)
+    client = app.test_client()
+    token = csrf_token(client.get("/"))
+    assert invitation_views.CODE_FAILURES_ALL == "300 per hour"
+    guesses = [f"10.0.{n // 200}.{n % 200 + 1}" for n in range(300)]
+    with caplog.at_level("WARNING", logger="screener.patient.invitation_views"):
+        for address in guesses:
+            response = client.post(
+                "/screen/code",
+                data={"csrf_token": token, "code": "ACDE-FHJK"},
+                environ_base={"REMOTE_ADDR": address},
+            )
+            assert response.status_code == 404
+        for address in ("192.0.2.7", "192.0.2.8"):  # a right code too, from anywhere
+            refused = client.post(
+                "/screen/code",
+                data={"csrf_token": token, "code": code},
+                environ_base={"REMOTE_ADDR": address},
+            )
+            assert refused.status_code == 429
+    assert caplog.text.count("someone may be guessing them") == 1  # once per window
+
+
 def test_invited_patients_do_not_count_against_the_per_address_limit(app, clock):
     with app.app_context():
         db.session.get(ClinicSettings, 1).screenings_per_address = 1

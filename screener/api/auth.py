@@ -11,6 +11,7 @@ from flask import current_app, g, request
 
 from screener import audit
 from screener.api.errors import fail
+from screener.client_address import client_address
 from screener.codes import token_hash
 from screener.services import tokens
 
@@ -83,11 +84,11 @@ def rate_key() -> str:
     token = bearer()
     if token is not None and tokens.well_formed(token):
         return "api-token:" + token_hash(token)[:32]
-    return "api-address:" + (request.remote_addr or "")
+    return "api-address:" + client_address()
 
 
 def address_key() -> str:
-    return "api-address:" + (request.remote_addr or "")
+    return "api-address:" + client_address()
 
 
 def rate_limit() -> str:

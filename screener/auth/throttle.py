@@ -8,7 +8,8 @@ A refused (429) attempt is audited as ``auth.sign_in`` with outcome ``throttled`
 once per key per window of the limit, so a script hammering the form cannot flood the
 audit log: the audit's own limit is counted in the same store.
 
-The address is ``request.remote_addr``. ``X-Forwarded-For`` is only believed when
+The address is ``request.remote_addr`` (an IPv6 one as its /64:
+``screener.client_address``). ``X-Forwarded-For`` is only believed when
 ``TRUSTED_PROXY_COUNT`` (env ``SCREENER_TRUSTED_PROXY_COUNT``) says how many proxies
 in front of the app add to it; otherwise anyone could pick a fresh address per guess.
 """
@@ -23,6 +24,7 @@ from limits import RateLimitItemPerSecond
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from screener import audit
+from screener.client_address import client_address
 from screener.extensions import limiter
 from screener.services.accounts import find_user, normalise_email
 
@@ -55,7 +57,7 @@ def _account_key() -> str:
 
 
 def _address_key() -> str:
-    return "address:" + (request.remote_addr or "unknown")
+    return "address:" + client_address()
 
 
 def _limit(name: str):

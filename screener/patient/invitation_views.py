@@ -12,7 +12,11 @@ These pages never send a ``Referer``, so the link's token does not leave with a 
 
 from __future__ import annotations
 
+import logging
+
 from flask import make_response, redirect, render_template, request, session, url_for
+from flask_limiter import RequestLimit
+from limits import RateLimitItemPerSecond
 
 from screener import audit, unit_of_work
 from screener.extensions import db, limiter
@@ -22,9 +26,15 @@ from screener.patient.views import _next_url, _remember, blueprint
 from screener.services import content, invitations, screenings
 from screener.services.invitations import InvitationError
 
+log = logging.getLogger(__name__)
+
 SESSION_KEY = "invitation_id"
 SERIES_SESSION_KEY = "invitation_series_id"
-CODE_FAILURES = "20 per 10 minutes"  # per address; only unknown codes count
+CODE_FAILURES = "20 per 10 minutes"  # per address (an IPv6 /64); only unknown codes count
+# And from all addresses together: a code has about 2^36 values, so a guesser with many
+# networks must still not get far. Past it, codes are refused for the rest of the hour
+# (invited patients can still use their link) and the log says so once.
+CODE_FAILURES_ALL = "300 per hour"
 ENDED = {"expired", "revoked", "completed"}
 
 
@@ -171,12 +181,34 @@ def invitation(invitation_token: str):
     return _show(found, action)
 
 
+def _unknown_code(response) -> bool:
+    return response.status_code == 404
+
+
+def _guessing_alarm(breached: RequestLimit) -> None:
+    once = RateLimitItemPerSecond(1, breached.limit.get_expiry())
+    if limiter.limiter.hit(once, "code-guessing-alarm"):
+        log.warning(
+            "Too many unknown kiosk codes from all addresses: codes are refused for the "
+            "rest of the window (%s); someone may be guessing them",
+            CODE_FAILURES_ALL,
+        )
+
+
 @blueprint.post("/code")
+@limiter.limit(
+    CODE_FAILURES_ALL,
+    key_func=lambda: "all",
+    scope="invitation-code-all",
+    methods=["POST"],
+    deduct_when=_unknown_code,
+    on_breach=_guessing_alarm,
+)
 @limiter.limit(
     CODE_FAILURES,
     scope="invitation-code",
     methods=["POST"],
-    deduct_when=lambda response: response.status_code == 404,
+    deduct_when=_unknown_code,
 )
 def invitation_code():
     """The kiosk code typed on the landing page: its invitation opens in this browser."""
