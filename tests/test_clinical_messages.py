@@ -191,6 +191,10 @@ def _holds_the_rules(case: Case, surface: str, text: str) -> None:
         assert typed in lower, where
         if case.iron == "low_ferritin":
             assert "march 2026" in lower, where
+    if case.iron == "low_tsat":  # family history answered "not sure"
+        assert "no family history of restless legs was reported" not in lower, where
+        if surface != "results page":
+            assert "not sure about a family history of rls" in lower, where
     if case.iron == "risk_factor":
         assert "heavy periods" in lower, where
         assert "do not start iron tablets without advice" in lower, where

@@ -45,7 +45,8 @@ def run(adhd=None, rls_answers=None, iron=None, providers=PROVIDERS):
         (ADHD_YES, None, "link_adhd_only", ["adhd"]),
         (None, rls(gate="no"), "link_neither", ["none"]),
         # On medicine for the legs: the RLS next step whatever the screen says.
-        (ADHD_NO, rls(gate="no", medicine="yes"), "link_neither", ["rls"]),
+        # Treated for RLS: the restless-legs link, never "your answers did not match".
+        (ADHD_NO, rls(gate="no", medicine="yes"), "link_rls_only", ["rls"]),
     ],
 )
 def test_explanation_and_referral_follow_the_outcomes(adhd, rls_answers, link, referrals):
@@ -150,7 +151,8 @@ def test_pregnancy_medicine_and_part_b_cues_are_reasons_to_see_a_clinician_anywa
         "adhd_not_consistent",
         "adhd_part_b_cues",
     ]
-    assert [p.key for p in result.meaning_for["rls"]] == ["rls_screen_negative"]
+    # A "no" on leg medicine: the screen cannot tell (rls-irlssg 2.1).
+    assert [p.key for p in result.meaning_for["rls"]] == ["rls_screen_negative_treated"]
 
 
 def test_a_negative_screen_without_reasons_still_names_when_to_see_a_clinician():
