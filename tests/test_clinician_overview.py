@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 
-from screener.clinician.domains import _ranges, counts
+from screener.domains import _ranges, counts
 from tests.auth_helpers import signed_in, submitted_screening
 from tests.helpers import asrs, definition, rls
 from tests.report_helpers import submit_with_token

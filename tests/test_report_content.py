@@ -81,6 +81,9 @@ def test_page_one_gives_the_results_at_a_glance(standard):
         "5 of 6 answers in the shaded boxes (cut-off: 4 or more)",
         "Consistent with restless legs syndrome (RLS)",
         "4 of 4 main features (all 4 are needed); no other cause reported",
+        # ASRS Part B by domain, as the clinician's next step asks (no cut-off).
+        "Inattention (items 1–4, 7–11; no cut-off): 9 of 9 shaded (Part A 4 of 4, Part B 5 of 5)",
+        "Hyperactivity/impulsivity (items 5, 6, 12–18; no cut-off)",
         "Why ADHD and restless legs often go together",
         "Heavy periods or fibroids",
         "Regular blood donation",

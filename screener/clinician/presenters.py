@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from screener.clinician.domains import DomainCount, counts
+from screener.domains import DomainCount, counts
 from screener.report.data import build, trend_report
 from screener.report.types import InstrumentReport, TrendReport
 from screener.services import series_trend

@@ -16,6 +16,7 @@ from screener import trend_svg, urgent_help
 from screener.amounts import amount, plain
 from screener.codes import format_code
 from screener.definitions.schema import Definition
+from screener.domains import counts
 from screener.interpretation import Interpretation, month_year
 from screener.report.types import (
     ContextReport,
@@ -176,6 +177,12 @@ def _instrument(instrument, interpretation: Interpretation, source_cites: str):
     )
     if screen_not_asked(result.main):
         details = (Line("Criteria", SCREEN_NOT_ASKED), *details)
+    # The clinician's next step says to read ASRS Part B by domain: the PDF, which may
+    # be all an outside clinician gets, prints the domains as their page does.
+    details += tuple(
+        Line(f"{d.label} ({d.items}; no cut-off)", d.caption)
+        for d in counts(definition, instrument.answers)
+    )
     return InstrumentReport(
         key=instrument.key,
         title=definition.title,

@@ -1,11 +1,12 @@
-"""Shaded answers counted by the groups a definition names (``domains``), for clinicians.
+"""Shaded answers counted by the groups a definition names (``domains``), for clinicians:
+their page and the PDF summary (which tells them to read ASRS Part B by domain).
 
 The ASRS v1.1 definition, for one, groups its 18 items as the DSM-IV inattention and
 hyperactivity/impulsivity criteria. Groups name item ids, not positions; a listed item
 missing from a definition is skipped, and a definition without domains has none.
 
-Only shown to clinicians: no form sets a cut-off per domain, so the counts are a reading
-aid, never an outcome.
+Not on the patient's results page: no form sets a cut-off per domain, so the counts are
+a reading aid, never an outcome.
 """
 
 from __future__ import annotations
