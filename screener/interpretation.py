@@ -187,7 +187,8 @@ def interpret(
     ]
 
     for flag in flags:
-        if set(meanings_of[flag["id"]]) & set(texts.reasons):
+        meant_by_flag = set(meanings_of[flag["id"]])
+        if any(m in meant_by_flag and facts.holds(w) for m, w in texts.reason_rules()):
             reasons.append(flag["label"])
     see_anyway = citer.first("see_anyway") if reasons else None
 

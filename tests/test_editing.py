@@ -354,6 +354,16 @@ def test_two_saves_racing_past_the_check_store_one_revision(app, backend):
             "{show: link_both, when: {consistent: [adhd, rlss]}}",
             "no questionnaire screens for 'rlss'",
         ),
+        (
+            "{means: low_iron, when: {in_play: [rls]}}",
+            "{means: low_iron, when: {in_play: [rlss]}}",
+            "no questionnaire screens for 'rlss'",
+        ),
+        (
+            "{means: low_iron, when: {in_play: [rls]}}",
+            "{means: low_irn, when: {in_play: [rls]}}",
+            "no flag can mean 'low_irn'",
+        ),
     ],
 )
 def test_texts_rules_that_could_never_hold_are_refused_with_their_line(app, before, after, message):
@@ -371,7 +381,7 @@ def test_texts_rules_that_could_never_hold_are_refused_with_their_line(app, befo
             assert problem.line == line
             assert "adhd" in problem.hint and "rls" in problem.hint
         else:
-            assert "did you mean 'pregnancy'" in problem.hint
+            assert "did you mean" in problem.hint
         assert content.live_version("texts").revision == texts.revision
         assert editing.versions("texts")[0].revision == texts.revision  # nothing stored
 

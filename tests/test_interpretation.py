@@ -241,3 +241,16 @@ def test_renaming_a_flag_keeps_its_paragraph_because_the_flag_says_what_it_means
     keys = [p.key for p in interpret(results, definitions, texts(), PROVIDERS).explanation]
     assert "low_iron_rls" in keys
     assert keys == [p.key for p in run(None, rls(), answers).explanation]
+
+
+def test_an_iron_result_at_the_rls_threshold_is_a_reason_only_with_rls_in_play():
+    """75 µg/L is the ferritin figure for people with restless legs: for someone screened
+    for ADHD alone it is no reason to see a clinician 'whatever the screens show'."""
+    iron = {"risk_factors": ["none"], "family_rls": "no", "ferritin": 50}
+    adhd_only = run(ADHD_NO, None, iron)
+    assert adhd_only.reasons == () and adhd_only.see_anyway is None
+    assert "low_iron" in [p.key for p in adhd_only.explanation]  # the result is still named
+    with_rls = run(ADHD_NO, rls(), iron)
+    assert with_rls.reasons == ("Ferritin 75 µg/L or below",)
+    treated = run(ADHD_NO, rls(gate="no", medicine="yes"), iron)
+    assert "Ferritin 75 µg/L or below" in treated.reasons

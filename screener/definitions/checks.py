@@ -335,10 +335,13 @@ def check_texts(texts: TextsDocument) -> list[Problem]:
             )
     # A meaning no flag can have would never hold: its paragraph would silently never show.
     meanings = get_args(Meaning)
-    wanted = [(("reasons", i), m) for i, m in enumerate(texts.reasons)] + [
+    wanted = [
+        (("reasons", i), r) if isinstance(r, str) else (("reasons", i, "means"), r.means)
+        for i, r in enumerate(texts.reasons)
+    ] + [
         ((*path, "when", "means", i), m)
-        for path, rule in texts.rules()
-        for i, m in enumerate(rule.when.means)
+        for path, when in texts.whens()
+        for i, m in enumerate(when.means)
     ]
     for path, meaning in wanted:
         if meaning not in meanings:

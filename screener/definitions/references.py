@@ -92,9 +92,9 @@ def condition_problems(
     except SourceError:
         marks = {}
     found = []
-    for path, rule in texts.rules():
+    for path, when in texts.whens():
         for field in CONDITION_FIELDS:
-            for index, name in enumerate(getattr(rule.when, field)):
+            for index, name in enumerate(getattr(when, field)):
                 if name in screened:
                     continue
                 where = (*path, "when", field, index)

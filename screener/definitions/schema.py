@@ -340,6 +340,15 @@ class ContextBox(Strict):
     no_value: Line  # when no test result was typed
 
 
+class Reason(Strict):
+    """A raised flag's meaning that is a reason to see a clinician only when ``when``
+    holds: ``{means: low_iron, when: {in_play: [rls]}}`` (the 75 µg/L ferritin figure is
+    the one for people with restless legs)."""
+
+    means: Slug
+    when: When = When()
+
+
 class TextsDocument(Strict):
     """The explanatory texts and references that sit beside the definitions."""
 
@@ -352,8 +361,9 @@ class TextsDocument(Strict):
     explain: Annotated[list[Rule | FirstOf | TreatedHere], Field(max_length=40)] = []
     # Notes for clinicians only (their page and the PDF).
     clinician: Annotated[list[Rule], Field(max_length=20)] = []
-    # Raised flags that mean any of these are named as reasons to see a clinician anyway.
-    reasons: Conditions = []
+    # Raised flags that mean any of these are named as reasons to see a clinician anyway;
+    # a meaning may come with a condition (``Reason``).
+    reasons: Annotated[list[Slug | Reason], Field(max_length=10)] = []
     no_referral: NoReferral | None = None
     context_box: ContextBox | None = None
 
@@ -367,6 +377,21 @@ class TextsDocument(Strict):
                 yield ("explain", index), entry
         for index, rule in enumerate(self.clinician):
             yield ("clinician", index), rule
+
+    def reason_rules(self) -> list[tuple[str, When]]:
+        """Each reason's meaning with the condition it needs (none: always)."""
+        return [
+            (reason, When()) if isinstance(reason, str) else (reason.means, reason.when)
+            for reason in self.reasons
+        ]
+
+    def whens(self):
+        """Every condition the texts name (the rules' and the reasons'), with its path."""
+        for path, rule in self.rules():
+            yield path, rule.when
+        for index, reason in enumerate(self.reasons):
+            if not isinstance(reason, str):
+                yield ("reasons", index), reason.when
 
     def named(self):
         """Every paragraph the rules name, with its path in the file."""

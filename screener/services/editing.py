@@ -168,9 +168,9 @@ def _conditions_dropped(
     after = _screened(leaving_out=definition.id) | ({definition.screens_for} - {None})
     named = {
         name
-        for _, rule in texts.rules()
+        for _, when in texts.whens()
         for field in references.CONDITION_FIELDS
-        for name in getattr(rule.when, field)
+        for name in getattr(when, field)
     }
     dropped = sorted((named & before) - after)
     if not dropped:
