@@ -83,6 +83,8 @@ class Interpretation:
     # that introduces them (None when there is no such reason).
     reasons: tuple[str, ...] = ()
     see_anyway: Passage | None = None
+    # Flags raised beside a screen (shown with that screen, not in the context box).
+    screen_flags: frozenset[str] = frozenset()
     # Shown to clinicians (their page and the PDF), not on the patient's results page.
     clinician_notes: tuple[Passage, ...] = ()
 
@@ -224,6 +226,13 @@ def interpret(
         context_asked=any(definitions[qid].kind == "context" for qid in results),
         measurements=tuple(measurements),
         reasons=tuple(dict.fromkeys(reasons)),
+        screen_flags=frozenset(
+            flag["id"]
+            for qid, result in results.items()
+            if definitions[qid].kind == "screen"
+            for report in result.reports
+            for flag in report.result.details.get("flags", ())
+        ),
         see_anyway=see_anyway,
         clinician_notes=tuple(clinician_notes),
     )
@@ -297,8 +306,8 @@ def _lead(lead: Lead, low: list[Mapping[str, Any]], as_of: dt.date, texts: Texts
 
 
 def _context(results: Mapping[str, Result], definitions: Mapping[str, Definition]):
-    """Raised flags and typed measurements, from context questionnaires and from any
-    ``flags`` rule reported beside a screen; the conditions someone is treated for; and
+    """Raised flags and typed measurements, from context questionnaires and from the
+    reports beside a screen that raise flags; the conditions someone is treated for; and
     what each raised flag means (its own ``means``, or what a format-1 flag meant)."""
     flags: list[Mapping[str, Any]] = []
     measurements: list[Mapping[str, Any]] = []
@@ -307,7 +316,9 @@ def _context(results: Mapping[str, Result], definitions: Mapping[str, Definition
     for qid, result in results.items():
         definition = definitions[qid]
         rules = [result.main] if definition.kind == "context" else []
-        rules += [report.result for report in result.reports if report.result.rule == "flags"]
+        # A ``flags`` rule beside a screen (medicine for the legs), or a category that
+        # means something (symptoms that get in the way of daily life).
+        rules += [report.result for report in result.reports if report.result.details.get("flags")]
         for rule in rules:
             raised = rule.details.get("flags", [])
             flags.extend(raised)

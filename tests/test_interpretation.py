@@ -64,7 +64,7 @@ def test_referrals_carry_the_matching_providers():
 
 def test_iron_flags_and_low_ferritin_add_their_paragraphs():
     iron = {"risk_factors": ["heavy_periods"], "family_rls": "no", "ferritin": 40}
-    result = run(ADHD_NO, rls(), iron)
+    result = run(ADHD_NO, rls(impact="no"), iron)
     keys = [p.key for p in result.explanation]
     assert keys == ["link_rls_only", "iron_risk", "low_iron_rls"]
     assert [m["value"] for m in result.measurements] == [40]
@@ -87,7 +87,7 @@ def test_iron_flags_and_low_ferritin_add_their_paragraphs():
 def test_iron_is_low_at_ferritin_75_or_below_or_tsat_below_20(ferritin, tsat, low):
     """AASM 2024: ferritin at most 75 ng/mL or transferrin saturation below 20%."""
     iron = {"risk_factors": ["none"], "family_rls": "no", "ferritin": ferritin, "tsat": tsat}
-    result = run(ADHD_NO, rls(), {k: v for k, v in iron.items() if v is not None})
+    result = run(ADHD_NO, rls(impact="no"), {k: v for k, v in iron.items() if v is not None})
     keys = [p.key for p in result.explanation]
     assert ("low_iron_rls" in keys) is low
     assert bool(result.reasons) is low
@@ -250,7 +250,17 @@ def test_an_iron_result_at_the_rls_threshold_is_a_reason_only_with_rls_in_play()
     adhd_only = run(ADHD_NO, None, iron)
     assert adhd_only.reasons == () and adhd_only.see_anyway is None
     assert "low_iron" in [p.key for p in adhd_only.explanation]  # the result is still named
-    with_rls = run(ADHD_NO, rls(), iron)
+    with_rls = run(ADHD_NO, rls(impact="no"), iron)
     assert with_rls.reasons == ("Ferritin 75 µg/L or below",)
     treated = run(ADHD_NO, rls(gate="no", medicine="yes"), iron)
     assert "Ferritin 75 µg/L or below" in treated.reasons
+
+
+def test_leg_feelings_that_get_in_the_way_of_daily_life_are_a_reason_whatever_the_outcome():
+    """clinical-sources §5: symptoms that affect daily life are a reason to see a
+    clinician anyway, also when the criteria are not all met."""
+    line = "Leg feelings upset you or affect daily life"
+    not_consistent = run(ADHD_NO, rls(c3="no", impact="yes"))
+    assert not_consistent.reasons == (line,) and not_consistent.see_anyway is not None
+    assert run(ADHD_NO, rls(c3="no", impact="no")).reasons == ()
+    assert run(ADHD_NO, rls(gate="no")).reasons == ()  # not asked: no reason, no absence

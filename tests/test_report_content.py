@@ -81,9 +81,6 @@ def test_page_one_gives_the_results_at_a_glance(standard):
         "5 of 6 answers in the shaded boxes (cut-off: 4 or more)",
         "Consistent with restless legs syndrome (RLS)",
         "4 of 4 main features (all 4 are needed); no other cause reported",
-        # ASRS Part B by domain, as the clinician's next step asks (no cut-off).
-        "Inattention (items 1–4, 7–11; no cut-off): 9 of 9 shaded (Part A 4 of 4, Part B 5 of 5)",
-        "Hyperactivity/impulsivity (items 5, 6, 12–18; no cut-off)",
         "Why ADHD and restless legs often go together",
         "Heavy periods or fibroids",
         "Regular blood donation",
@@ -98,6 +95,19 @@ def test_page_one_gives_the_results_at_a_glance(standard):
     ):
         assert squash(expected) in first, expected
     assert summary.submitted_at.strftime("%B %Y") in page_texts(pdf)[0]
+
+
+def test_the_clinician_s_next_step_comes_with_part_b_by_domain(standard):
+    """It says to read ASRS Part B by domain: the PDF, perhaps all an outside clinician
+    gets, prints the domains beside it, as the clinician's page does (no cut-off)."""
+    _, _, pdf = standard
+    text = squash(" ".join(page_texts(pdf)))
+    step = text.index(squash("Read Part B by domain."))
+    inattention = text.index(
+        squash("ADHD (ASRS v1.1), Inattention (items 1–4, 7–11; no cut-off): 9 of 9 shaded")
+    )
+    assert step < inattention < text.index(squash("The answers"))
+    assert squash("Hyperactivity/impulsivity (items 5, 6, 12–18; no cut-off)") in text
 
 
 def test_every_page_has_the_footer_and_every_claim_its_reference(standard):

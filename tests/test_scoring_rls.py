@@ -118,9 +118,13 @@ def test_course_in_plain_words_and_never_intermittent(frequency, course, label):
 
 def test_significance_says_reported_not_clinically_significant():
     result = score(RLS, rls(impact="yes"))
-    assert result.report("significance").details["label"] == "Distress or impairment reported"
+    significance = result.report("significance").details
+    assert significance["label"] == "Leg feelings upset you or affect daily life"
+    # A reason to see a clinician whatever the outcome (rls-irlssg 2.1).
+    assert significance["flags"][0]["means"] == ["affects_daily_life"]
     result = score(RLS, rls(impact="no"))
     assert result.report("significance").details["label"] == "None reported"
+    assert "flags" not in result.report("significance").details
     answers = rls()
     del answers["frequency"]
     result = score(RLS, answers)

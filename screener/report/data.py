@@ -119,7 +119,20 @@ def build(summary, trend: Trend | None = None) -> ReportData:
         clinician_notes=interpretation.clinician_notes,
         next_steps=tuple(r.clinician for r in interpretation.referrals if r.clinician),
         next_steps_printed=summary.texts.format_version >= 3,
+        domains=_domains(summary),
         trend=trend_report(trend, PDF_FONT) if trend is not None else None,
+    )
+
+
+def _domains(summary) -> tuple[Line, ...]:
+    """Shaded answers by the groups a screen's definition names (ASRS: inattention,
+    hyperactivity/impulsivity), printed by the clinician's next step, which says to read
+    Part B by domain: the PDF may be all an outside clinician gets."""
+    return tuple(
+        Line(f"{i.definition.short_title}, {d.label} ({d.items}; no cut-off)", d.caption)
+        for i in summary.instruments
+        if i.definition.kind == "screen"
+        for d in counts(i.definition, i.answers)
     )
 
 
@@ -142,13 +155,13 @@ def _context(interpretation: Interpretation, texts) -> ContextReport:
 
 
 def _context_flags(interpretation: Interpretation) -> tuple[str, ...]:
-    """The raised context flags, but for medicine (shown with its screen) and flags on a
-    typed value (shown beside that value, in ``tests``)."""
+    """The raised context flags, but for a screen's own (medicine for the legs, shown with
+    its screen) and flags on a typed value (shown beside that value, in ``tests``)."""
     on_values = {flag for m in interpretation.measurements for flag in m["flags"]}
     return tuple(
         clip(flag["label"])
         for flag in interpretation.flags
-        if tuple(flag.get("means", ())) != ("treated",) and flag["id"] not in on_values
+        if flag["id"] not in interpretation.screen_flags and flag["id"] not in on_values
     )
 
 
@@ -177,12 +190,6 @@ def _instrument(instrument, interpretation: Interpretation, source_cites: str):
     )
     if screen_not_asked(result.main):
         details = (Line("Criteria", SCREEN_NOT_ASKED), *details)
-    # The clinician's next step says to read ASRS Part B by domain: the PDF, which may
-    # be all an outside clinician gets, prints the domains as their page does.
-    details += tuple(
-        Line(f"{d.label} ({d.items}; no cut-off)", d.caption)
-        for d in counts(definition, instrument.answers)
-    )
     return InstrumentReport(
         key=instrument.key,
         title=definition.title,

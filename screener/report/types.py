@@ -158,6 +158,8 @@ class ReportData:
     next_steps: tuple[Passage, ...] = ()
     # Printed in the PDF only from texts format 3 on: a past screening's PDF reads as it did.
     next_steps_printed: bool = False
+    # Shaded answers by domain (ASRS), beside the clinician's next step; no cut-off.
+    domains: tuple[Line, ...] = ()
     # The series' trend when the screening is one of a repeat-screen series; else None.
     trend: TrendReport | None = None
 

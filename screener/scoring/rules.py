@@ -284,20 +284,32 @@ def criteria(definition: Definition, params: Criteria, answers: Answers):
 # --- a category from one answer (e.g. the clinical course of RLS) --------------------------
 
 
+# What a raised flag means for the explanation a patient reads; the texts that each
+# meaning brings in are chosen by ``screener.interpretation``.
+Meaning = Literal[
+    "iron_risk", "low_iron", "family_history", "pregnancy", "treated", "affects_daily_life"
+]
+
+
 class Category(Params):
     item: Slug
     categories: dict[Slug, list[str]] = Field(min_length=1, max_length=20)
     # What each category is called on screen and in the PDF, in plain words.
     labels: dict[Slug, Annotated[str, StringConstraints(min_length=1, max_length=200)]] = {}
+    # What a category means for the explanation, like a flag's ``means``: an answer in it
+    # raises a flag with the category's label (symptoms that get in the way of daily life
+    # are a reason to see a clinician whatever the screen shows).
+    means: dict[Slug, Annotated[list[Meaning], Field(min_length=1, max_length=5)]] = {}
 
 
 def _check_category(definition: Definition, params: Category) -> list[Problem]:
     problems = _unknown_items(definition, [params.item], ("item",))
     for name, values in params.categories.items():
         problems += _unknown_values(definition, params.item, values, ("categories", name))
-    for name in params.labels:
-        if name not in params.categories:
-            problems.append((("labels", name), f"there is no category {name!r}"))
+    for field in ("labels", "means"):
+        for name in getattr(params, field):
+            if name not in params.categories:
+                problems.append(((field, name), f"there is no category {name!r}"))
     return problems
 
 
@@ -311,15 +323,18 @@ def category(definition: Definition, params: Category, answers: Answers):
     details: dict[str, Any] = {"category": name}
     if name in params.labels:
         details["label"] = params.labels[name]
+    if name in params.means:
+        details["flags"] = [
+            {
+                "id": f"{params.item}_{name}",
+                "label": params.labels.get(name, name),
+                "means": list(params.means[name]),
+            }
+        ]
     return RuleResult("category", outcome, None, None, None, (contribution,), details)
 
 
 # --- flags (context questionnaires) ---------------------------------------------------------
-
-
-# What a raised flag means for the explanation a patient reads; the texts that each
-# meaning brings in are chosen by ``screener.interpretation``.
-Meaning = Literal["iron_risk", "low_iron", "family_history", "pregnancy", "treated"]
 
 
 class DatedBy(Params):
