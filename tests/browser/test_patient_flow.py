@@ -247,10 +247,11 @@ def test_keyboard_only_completion_on_a_phone(phone, live_server):
 def test_errors_are_summarised_linked_and_focused(phone, live_server):
     start(phone, live_server)
     phone.get_by_role("group", name=ASRS.item("q1").text).get_by_label("Often", exact=True).check()
-    phone.get_by_role("button", name="Continue").click()
+    click_and_wait(phone, phone.get_by_role("button", name="Continue"))
     summary = phone.locator(".error-summary")
     expect(summary).to_be_visible()
-    assert phone.evaluate("document.activeElement.classList.contains('error-summary')")
+    # Focus moves once the page has loaded (autofocus): wait for it rather than race it.
+    expect(summary).to_be_focused()
     assert summary.get_by_role("link").count() == 5
     assert (
         phone.get_by_role("group", name=ASRS.item("q1").text)
