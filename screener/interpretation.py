@@ -144,7 +144,7 @@ def interpret(
     consistent = frozenset(c for c, o in outcomes.items() if o is Outcome.CONSISTENT)
     possible = frozenset(c for c, o in outcomes.items() if o is Outcome.POSSIBLE)
     positive = consistent | possible
-    flags, measurements, treated, meanings_of = _context(results, definitions)
+    flags, measurements, treated, meanings_of, screen_flags = _context(results, definitions)
     meant = {meaning for values in meanings_of.values() for meaning in values}
     in_play = positive | treated  # conditions the explanation may speak about
 
@@ -226,13 +226,7 @@ def interpret(
         context_asked=any(definitions[qid].kind == "context" for qid in results),
         measurements=tuple(measurements),
         reasons=tuple(dict.fromkeys(reasons)),
-        screen_flags=frozenset(
-            flag["id"]
-            for qid, result in results.items()
-            if definitions[qid].kind == "screen"
-            for report in result.reports
-            for flag in report.result.details.get("flags", ())
-        ),
+        screen_flags=screen_flags,
         see_anyway=see_anyway,
         clinician_notes=tuple(clinician_notes),
     )
@@ -307,18 +301,18 @@ def _lead(lead: Lead, low: list[Mapping[str, Any]], as_of: dt.date, texts: Texts
 
 def _context(results: Mapping[str, Result], definitions: Mapping[str, Definition]):
     """Raised flags and typed measurements, from context questionnaires and from the
-    reports beside a screen that raise flags; the conditions someone is treated for; and
-    what each raised flag means (its own ``means``, or what a format-1 flag meant)."""
+    reports beside a screen that raise flags; the conditions someone is treated for;
+    what each raised flag means (its own ``means``, or what a format-1 flag meant); and
+    which flags a screen raised."""
     flags: list[Mapping[str, Any]] = []
     measurements: list[Mapping[str, Any]] = []
     treated: set[str] = set()
     meanings: dict[str, tuple[str, ...]] = {}
+    from_screens: set[str] = set()
     for qid, result in results.items():
         definition = definitions[qid]
         rules = [result.main] if definition.kind == "context" else []
-        # A ``flags`` rule beside a screen (medicine for the legs), or a category that
-        # means something (symptoms that get in the way of daily life).
-        rules += [report.result for report in result.reports if report.result.details.get("flags")]
+        rules += result.flagging_reports
         for rule in rules:
             raised = rule.details.get("flags", [])
             flags.extend(raised)
@@ -328,7 +322,9 @@ def _context(results: Mapping[str, Result], definitions: Mapping[str, Definition
                 meanings[flag["id"]] = tuple(meant)
                 if definition.screens_for and "treated" in meant:
                     treated.add(definition.screens_for)
-    return flags, measurements, frozenset(treated), meanings
+                if definition.kind == "screen":
+                    from_screens.add(flag["id"])
+    return flags, measurements, frozenset(treated), meanings, frozenset(from_screens)
 
 
 def _measurement_sentence(measurement: Mapping[str, Any]) -> str:

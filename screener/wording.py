@@ -69,9 +69,8 @@ def outcome_key(definition: Definition, result: Result) -> str:
 def _treated(result: Result) -> bool:
     return any(
         "treated" in flag.get("means", ())
-        for report in result.reports
-        if report.result.rule == "flags"
-        for flag in report.result.details.get("flags", ())
+        for report in result.flagging_reports
+        for flag in report.details["flags"]
     )
 
 

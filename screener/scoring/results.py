@@ -84,6 +84,13 @@ class Result:
     def report(self, name: str) -> RuleResult | None:
         return next((r.result for r in self.reports if r.name == name), None)
 
+    @property
+    def flagging_reports(self) -> tuple[RuleResult, ...]:
+        """The reports beside the outcome that raised flags: a ``flags`` rule (medicine
+        for the legs) or a category that means something (symptoms that get in the way
+        of daily life)."""
+        return tuple(r.result for r in self.reports if r.result.details.get("flags"))
+
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-ready data: what the CLI prints and what is stored with a screening."""
         main = self.main
