@@ -84,7 +84,7 @@ def rate_key() -> str:
     token = bearer()
     if token is not None and tokens.well_formed(token):
         return "api-token:" + token_hash(token)[:32]
-    return "api-address:" + client_address()
+    return address_key()
 
 
 def address_key() -> str:

@@ -64,12 +64,19 @@ def _limit(name: str):
     return lambda: current_app.config[name]
 
 
+def first_breach_in_window(breached: RequestLimit, what: str) -> bool:
+    """True for the first breach of ``breached``'s key in its window (counted in the
+    limiter's own store), so an ``on_breach`` callback acts once per window, not once
+    per refused request."""
+    once = RateLimitItemPerSecond(1, breached.limit.get_expiry())
+    return limiter.limiter.hit(once, what, breached.key)
+
+
 def _audit_throttled(kind: str):
     """An ``on_breach`` callback: one audit row per key and window of the breached limit."""
 
     def on_breach(breached: RequestLimit) -> None:
-        once = RateLimitItemPerSecond(1, breached.limit.get_expiry())
-        if not limiter.limiter.hit(once, "audit-throttled", breached.key):
+        if not first_breach_in_window(breached, "audit-throttled"):
             return
         user = find_user(request.form.get("email", "")[:254]) if kind == "account" else None
         audit.record(

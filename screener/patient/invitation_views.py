@@ -16,9 +16,9 @@ import logging
 
 from flask import make_response, redirect, render_template, request, session, url_for
 from flask_limiter import RequestLimit
-from limits import RateLimitItemPerSecond
 
 from screener import audit, unit_of_work
+from screener.auth.throttle import first_breach_in_window
 from screener.extensions import db, limiter
 from screener.models import Invitation, InvitationSeries, Screening
 from screener.patient import presenters
@@ -186,8 +186,7 @@ def _unknown_code(response) -> bool:
 
 
 def _guessing_alarm(breached: RequestLimit) -> None:
-    once = RateLimitItemPerSecond(1, breached.limit.get_expiry())
-    if limiter.limiter.hit(once, "code-guessing-alarm"):
+    if first_breach_in_window(breached, "code-guessing-alarm"):
         log.warning(
             "Too many unknown kiosk codes from all addresses: codes are refused for the "
             "rest of the window (%s); someone may be guessing them",

@@ -75,10 +75,9 @@ _WARM_UP_HTML = (
 
 def warm_up() -> None:
     """Load what every render needs (WeasyPrint's modules, the stylesheet, both fonts,
-    the compiled template)
-    once, before the first summary. A job worker calls this as it starts: otherwise the
-    first summary after a start or restart pays about 0.6 s more, just when a waiting
-    queue is largest."""
+    the compiled template) once, before the first summary. A job worker calls this as it
+    starts: otherwise the first summary after a start or restart pays about 0.6 s more,
+    just when a waiting queue is largest."""
     _environment().get_template("summary.html")
     html_to_pdf(_WARM_UP_HTML)
 
