@@ -92,22 +92,27 @@ def condition_problems(
     except SourceError:
         marks = {}
     found = []
+    for where, name in named_conditions(texts):
+        if name in screened:
+            continue
+        while where and where not in marks:
+            where = where[:-1]
+        mark = marks.get(where)
+        found.append(
+            Problem(
+                file,
+                mark and mark.line,
+                mark and mark.column,
+                f"no questionnaire screens for {name!r}, so this rule never holds",
+                "name one of: " + (", ".join(sorted(screened)) or "(none yet)"),
+            )
+        )
+    return found
+
+
+def named_conditions(texts: TextsDocument) -> Iterator[tuple[tuple, str]]:
+    """Every condition the texts' rules and reasons name, with its path in the file."""
     for path, when in texts.whens():
         for field in CONDITION_FIELDS:
             for index, name in enumerate(getattr(when, field)):
-                if name in screened:
-                    continue
-                where = (*path, "when", field, index)
-                while where and where not in marks:
-                    where = where[:-1]
-                mark = marks.get(where)
-                found.append(
-                    Problem(
-                        file,
-                        mark and mark.line,
-                        mark and mark.column,
-                        f"no questionnaire screens for {name!r}, so this rule never holds",
-                        "name one of: " + (", ".join(sorted(screened)) or "(none yet)"),
-                    )
-                )
-    return found
+                yield (*path, "when", field, index), name

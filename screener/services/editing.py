@@ -164,14 +164,11 @@ def _conditions_dropped(
     """A questionnaire whose ``screens_for`` changes must not leave the live texts' rules
     naming a condition nothing screens for any more: their paragraphs (the ADHD and RLS
     link, a referral reason) would silently stop showing."""
-    before = _screened()
-    after = _screened(leaving_out=definition.id) | ({definition.screens_for} - {None})
-    named = {
-        name
-        for _, when in texts.whens()
-        for field in references.CONDITION_FIELDS
-        for name in getattr(when, field)
-    }
+    by_key = _screened_by_key()
+    before = set().union(*by_key.values())
+    others = (conditions for key, conditions in by_key.items() if key != definition.id)
+    after = set().union(*others) | ({definition.screens_for} - {None})
+    named = {name for _, name in references.named_conditions(texts)}
     dropped = sorted((named & before) - after)
     if not dropped:
         return []
@@ -189,23 +186,27 @@ def _conditions_dropped(
     ]
 
 
-def _screened(leaving_out: str | None = None) -> set[str]:
+def _screened() -> set[str]:
     """The conditions any stored questionnaire screens for, live or draft: a clinic
-    adding one may write its texts' rules before or after publishing it.
-    ``leaving_out``: a questionnaire's key whose revisions are not counted."""
-    query = select(ContentVersion).where(
-        ContentVersion.kind == "questionnaire", ContentVersion.discarded_at.is_(None)
+    adding one may write its texts' rules before or after publishing it."""
+    return set().union(*_screened_by_key().values())
+
+
+def _screened_by_key() -> dict[str, set[str]]:
+    """The same, by questionnaire key (every revision that is not discarded)."""
+    rows = db.session.scalars(
+        select(ContentVersion).where(
+            ContentVersion.kind == "questionnaire", ContentVersion.discarded_at.is_(None)
+        )
     )
-    if leaving_out is not None:
-        query = query.where(ContentVersion.key != leaving_out)
-    screened = set()
-    for row in db.session.scalars(query):
+    screened: dict[str, set[str]] = {}
+    for row in rows:
         try:
             definition = content.definition_of(row)
         except DefinitionError:  # stored by another path and unreadable: names nothing
             continue
         if definition.screens_for:
-            screened.add(definition.screens_for)
+            screened.setdefault(row.key, set()).add(definition.screens_for)
     return screened
 
 
