@@ -326,6 +326,9 @@ def start_in_process(app: Flask) -> InProcessWorker:
     """The process's worker thread for ``app``, started if it is not running (requests
     arrive on several threads at once: only one starts it)."""
     key = (os.getpid(), id(app))
+    worker = _started.get(key)
+    if worker is not None and worker.is_alive():  # every request after the first
+        return worker
     with _starting:
         worker = _started.get(key)
         if worker is None or not worker.is_alive():

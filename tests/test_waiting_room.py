@@ -96,3 +96,21 @@ def test_the_migration_downgrades_and_upgrades_keeping_the_settings(app):
         assert settings.screenings_per_address == 30  # the default again after a round trip
     result = app.test_cli_runner().invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_pages_the_limiter_skips_carry_no_limit(app):
+    """``NO_LIMITS`` skips the limiter's work on the patient's pages: it must never skip a
+    limit. Decorating one of them (or its blueprint, or adding default limits) fails here."""
+    from flask_limiter.util import get_qualified_name
+
+    from screener.extensions import NO_LIMITS, limiter
+
+    manager = limiter.limit_manager
+    assert not manager.default_limits and not manager.application_limits
+    for endpoint in NO_LIMITS:
+        view = app.view_functions[endpoint]  # a renamed view fails here too
+        assert get_qualified_name(view) not in limiter._marked_for_limiting, endpoint
+        assert not manager.blueprint_limits(app, endpoint.rsplit(".", 1)[0]), endpoint
+    # The one limited patient view is not among them, and its limit still counts.
+    assert get_qualified_name(app.view_functions["patient.start"]) in limiter._marked_for_limiting
+    assert "patient.start" not in NO_LIMITS
