@@ -255,15 +255,15 @@ def _cues(citer: _Citer, definition: Definition, result: Result) -> list[tuple[P
     """
     if result.outcome is not Outcome.NOT_CONSISTENT:
         return []
-    cue_texts = {spec.name: spec.cues for spec in definition.scoring.report if spec.cues}
+    specs = {spec.name: spec for spec in definition.scoring.report if spec.cues}
     cues = []
     for report in result.reports:
-        counted = report.result
-        if report.name not in cue_texts or counted.threshold is not None or not counted.score:
+        counted, spec = report.result, specs.get(report.name)
+        if spec is None or counted.threshold is not None or not counted.score:
             continue
-        passage = citer.first(cue_texts[report.name])
+        passage = citer.first(spec.cues)
         if passage:
-            line = f"{report.label}: {counted.score} of {counted.maximum}"
+            line = f"{spec.reason or report.label}: {counted.score} of {counted.maximum}"
             cues.append((passage, line))
     return cues
 

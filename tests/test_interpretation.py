@@ -143,7 +143,7 @@ def test_pregnancy_medicine_and_part_b_cues_are_reasons_to_see_a_clinician_anywa
     assert {"pregnancy", "treated_rls", "iron_risk"} <= set(keys)
     assert result.see_anyway is not None
     assert result.reasons == (
-        "Part B shaded answers (no cut-off): 12 of 12",
+        "Answers worth talking about in the last 12 ADHD questions: 12 of 12",
         "Takes medicine for restless legs now",
         "Pregnant or breastfeeding",
     )
@@ -153,6 +153,31 @@ def test_pregnancy_medicine_and_part_b_cues_are_reasons_to_see_a_clinician_anywa
     ]
     # A "no" on leg medicine: the screen cannot tell (rls-irlssg 2.1).
     assert [p.key for p in result.meaning_for["rls"]] == ["rls_screen_negative_treated"]
+
+
+def test_every_reason_a_definition_gives_patients_reads_at_grade_8_or_below():
+    """The reasons list comes before any explanation on the results page: each line must
+    stand on its own in plain words (and not in the clinician's "Part B shaded answers")."""
+    found = 0
+    for loaded in DEFINITIONS.values():
+        for spec in loaded.scoring.report:
+            if spec.cues:
+                assert spec.reason, f"{loaded.id}: {spec.name} has cues but no reason"
+                line = f"{spec.reason}: 3 of 12."
+                assert textstat.flesch_kincaid_grade(line) <= 8.0, line
+                found += 1
+    assert found  # the ASRS Part B
+
+
+def test_a_reason_without_cues_is_refused():
+    from screener.definitions.loading import DefinitionError, load_definition_text
+    from tests.conftest import QUESTIONNAIRES
+
+    raw = (QUESTIONNAIRES / "asrs-v1.1.yaml").read_text()
+    broken = raw.replace("      cues: adhd_part_b_cues\n", "")
+    assert broken != raw
+    with pytest.raises(DefinitionError, match="give 'cues' too"):
+        load_definition_text(broken)
 
 
 def test_a_negative_screen_without_reasons_still_names_when_to_see_a_clinician():

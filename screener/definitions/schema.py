@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 # The item types live one class per module in screener.items; these names are re-exported
 # because definitions, checks and rules speak of them.
@@ -98,6 +98,15 @@ class ReportSpec(RuleSpec):
     # A paragraph of the texts shown when this count has answers in the shaded range but
     # the screen is negative (ASRS Part B): a reason to talk to a clinician anyway.
     cues: Slug | None = None
+    # With ``cues``: what the patient's list of reasons to talk to a clinician calls such
+    # answers ("...: 3 of 12"), in their words; the clinician's ``label`` when not given.
+    reason: Line | None = None
+
+    @model_validator(mode="after")
+    def _reason_needs_cues(self) -> ReportSpec:
+        if self.reason is not None and self.cues is None:
+            raise ValueError("'reason' names answers that are cues: give 'cues' too")
+        return self
 
 
 class Scoring(RuleSpec):
