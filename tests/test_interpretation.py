@@ -169,6 +169,39 @@ def test_every_reason_a_definition_gives_patients_reads_at_grade_8_or_below():
     assert found  # the ASRS Part B
 
 
+# Published wording is quoted as it is, whatever its reading grade: the whole ASRS (WHO
+# form) and the RLS screening question (Ferri et al. 2007). Everything else a patient
+# reads on a question page is ours to keep plain.
+QUOTED = {"asrs-v1.1": None, "rls-irlssg": {"gate"}}
+
+
+def _own_question_texts():
+    for loaded in DEFINITIONS.values():
+        quoted = QUOTED.get(loaded.id, set())
+        if quoted is None:
+            continue
+        for section in loaded.sections:
+            if section.intro:
+                yield f"{loaded.id} {section.id} intro", section.intro
+            for item in section.items:
+                if item.id in quoted:
+                    continue
+                for field in ("text", "help"):
+                    if getattr(item, field, None):
+                        yield f"{loaded.id} {item.id} {field}", getattr(item, field)
+
+
+@pytest.mark.parametrize(("where", "text"), list(_own_question_texts()))
+def test_every_question_of_our_own_reads_at_grade_8_or_below(where, text):
+    assert textstat.flesch_kincaid_grade(text) <= 8.0, where
+
+
+def test_the_reading_grade_check_covers_the_rls_and_iron_questions():
+    wheres = {where for where, _ in _own_question_texts()}
+    assert "rls-irlssg impact text" in wheres and "rls-irlssg gate text" not in wheres
+    assert any(where.startswith("iron-context ") for where in wheres)
+
+
 def test_a_reason_without_cues_is_refused():
     from screener.definitions.loading import DefinitionError, load_definition_text
     from tests.conftest import QUESTIONNAIRES

@@ -152,7 +152,7 @@ def check_trend_markup(text: str) -> None:
     # Each point with its value and the definition version it was scored on.
     for label in ("5 · v1.1 rev 1", "4 · v1.1 rev 1", "1 · v1.1 rev 1", "12 · v1.1 rev 1"):
         assert f">{label}<" in svg
-    assert svg.count(">v2.1 rev 1<") == 3
+    assert svg.count(">v2.2 rev 1<") == 3
     assert "No clear change" in svg and ">Up 12<" in svg
     # A change's clauses on lines of their own, so neighbouring labels never overlap.
     assert ">Down 3<" in svg and ">now below the cut-off<" in svg
@@ -192,7 +192,7 @@ def test_three_screenings_show_their_trend_everywhere(app, clock):
     assert "Over time (repeat screens)" in text
     assert "Part A, shaded answers" in text and "Part B, shaded answers" in text
     assert "No clear change" in text and "Down 3, now below the cut-off" in text
-    assert "v1.1 rev 1" in text and "v2.1 rev 1" in text
+    assert "v1.1 rev 1" in text and "v2.2 rev 1" in text
     assert "5 of 6" in text and "12 of 12" in text
 
 
