@@ -33,8 +33,8 @@ limiter = Limiter(key_func=client_address, default_limits=[])
 
 # The patient's pages between starting and finishing a screening carry no rate limit (the
 # limits are on starting one, on kiosk codes and links, on sign-in and on the API). For
-# these the limiter would still resolve, on every request, the limits that are not there:
-# about a sixth of a questionnaire page's work. A test keeps this list free of limits.
+# these the limiter would still resolve, on every request, the limits that are not there
+# (about 4 % of a step page's instructions). A test keeps this list free of limits.
 NO_LIMITS = frozenset(
     {
         "patient.step",
