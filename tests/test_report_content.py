@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from screener.codes import format_code
 from screener.report import data
 from screener.services import reports, screenings
-from tests.helpers import rls
+from tests.helpers import asrs, rls
 from tests.report_helpers import STANDARD, set_up_clinic, submit
 
 SHADED_GREY = (217, 217, 217)
@@ -156,6 +156,35 @@ def test_each_instrument_title_starts_on_the_page_of_its_first_question(standard
         title_pages = [n for n, text in enumerate(pages) if squash(definition.title) in text]
         item_pages = [n for n, text in enumerate(pages) if first_item in text]
         assert title_pages and title_pages == item_pages[:1], definition.id
+
+
+NEGATIVE_ON_MEDICINE = {
+    "asrs-v1.1": asrs(["never"] * 6, "often"),
+    "rls-irlssg": rls(gate="no", medicine="yes"),
+    "iron-context": {
+        "risk_factors": ["pregnancy"],
+        "family_rls": "no",
+        "ferritin": 32.5,
+        "ferritin_month": "m02",
+        "ferritin_year": 2025,
+    },
+}
+
+
+@pytest.mark.parametrize("answers", [STANDARD, NEGATIVE_ON_MEDICINE], ids=["standard", "negative"])
+def test_no_table_title_is_left_at_the_foot_of_a_page(app, answers):
+    """A table's title ("Part B") goes to the next page with its first question; both
+    summaries here once printed it alone at the foot of page 2."""
+    with app.app_context():
+        screening = submit(answers)
+        summary = screenings.summary(screening)
+        report = data.build(summary)
+        pdf = reports.render_pdf(screening)
+    titles = {squash(s.title) for i in report.instruments for s in i.sections}
+    for number, text in enumerate(page_texts(pdf)[:-1], start=1):
+        lines = [squash(line) for line in text.splitlines() if line.strip()]
+        body = [line for line in lines if not line.startswith("Reference")]  # the footer
+        assert body[-1] not in titles, f"page {number} ends with the title {body[-1]}"
 
 
 def test_a_question_skipped_by_a_condition_says_not_asked(app):
