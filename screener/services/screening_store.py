@@ -88,19 +88,33 @@ def by_token(token: str) -> Screening | None:
 
 @dataclass(frozen=True)
 class ScreeningRow:
-    """The few columns a page needs to show a step: read-only, cheap to load."""
+    """The few columns a page needs to show a step, and its answers as they were read
+    with them (``answers_of`` gives them): read-only, cheap to load."""
 
     id: int
     reference_code: str
     status: str
     resume_token_hash: str
+    answer_rows: tuple[tuple[str, str, Any], ...] = ()
 
 
 # Statements on the busiest paths are built once: building and keying a select costs
 # more than running it on SQLite.
-_LIGHT = select(
-    Screening.id, Screening.reference_code, Screening.status, Screening.resume_token_hash
-).where(Screening.id == bindparam("screening_id"))
+# A step page needs the screening and its answers: one query, not two (on PostgreSQL a
+# round trip saved on every page).
+_LIGHT = (
+    select(
+        Screening.id,
+        Screening.reference_code,
+        Screening.status,
+        Screening.resume_token_hash,
+        Answer.questionnaire_key,
+        Answer.item_id,
+        Answer.value,
+    )
+    .outerjoin(Answer, Answer.screening_id == Screening.id)
+    .where(Screening.id == bindparam("screening_id"))
+)
 _ANSWERS = select(Answer.questionnaire_key, Answer.item_id, Answer.value).where(
     Answer.screening_id == bindparam("screening_id")
 )
@@ -113,8 +127,11 @@ def _rows(statement, **params):
 
 
 def light_by_id(screening_id: int) -> ScreeningRow | None:
-    row = _rows(_LIGHT, screening_id=screening_id).first()
-    return ScreeningRow(*row) if row else None
+    rows = _rows(_LIGHT, screening_id=screening_id).all()
+    if not rows:
+        return None
+    answers = tuple((key, item, value) for *_, key, item, value in rows if key is not None)
+    return ScreeningRow(*rows[0][:4], answer_rows=answers)
 
 
 def by_code(text: str) -> Screening | None:
@@ -169,9 +186,14 @@ def has_answers(screening: Screening | ScreeningRow) -> bool:
     return _rows(_ANY_ANSWER, screening_id=screening.id).first() is not None
 
 
-def answers_of(screening: Screening) -> dict[str, dict[str, Any]]:
+def answers_of(screening: Screening | ScreeningRow) -> dict[str, dict[str, Any]]:
+    """The saved answers by questionnaire; for a ``ScreeningRow``, those read with it."""
     answers: dict[str, dict[str, Any]] = {p.key: {} for p in pinned(screening)}
-    for key, item_id, value in _rows(_ANSWERS, screening_id=screening.id):
+    if isinstance(screening, ScreeningRow):
+        rows = screening.answer_rows
+    else:
+        rows = _rows(_ANSWERS, screening_id=screening.id)
+    for key, item_id, value in rows:
         answers.setdefault(key, {})[item_id] = value
     return answers
 
