@@ -146,16 +146,13 @@ DEFAULTS = {
 
 
 def engine_options(url: str) -> dict:
-    """A server database may drop connections (restart, failover): test each one before
-    use so the app recovers without a restart. A SQLite file cannot, so it skips the
-    extra round trip on every request.
+    """``hide_parameters`` keeps the values bound to a statement (an e-mail address,
+    answers) out of the messages of database errors, and so out of logged tracebacks.
 
-    ``hide_parameters`` keeps the values bound to a statement (an e-mail address, answers)
-    out of the messages of database errors, and so out of logged tracebacks."""
-    options: dict = {"hide_parameters": True}
-    if not url.startswith("sqlite"):
-        options["pool_pre_ping"] = True
-    return options
+    A server database may drop connections (restart, failover): the app recovers without
+    a restart because ``screener.database`` checks a pooled connection whenever there is
+    reason to doubt it (not pool_pre_ping, which costs a round trip on every request)."""
+    return {"hide_parameters": True}
 
 
 # Words of a placeholder copied from an example instead of a key: anyone who has read

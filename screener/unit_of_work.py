@@ -4,8 +4,8 @@ In the spirit of Indico's ``RH.process``: a change runs inside ``change(...)`` (
 ``write()`` when nothing is audited), which
 
 - starts the write transaction: on SQLite with ``BEGIN IMMEDIATE`` (the write lock up
-  front, see ``screener.database``); on PostgreSQL the request's transaction simply goes
-  on, so rows already read are not fetched again;
+  front), on PostgreSQL with a ``BEGIN`` after a request's autocommit reads (see
+  ``screener.database``);
 - commits once at the end of the block, or rolls back if the block raises;
 - writes the change's audit row *in the same transaction*, so a change and its audit row
   are stored together or not at all (an audit row that cannot be written undoes the
@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from screener import audit
-from screener.database import IN_UNIT, WRITE
+from screener.database import IN_UNIT, start_write
 from screener.extensions import db
 
 
@@ -46,21 +46,6 @@ class Change:
         self.refused = reason
 
 
-def _begin() -> None:
-    session = db.session()
-    if session.in_transaction():
-        connection = session.connection()
-        if connection.get_execution_options().get(WRITE) or connection.dialect.name != "sqlite":
-            return
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("changes were made before the unit of work began")
-        # SQLite cannot turn a read transaction into a write one safely: end it (nothing
-        # to keep) and start again with the write lock. Rows read so far are read again,
-        # under the lock, when next used.
-        session.commit()
-    session.connection(execution_options={WRITE: True})
-
-
 @contextmanager
 def change(
     action: str | None,
@@ -76,7 +61,7 @@ def change(
     session = db.session()
     if session.info.get(IN_UNIT):
         raise RuntimeError("units of work do not nest: one commit per change")
-    _begin()
+    start_write(session, refuse_pending=True)
     session.info[IN_UNIT] = True
     try:
         yield work

@@ -150,8 +150,8 @@ def _csrf_error(exc: CSRFError):
 def _database_unavailable(exc: SQLAlchemyError):
     """The database is down or unreachable: a calm 503, and the next request tries again.
 
-    What was saved stays saved (the failed transaction is rolled back); the engine's
-    pool_pre_ping replaces dead connections, so recovery needs no restart.
+    What was saved stays saved (the failed transaction is rolled back); dead connections
+    are replaced (see ``screener.database``), so recovery needs no restart.
     """
     database_lost(exc)
     if _for_api():

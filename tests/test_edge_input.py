@@ -13,6 +13,7 @@ import logging
 import pytest
 from sqlalchemy import text
 
+from screener.database import begin_write
 from screener.extensions import db
 from screener.models import User
 from tests.auth_helpers import PASSWORD, csrf_token, make_user, signed_in
@@ -143,6 +144,7 @@ def test_a_database_error_in_the_log_carries_no_typed_value(make_app, caplog):
 
     @app.get("/duplicate-for-test")
     def duplicate():
+        begin_write()  # as every write in a request starts
         db.session.add(User(email=f"{PROBE}@example.org", password_hash="x"))
         db.session.flush()
         return "unreachable"

@@ -451,23 +451,67 @@ def test_a_database_fault_is_a_calm_503_and_nothing_saved_is_lost(client, app, m
     assert "Your saved answers are safe" in response.get_data(as_text=True)
 
 
-def test_connections_killed_by_the_server_are_replaced_without_a_restart(app, backend):
-    """pool_pre_ping: after PostgreSQL drops every connection, the next request works."""
+def _drop_every_connection(app) -> None:
+    """What a PostgreSQL restart or failover does to the app's pooled connections."""
+    import sqlalchemy
+
+    killer = sqlalchemy.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    others = " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    with killer.connect() as connection:
+        killed = connection.execute(
+            sqlalchemy.text("SELECT count(pg_terminate_backend(pid))" + others)
+        ).scalar()
+        for _ in range(100):  # until the sessions have really ended
+            left = connection.execute(sqlalchemy.text("SELECT count(*)" + others)).scalar()
+            if not left:
+                break
+            time.sleep(0.05)
+    killer.dispose()
+    assert killed >= 1
+
+
+@pytest.fixture
+def pings(app, monkeypatch):
+    """How many times the app pinged the database before using a pooled connection."""
+    with app.app_context():
+        dialect = db.engine.dialect
+    count = {"pings": 0}
+    real = dialect.do_ping
+
+    def counted(dbapi_connection):
+        count["pings"] += 1
+        return real(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", counted)
+    return count
+
+
+def test_connections_killed_by_the_server_are_replaced_without_a_restart(app, backend, pings):
+    """After PostgreSQL drops every connection, the next request works; while it does
+    not, no request pays a ping."""
     if backend != "postgres":
         pytest.skip("PostgreSQL drops connections; SQLite has none to drop")
-    import sqlalchemy
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/").status_code == 200
+    assert pings["pings"] == 0
+    _drop_every_connection(app)
+    assert client.get("/").status_code == 200
+    assert pings["pings"] >= 1
+    start(client)
+
+
+def test_a_connection_idle_for_long_is_checked_before_use(app, backend, pings, monkeypatch):
+    """A connection lost without a word (a firewall, a host that died) is found by the
+    ping after an idle spell, not by a patient's request."""
+    if backend != "postgres":
+        pytest.skip("PostgreSQL drops connections; SQLite has none to drop")
+    from screener import database
 
     client = app.test_client()
     assert client.get("/").status_code == 200
-    killer = sqlalchemy.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    with killer.connect() as connection:
-        killed = connection.execute(
-            sqlalchemy.text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).scalar()
-    killer.dispose()
-    assert killed >= 1
+    _drop_every_connection(app)
+    monkeypatch.setattr(database, "_server_spoke", lambda connection: False)  # no word
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
     assert client.get("/").status_code == 200
-    start(client)
+    assert pings["pings"] >= 1

@@ -322,8 +322,9 @@ def test_old_screenings_print_the_old_wording_after_a_published_edit(app):
         f"/staff/definitions/{ASRS}/2/publish", data={"csrf_token": hidden(revision, "csrf_token")}
     )
     assert published.status_code == 302
-    with app.test_request_context("/"):
+    with app.app_context():  # set-up writes outside a request
         new_id = report_submit().id
+    with app.test_request_context("/"):
         old_pdf = pdf_words(reports.render_pdf(db.session.get(Screening, old_id)))
         new_pdf = pdf_words(reports.render_pdf(db.session.get(Screening, new_id)))
     assert "wrapping up the final details" in old_pdf and "finish the last details" not in old_pdf

@@ -102,3 +102,78 @@ def test_a_staff_change_is_not_kept_without_its_audit_row(app):
     with app.app_context():
         assert _name() == "Audited Name"
         assert [outcome for outcome, _ in _rows("settings.update")] == ["ok"]
+
+
+# --- how a request reads and writes (screener.database) -------------------------------
+
+
+def _probe_routes(app):
+    """Routes that read, write in a unit, and write outside one, reporting what the
+    database connection was doing."""
+    from screener.database import WriteOutsideUnit
+
+    seen = {}
+
+    def in_transaction() -> bool:
+        raw = db.session.connection().connection.driver_connection
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            return raw.in_transaction
+        from psycopg.pq import TransactionStatus
+
+        return raw.info.transaction_status != TransactionStatus.IDLE
+
+    @app.get("/probe/read")
+    def read():
+        db.session.get(ClinicSettings, 1)
+        seen["read_in_transaction"] = in_transaction()
+        return "ok"
+
+    @app.get("/probe/two-writes")  # GET: a probe, no form and no CSRF token
+    def two_writes():
+        with unit_of_work.write():
+            db.session.get(ClinicSettings, 1).name = "Half Done"
+            db.session.flush()
+            seen["write_in_transaction"] = in_transaction()
+            raise ValueError("the second half fails")
+
+    @app.get("/probe/stray-write")
+    def stray_write():
+        db.session.get(ClinicSettings, 1).name = "Stray"
+        try:
+            db.session.flush()
+        except WriteOutsideUnit:
+            db.session.rollback()
+            return "refused", 409
+        return "written"
+
+    return seen
+
+
+def test_a_request_reads_without_a_transaction_on_postgresql_and_writes_in_one(app, backend):
+    """On PostgreSQL a page that only reads sends no BEGIN and no ROLLBACK (two of a step
+    page's five round trips); a write still runs in one transaction, all or nothing.
+    SQLite keeps its read transactions (they cost no round trip)."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    seen = _probe_routes(app)
+    client = app.test_client()
+    with app.app_context():
+        before = _name()
+    assert client.get("/probe/read").status_code == 200
+    assert seen["read_in_transaction"] is (backend == "sqlite")
+    assert client.get("/probe/two-writes").status_code == 500
+    assert seen["write_in_transaction"] is True
+    with app.app_context():
+        assert _name() == before  # the flushed half was rolled back with the rest
+
+
+def test_a_write_outside_a_unit_of_work_in_a_request_is_refused_on_postgresql(app, backend):
+    """In autocommit it would be stored statement by statement; instead it fails loudly
+    (the PostgreSQL runs of the test suite find any such write)."""
+    if backend != "postgres":
+        pytest.skip("SQLite's request reads are in a transaction; nothing to refuse")
+    _probe_routes(app)
+    with app.app_context():
+        before = _name()
+    assert app.test_client().get("/probe/stray-write").status_code == 409
+    with app.app_context():
+        assert _name() == before
