@@ -26,6 +26,19 @@ STANDARD: dict[str, dict[str, Any]] = {
     },
 }
 
+# Negative for ADHD, RLS not assessable (medicine for the legs), pregnant, an old ferritin.
+NEGATIVE_ON_MEDICINE: dict[str, dict[str, Any]] = {
+    "asrs-v1.1": asrs(["never"] * 6, "often"),
+    "rls-irlssg": rls(gate="no", medicine="yes"),
+    "iron-context": {
+        "risk_factors": ["pregnancy"],
+        "family_rls": "no",
+        "ferritin": 32.5,
+        "ferritin_month": "m02",
+        "ferritin_year": 2025,
+    },
+}
+
 
 def set_up_clinic() -> None:
     """The standard summary's clinic: a name, a contact and providers to refer to."""

@@ -14,8 +14,8 @@ from pypdf import PdfReader
 from screener.codes import format_code
 from screener.report import data
 from screener.services import reports, screenings
-from tests.helpers import asrs, rls
-from tests.report_helpers import STANDARD, set_up_clinic, submit
+from tests.helpers import rls
+from tests.report_helpers import NEGATIVE_ON_MEDICINE, STANDARD, set_up_clinic, submit
 
 SHADED_GREY = (217, 217, 217)
 
@@ -156,19 +156,6 @@ def test_each_instrument_title_starts_on_the_page_of_its_first_question(standard
         title_pages = [n for n, text in enumerate(pages) if squash(definition.title) in text]
         item_pages = [n for n, text in enumerate(pages) if first_item in text]
         assert title_pages and title_pages == item_pages[:1], definition.id
-
-
-NEGATIVE_ON_MEDICINE = {
-    "asrs-v1.1": asrs(["never"] * 6, "often"),
-    "rls-irlssg": rls(gate="no", medicine="yes"),
-    "iron-context": {
-        "risk_factors": ["pregnancy"],
-        "family_rls": "no",
-        "ferritin": 32.5,
-        "ferritin_month": "m02",
-        "ferritin_year": 2025,
-    },
-}
 
 
 @pytest.mark.parametrize("answers", [STANDARD, NEGATIVE_ON_MEDICINE], ids=["standard", "negative"])

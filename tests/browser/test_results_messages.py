@@ -8,21 +8,11 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 from tests.helpers import asrs, rls
-from tests.report_helpers import submit_with_token
+from tests.report_helpers import NEGATIVE_ON_MEDICINE, submit_with_token
 
 CASES = {
     "negative": (
-        {
-            "asrs-v1.1": asrs(["never"] * 6, "often"),
-            "rls-irlssg": rls(gate="no", medicine="yes"),
-            "iron-context": {
-                "risk_factors": ["pregnancy"],
-                "family_rls": "no",
-                "ferritin": 32.5,
-                "ferritin_month": "m02",
-                "ferritin_year": 2025,
-            },
-        },
+        NEGATIVE_ON_MEDICINE,
         [
             "Not consistent with adult ADHD",
             "Talk to a clinician about what you told us",
