@@ -455,15 +455,19 @@ def _drop_every_connection(app) -> None:
     """What a PostgreSQL restart or failover does to the app's pooled connections."""
     import sqlalchemy
 
-    killer = sqlalchemy.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    # Autocommit: inside one transaction pg_stat_activity shows the same snapshot throughout.
+    killer = sqlalchemy.create_engine(
+        app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT"
+    )
     others = " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
     with killer.connect() as connection:
+        pids = connection.execute(sqlalchemy.text("SELECT pid" + others)).scalars().all()
         killed = connection.execute(
             sqlalchemy.text("SELECT count(pg_terminate_backend(pid))" + others)
         ).scalar()
-        for _ in range(100):  # until the sessions have really ended
-            left = connection.execute(sqlalchemy.text("SELECT count(*)" + others)).scalar()
-            if not left:
+        still = sqlalchemy.text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)")
+        for _ in range(100):  # until those sessions have really ended
+            if not connection.execute(still, {"pids": list(pids)}).scalar():
                 break
             time.sleep(0.05)
     killer.dispose()
