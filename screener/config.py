@@ -145,7 +145,7 @@ DEFAULTS = {
 }
 
 
-def engine_options(url: str) -> dict:
+def engine_options() -> dict:
     """``hide_parameters`` keeps the values bound to a statement (an e-mail address,
     answers) out of the messages of database errors, and so out of logged tracebacks.
 

@@ -8,8 +8,8 @@ Reads keep a deferred ``BEGIN`` so they never queue behind writers.
 
 On PostgreSQL a web request reads in autocommit, as Django does by default: a page
 that only reads sends its queries and nothing else, where a transaction would add a
-``BEGIN`` and a ``ROLLBACK``, two round trips of the five a step page made (each round
-trip, not the query, is what costs on a busy machine). Under PostgreSQL's READ
+``BEGIN`` and a ``ROLLBACK``, two more round trips per page (each round trip, not the
+query, is what costs on a busy machine). Under PostgreSQL's READ
 COMMITTED every statement sees its own snapshot anyway, so the reads lose nothing.
 Writes start a real transaction (``begin_write`` or ``screener.unit_of_work``, as on
 SQLite); inside a request a write anywhere else is refused with an error instead of
@@ -28,7 +28,7 @@ import time
 import weakref
 from typing import Any
 
-from flask import has_request_context
+from flask import Flask, current_app, has_request_context
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
@@ -45,17 +45,20 @@ class WriteOutsideUnit(RuntimeError):
     """A request tried to write without ``begin_write`` or a unit of work: a bug."""
 
 
-_read_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+# By app, as Flask-SQLAlchemy keeps its engines: a read engine holds its engine, so a
+# dictionary keyed by the engine itself would never let either go.
+_read_engines: weakref.WeakKeyDictionary[Flask, tuple[Engine, Engine]] = weakref.WeakKeyDictionary()
 
 
 def read_engine(engine: Engine) -> Engine:
-    """The engine a request reads through on a server database: the same pool, in
-    autocommit and marked as reading (see the module docstring)."""
-    reads = _read_engines.get(engine)
-    if reads is None:
+    """The engine this app's requests read through on a server database: the same pool,
+    in autocommit and marked as reading (see the module docstring)."""
+    app = current_app._get_current_object()
+    known = _read_engines.get(app)
+    if known is None or known[0] is not engine:
         reads = engine.execution_options(isolation_level="AUTOCOMMIT", **{READ: True})
-        _read_engines[engine] = reads
-    return reads
+        known = _read_engines[app] = (engine, reads)
+    return known[1]
 
 
 class RequestSession(FlaskSession):
