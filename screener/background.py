@@ -119,6 +119,7 @@ class Queue:
             if self._huey is None:
                 huey = _make_huey(self.url, self.name)
                 self._render_task = huey.task(name="render_summary")(self._render)
+                self._email_task = huey.task(name="send_invitation_email")(self._email)
                 huey.on_startup(name="warm_up")(self.warm_up)
                 huey.periodic_task(crontab(minute="*"), name="recover_render_jobs")(self.recover)
                 huey.periodic_task(crontab(minute="*"), name="send_invitation_reminders")(
@@ -169,6 +170,28 @@ class Queue:
                     self.app.config.get("RENDER_LOST_AFTER_SECONDS", 60) // 60 + 1,
                 )
 
+    def _email(self, invitation_id: int) -> None:
+        from screener.services import invitation_mail
+
+        with self.app.app_context():
+            invitation_mail.send(invitation_id, actor="worker")
+
+    def email(self, invitation_id: int) -> bool:
+        """Ask a worker to send an invitation's first e-mail now. False without a queue
+        (the caller sends it itself). A queue that cannot be reached loses nothing:
+        every worker's minute (``remind``) sends a first e-mail still unsent."""
+        if self.immediate:
+            return False
+        try:
+            self.huey  # noqa: B018 - registers the task on first use
+            self._email_task(invitation_id)
+        except Exception as exc:
+            log.warning(
+                "An invitation e-mail could not be queued (%s); a worker sends it within a minute",
+                type(exc).__name__,
+            )
+        return True
+
     def recover(self) -> int:
         """Queue again every job whose message was lost, or whose worker died: on this
         host that is seen at once (a worker runs this when it starts, then every
@@ -205,8 +228,8 @@ class Queue:
         )
 
     def remind(self) -> int:
-        """Send the invitation e-mails that are due: a series' next screening as it opens,
-        and reminders (only when SMTP is set up)."""
+        """Send the invitation e-mails that are due: a first e-mail still unsent, a
+        series' next screening as it opens, and reminders (only when SMTP is set up)."""
         from screener import mailer
         from screener.services import invitation_mail
 

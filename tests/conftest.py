@@ -6,6 +6,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,37 @@ def make_app(backend, tmp_path, request):
 
             db.session.remove()
             db.engine.dispose()
+
+
+REDIS_URL = os.environ.get("SCREENER_TEST_REDIS_URL")
+QUEUE_STORAGES = ["sqlite"] + (["redis"] if REDIS_URL else [])
+
+
+@pytest.fixture(params=QUEUE_STORAGES)
+def queue_url(request, tmp_path) -> str:
+    """A real queue's storage: a SQLite file always, Redis when configured."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'queue.sqlite'}"
+    return REDIS_URL
+
+
+@pytest.fixture
+def make_queued(make_app, queue_url):
+    """Apps on one database and one queue; keyword arguments become config. On Redis each
+    test has a queue of its own name, so tests running at once never share one."""
+    from screener import background
+
+    name = f"test-{uuid.uuid4().hex}"
+    made = []
+
+    def make(**extra):
+        app = make_app(QUEUE_URL=queue_url, QUEUE_NAME=name, WTF_CSRF_ENABLED=True, **extra)
+        made.append(app)
+        return app
+
+    yield make
+    if made:
+        background.queue(made[0]).huey.flush()
 
 
 def _migrate_and_reset(app) -> None:

@@ -8,7 +8,6 @@ import datetime as dt
 import os
 import threading
 import time
-import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -23,34 +22,8 @@ from tests.conftest import _config
 from tests.patient_helpers import post_step, start
 from tests.report_helpers import submit
 
-REDIS_URL = os.environ.get("SCREENER_TEST_REDIS_URL")
-STORAGES = ["sqlite"] + (["redis"] if REDIS_URL else [])
 PART_A = {f"q{n}": "often" for n in range(1, 7)}
 PART_B = {f"q{n}": "rarely" for n in range(7, 19)}
-
-
-@pytest.fixture(params=STORAGES)
-def queue_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'queue.sqlite'}"
-    return REDIS_URL
-
-
-@pytest.fixture
-def make_queued(make_app, queue_url):
-    """Apps on one database and one queue; keyword arguments become config. On Redis each
-    test has a queue of its own name, so tests running at once never share one."""
-    name = f"test-{uuid.uuid4().hex}"
-    made = []
-
-    def make(**extra):
-        app = make_app(QUEUE_URL=queue_url, QUEUE_NAME=name, WTF_CSRF_ENABLED=True, **extra)
-        made.append(app)
-        return app
-
-    yield make
-    if made:
-        background.queue(made[0]).huey.flush()
 
 
 @pytest.fixture

@@ -62,16 +62,19 @@ def clock(monkeypatch):
     return frozen
 
 
+def smtp(port: int) -> dict:
+    """The settings of a clinic whose mail server is the test's inbox."""
+    return {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": port,
+        "SMTP_SECURITY": "none",
+        "SMTP_FROM": "screening@clinic.example",
+    }
+
+
 @pytest.fixture
 def mail_app(make_app, inbox):
-    _, port = inbox
-    return make_app(
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=port,
-        SMTP_SECURITY="none",
-        SMTP_FROM="screening@clinic.example",
-        INVITATION_REMINDER_DAYS=3,
-    )
+    return make_app(**smtp(inbox[1]), INVITATION_REMINDER_DAYS=3)
 
 
 def _create(client, email_address: str, days: str = "14"):
@@ -303,3 +306,142 @@ def test_each_screening_of_a_series_is_emailed_as_it_opens(mail_app, inbox, cloc
         clock.advance(days=4, seconds=1)
         assert invitation_mail.send_due() == 1  # the second's own reminder
     assert len(box.messages) == 4
+
+
+# --- sent by the workers, never inside a web request --------------------------------------
+
+
+@pytest.fixture
+def queued_mail_app(make_queued, inbox):
+    return make_queued(**smtp(inbox[1]))
+
+
+def test_the_portal_queues_the_email_and_a_worker_sends_it(queued_mail_app, inbox, clock):
+    """An SMTP server that is slow or away must never hold a web request: the letter
+    says the e-mail is on its way, the list says "being sent", a worker sends it."""
+    from screener import background
+
+    box, _ = inbox
+    staff = signed_in(queued_mail_app, "staff@clinic.example", "staff")
+    response = _create(staff, PATIENT)
+    assert response.status_code == 201
+    page = response.get_data(as_text=True)
+    assert "The e-mail is on its way" in page and "E-mailed." not in page
+    assert box.messages == []  # nothing was sent inside the request
+    assert _row(queued_mail_app).email_status is None
+    assert "E-mail being sent" in staff.get("/invitations/").get_data(as_text=True)
+    assert background.queue(queued_mail_app).work() == 1
+    [message] = box.messages
+    link = page.split('id="invitation-url">', 1)[1].split("<", 1)[0]
+    assert link in message.get_payload(decode=True).decode()
+    row = _row(queued_mail_app)
+    assert (row.email_status, row.email_error) == ("sent", None)
+    assert row.email_sealed is not None  # kept for the reminder
+    assert "E-mailed" in staff.get("/invitations/").get_data(as_text=True)
+    assert _audit(queued_mail_app, "invitation.email") == [("sent", None)]
+    assert background.queue(queued_mail_app).remind() == 0  # sent once, not again
+
+
+def test_a_lost_queue_message_is_sent_by_the_workers_minute(queued_mail_app, inbox, clock):
+    from screener import background
+
+    box, _ = inbox
+    staff = signed_in(queued_mail_app, "staff@clinic.example", "staff")
+    assert _create(staff, PATIENT).status_code == 201
+    queue = background.queue(queued_mail_app)
+    queue.huey.flush()  # the queue's storage lost everything
+    assert queue.work() == 0 and box.messages == []
+    assert queue.remind() == 1
+    assert len(box.messages) == 1
+    assert _row(queued_mail_app).email_status == "sent"
+
+
+def test_an_unreachable_queue_still_makes_the_invitation(make_app, inbox, clock, caplog):
+    from screener import background
+
+    box, port = inbox
+    app = make_app(QUEUE_URL="redis://127.0.0.1:9/0", **smtp(port))  # nothing listens there
+    staff = signed_in(app, "staff@clinic.example", "staff")
+    response = _create(staff, PATIENT)
+    assert response.status_code == 201
+    assert "The e-mail is on its way" in response.get_data(as_text=True)
+    assert "could not be queued" in caplog.text
+    with app.app_context():
+        assert background.queue(app).remind() == 1  # what each worker does every minute
+    assert len(box.messages) == 1
+
+
+def test_two_workers_never_send_the_same_email(mail_app, inbox, clock, monkeypatch):
+    """Each worker runs the minute's work; both may find the same e-mail due. The one
+    that claims it sends it; the other, arriving mid-send, finds it taken."""
+    from screener import mailer
+
+    box, _ = inbox
+    with mail_app.app_context(), unit_of_work.change("invitation.create", actor="test"):
+        issued = invitations.create("x", ["asrs-v1.1"], 14, "test")
+        invitation_mail.attach(issued, PATIENT, "https://clinic.example/i/t")
+        db.session.flush()
+        invitation_id = issued.invitation.id
+    real_send, others = mailer.send, []
+
+    def send_while_another_worker_tries(*args):
+        others.append(invitation_mail.send_due())  # the second worker, mid-send
+        others.append(invitation_mail.send(invitation_id))
+        real_send(*args)
+
+    monkeypatch.setattr(mailer, "send", send_while_another_worker_tries)
+    with mail_app.app_context():
+        assert invitation_mail.send_due() == 1
+    assert others == [0, None]
+    assert len(box.messages) == 1
+    assert _row(mail_app).email_status == "sent"
+    assert _audit(mail_app, "invitation.email") == [("sent", None)]
+
+
+def test_a_sender_that_died_mid_send_is_shown_as_failed_never_sent_again(mail_app, inbox, clock):
+    box, _ = inbox
+    with mail_app.app_context(), unit_of_work.change("invitation.create", actor="test"):
+        dead = invitations.create("x", ["asrs-v1.1"], 14, "test")
+        invitation_mail.attach(dead, PATIENT, "https://clinic.example/i/dead")
+        live = invitations.create("y", ["asrs-v1.1"], 14, "test")
+        invitation_mail.attach(live, "other@example.com", "https://clinic.example/i/live")
+        db.session.flush()
+        dead_id, live_id = dead.invitation.id, live.invitation.id
+    with mail_app.app_context(), unit_of_work.write():
+        # Both were claimed ("sending"): one eleven minutes ago by a worker killed
+        # mid-send, one a minute ago by a worker still waiting for the server.
+        for row_id, ago in ((dead_id, 11), (live_id, 1)):
+            row = db.session.get(Invitation, row_id)
+            row.email_status = "sending"
+            row.email_claimed_at = clock() - dt.timedelta(minutes=ago)
+    with mail_app.app_context():
+        assert invitation_mail.send_due() == 1
+        assert invitation_mail.send_due() == 0
+        settled = db.session.get(Invitation, dead_id)
+        assert (settled.email_status, settled.email_error) == ("failed", "Interrupted")
+        assert settled.email_sealed is None  # no reminder after a failure
+        waiting = db.session.get(Invitation, live_id)
+        assert waiting.email_status == "sending" and waiting.email_sealed is not None
+    assert box.messages == []
+    assert _audit(mail_app, "invitation.email") == [("failed", "Interrupted")]
+    staff = signed_in(mail_app, "staff@clinic.example", "staff")
+    listing = staff.get("/invitations/").get_data(as_text=True)
+    assert "E-mail failed (Interrupted)" in listing and "E-mail being sent" in listing
+
+
+def test_an_address_sealed_under_another_secret_key_is_a_failure_not_a_retry(
+    make_app, mail_app, inbox, clock
+):
+    """After the secret key changes, sealed addresses cannot be read: shown as failed
+    once, not tried again every minute, and nothing is sent."""
+    box, port = inbox
+    with mail_app.app_context(), unit_of_work.change("invitation.create", actor="test"):
+        issued = invitations.create("x", ["asrs-v1.1"], 14, "test")
+        invitation_mail.attach(issued, PATIENT, "https://clinic.example/i/t")
+    rotated = make_app(SECRET_KEY="another secret key, " * 3, **smtp(port))
+    with rotated.app_context():
+        assert invitation_mail.send_due() == 1
+        assert invitation_mail.send_due() == 0
+    row = _row(rotated)
+    assert (row.email_status, row.email_error) == ("failed", "SealUnreadable")
+    assert row.email_sealed is None and box.messages == []

@@ -87,7 +87,7 @@ def create():
     if work.refused is not None:
         return _page(form, 400, error=work.refused)
     label = invitations.label_of(issued.invitation)
-    emailed = invitation_mail.send(issued.invitation.id) if address else None
+    emailed = invitation_mail.deliver_first(issued.invitation.id) if address else None
     return _letter(issued, label, emailed)
 
 

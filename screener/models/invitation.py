@@ -74,15 +74,18 @@ class Invitation(db.Model):
     opens_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Optional e-mail delivery (screener.services.invitation_mail): the address and the
     # link, sealed, kept only while a reminder may still go; what became of the e-mail
-    # and of its one reminder ("sent", "failed"; the error is an exception's type name).
+    # and of its one reminder ("sending", "sent", "failed"; the error is an exception's
+    # type name), and when a sender claimed each ("sending" since then).
     email_sealed: Mapped[str | None] = mapped_column(Text)
     link_sealed: Mapped[str | None] = mapped_column(Text)
     email_status: Mapped[str | None] = mapped_column(String(16))
     email_error: Mapped[str | None] = mapped_column(String(80))
     email_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    email_claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reminder_status: Mapped[str | None] = mapped_column(String(16))
     reminder_error: Mapped[str | None] = mapped_column(String(80))
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reminder_claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     def state(self, now: dt.datetime) -> str:
         """One of ``STATES``. Revoked and completed are final; expiry ends the rest."""

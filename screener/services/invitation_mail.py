@@ -6,13 +6,23 @@ beside it, because the row keeps only the token's hash. What became of each e-ma
 stored ("sent", or "failed" with the exception's type) and shown on the invitations
 list; a failure is never reported as sent.
 
-The first e-mail goes right after the invitation is stored, so the person who made it
-sees the outcome on the letter page (SMTP answers within seconds, or the send gives up
-after ``mailer.TIMEOUT_SECONDS``). The worker sends the rest (``send_due``, every
-minute): each later screening of a series as it opens, and one reminder
-``INVITATION_REMINDER_DAYS`` before an invitation expires, if its e-mail was sent and
-the patient has not started. Once an invitation's reminder is settled, or it has ended,
-its copy of the address and link is erased.
+Every e-mail is sent by the workers, never inside a web request: an SMTP server that is
+slow or away must not hold a web worker (each try may wait ``mailer.TIMEOUT_SECONDS``
+per step), nor keep patients' pages waiting behind it. Creating an invitation queues its
+first e-mail (``deliver_first``); the letter page says so, and the invitations list
+shows "being sent", then "E-mailed" or the failure. Every minute each worker also sends
+what is due (``send_due``): a first e-mail whose queue message was lost, each later
+screening of a series as it opens, and one reminder ``INVITATION_REMINDER_DAYS`` before
+an invitation expires, if its e-mail was sent and the patient has not started. Once an
+invitation's reminder is settled, or it has ended, its copy of the address and link is
+erased. Without a queue (``QUEUE_URL=immediate``: the tests, a quick look) the first
+e-mail goes in the request, and the CLI always sends at once and reports the outcome.
+
+Every worker runs the minute's work, so two may find the same e-mail due: each e-mail is
+claimed before it is sent, with one conditional UPDATE, and only the claimer sends it.
+A claim whose sender died (``kill -9`` mid-send) is settled as failed after
+``CLAIM_LEASE``: the e-mail may or may not have left, so it is shown as not sent, and
+the clinic gives the letter instead; it is never sent twice and never called sent.
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ import datetime as dt
 import re
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from screener import audit, mailer
 from screener.extensions import db
@@ -32,7 +42,13 @@ from screener.unit_of_work import write
 
 ADDRESS = b"screener invitation email address"
 LINK = b"screener invitation link"
-SENT, FAILED = "sent", "failed"
+SENDING, SENT, FAILED = "sending", "sent", "failed"
+QUEUED = "queued"  # what ``deliver_first`` says when a worker will send it
+INTERRUPTED = "Interrupted"  # the error of a claim whose sender died
+UNREADABLE = "SealUnreadable"  # the secret key changed since the address was sealed
+# Far beyond what one send can take (connect, TLS, login and data, each bounded by
+# mailer.TIMEOUT_SECONDS), so a live sender is never taken for a dead one.
+CLAIM_LEASE = dt.timedelta(minutes=10)
 MAX_ADDRESS = 254
 # A plain address: the characters RFC 5322 allows unquoted, a domain with a dot. Anything
 # odder (quotes, brackets, spaces) is refused rather than passed to a mail server.
@@ -104,58 +120,132 @@ def _body(invitation: Invitation, link: str, kind: str) -> tuple[str, str]:
     return subject, body
 
 
-def send(invitation_id: int, kind: str = INVITATION, actor: str | None = None) -> str | None:
-    """Send the invitation's e-mail (``kind``: the invitation, a series' next screening
-    opening, or the reminder) now; store and audit the outcome.
+def deliver_first(invitation_id: int) -> str:
+    """Hand the invitation's first e-mail to the workers: ``QUEUED``. Without a queue
+    (``QUEUE_URL=immediate``) send it now and return the outcome ("sent" or "failed")."""
+    from screener import background
 
-    Returns "sent" or "failed", or None when there is nothing to send (no address kept,
-    or the secret key changed so it cannot be read). Call it outside a write: SMTP can
-    take seconds, and no lock is held meanwhile.
-    """
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        return None
-    address = unseal(invitation.email_sealed, ADDRESS)
-    link = unseal(invitation.link_sealed, LINK)
-    db.session.rollback()  # end the read: nothing is held while the server answers
-    if not address or not link:
-        return None
-    reminder = kind == REMINDER
-    subject, body = _body(invitation, link, kind)
-    error = None
-    try:
-        mailer.send(address, subject, body)
-    except mailer.MailError as exc:
-        error = str(exc)
-    status = FAILED if error else SENT
+    if background.queue().email(invitation_id):
+        return QUEUED
+    return send(invitation_id) or FAILED
+
+
+def _columns(reminder: bool):
+    if reminder:
+        return Invitation.reminder_status, Invitation.reminder_claimed_at
+    return Invitation.email_status, Invitation.email_claimed_at
+
+
+def _claim(invitation_id: int, reminder: bool) -> bool:
+    """Take the e-mail for sending: True for exactly one caller, however many try."""
+    status, claimed_at = _columns(reminder)
     with write():
-        row = db.session.get(Invitation, invitation_id, populate_existing=True)
-        if row is None:
-            return None
-        now = invitations.utcnow()
-        if reminder:
-            row.reminder_status, row.reminder_error = status, error
-            row.reminder_sent_at = now if status == SENT else None
-            row.email_sealed = row.link_sealed = None  # nothing more will be sent
-        else:
-            row.email_status, row.email_error = status, error
-            row.email_sent_at = now if status == SENT else None
-            if status == FAILED:
-                row.email_sealed = row.link_sealed = None  # no reminder after a failure
+        taken = db.session.execute(
+            update(Invitation)
+            .where(
+                Invitation.id == invitation_id,
+                status.is_(None),
+                Invitation.email_sealed.is_not(None),
+            )
+            .values({status: SENDING, claimed_at: invitations.utcnow()})
+            .execution_options(synchronize_session=False)
+        )
+    return taken.rowcount == 1
+
+
+def _settle(
+    invitation_id: int, reminder: bool, status: str, error: str | None, actor: str | None
+) -> bool:
+    """Store what became of a claimed e-mail, if it is still "sending" (the first to
+    settle a claim wins: its sender, or ``send_due`` once the lease is over)."""
+    if reminder:
+        values = {
+            Invitation.reminder_status: status,
+            Invitation.reminder_error: error,
+            Invitation.reminder_sent_at: invitations.utcnow() if status == SENT else None,
+            # Nothing more will be sent.
+            Invitation.email_sealed: None,
+            Invitation.link_sealed: None,
+        }
+    else:
+        values = {
+            Invitation.email_status: status,
+            Invitation.email_error: error,
+            Invitation.email_sent_at: invitations.utcnow() if status == SENT else None,
+        }
+        if status == FAILED:  # no reminder after a failure
+            values |= {Invitation.email_sealed: None, Invitation.link_sealed: None}
+    with write():
+        settled = db.session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation_id, _columns(reminder)[0] == SENDING)
+            .values(values)
+            .execution_options(synchronize_session=False)
+        )
+    if settled.rowcount != 1:
+        return False
     audit.record(
         "invitation.remind" if reminder else "invitation.email",
-        reference=invitations.reference(row),
+        reference=invitations.reference_to(invitation_id),
         outcome=status,
         detail=error,
         actor=actor,
     )
-    return status
+    return True
+
+
+def send(invitation_id: int, kind: str = INVITATION, actor: str | None = None) -> str | None:
+    """Send the invitation's e-mail (``kind``: the invitation, a series' next screening
+    opening, or the reminder) now, if this call claims it; store and audit the outcome.
+
+    Returns "sent" or "failed", or None when there is nothing for this call to send (no
+    address kept, already sent or being sent by another worker). Call it outside a
+    write: SMTP can take seconds, and no lock is held meanwhile.
+    """
+    reminder = kind == REMINDER
+    if not _claim(invitation_id, reminder):
+        return None
+    invitation = db.session.get(Invitation, invitation_id, populate_existing=True)
+    address = unseal(invitation.email_sealed, ADDRESS) if invitation else None
+    link = unseal(invitation.link_sealed, LINK) if invitation else None
+    error = None
+    if address and link:
+        subject, body = _body(invitation, link, kind)
+        db.session.rollback()  # end the read: nothing is held while the server answers
+        try:
+            mailer.send(address, subject, body)
+        except mailer.MailError as exc:
+            error = str(exc)
+    else:
+        db.session.rollback()
+        error = UNREADABLE
+    status = FAILED if error else SENT
+    return status if _settle(invitation_id, reminder, status, error, actor) else None
+
+
+def _settle_interrupted(now: dt.datetime) -> int:
+    """Claims older than the lease: their sender died mid-send. Shown as failed (the
+    e-mail may or may not have left), never sent again."""
+    settled = 0
+    for reminder in (False, True):
+        status, claimed_at = _columns(reminder)
+        stale = list(
+            db.session.scalars(
+                select(Invitation.id).where(status == SENDING, claimed_at <= now - CLAIM_LEASE)
+            )
+        )
+        db.session.rollback()
+        for row_id in stale:
+            settled += _settle(row_id, reminder, FAILED, INTERRUPTED, "worker")
+    return settled
 
 
 def send_due(now: dt.datetime | None = None) -> int:
-    """Send what is due: a series' next screening as it opens, and each reminder; erase
-    the address and link of invitations that have ended. Returns how many were tried."""
+    """Send what is due: a first e-mail not yet sent, a series' next screening as it
+    opens, and each reminder; settle claims whose sender died; erase the address and
+    link of invitations that have ended. Returns how many this call sent or settled."""
     now = now or invitations.utcnow()
+    settled = _settle_interrupted(now)
     days = int(current_app.config.get("INVITATION_REMINDER_DAYS", 3))
     rows = list(db.session.scalars(select(Invitation).where(Invitation.email_sealed.is_not(None))))
     due, ended = [], []
@@ -165,8 +255,11 @@ def send_due(now: dt.datetime | None = None) -> int:
             ended.append(row.id)
         elif state not in ("issued", "opened"):
             continue  # scheduled, or started: nothing to send yet, or any more
-        elif row.email_status is None and row.series_position and row.series_position > 1:
-            due.append((row.id, OPENING))
+        elif row.email_status is None:
+            # A series' later screening as it opens; a first e-mail whose queue
+            # message was lost (it is normally sent at once, by the message).
+            later = row.series_position is not None and row.series_position > 1
+            due.append((row.id, OPENING if later else INVITATION))
         elif (
             row.email_status == SENT
             and row.reminder_status is None
@@ -179,9 +272,8 @@ def send_due(now: dt.datetime | None = None) -> int:
                 row = db.session.get(Invitation, row_id, populate_existing=True)
                 row.email_sealed = row.link_sealed = None
     db.session.rollback()
-    for row_id, kind in due:
-        send(row_id, kind, actor="worker")
-    return len(due)
+    sent = [send(row_id, kind, actor="worker") for row_id, kind in due]
+    return settled + sum(1 for outcome in sent if outcome is not None)
 
 
 def delivery(invitation: Invitation) -> str:
@@ -191,7 +283,13 @@ def delivery(invitation: Invitation) -> str:
         parts.append("E-mailed")
     elif invitation.email_status == FAILED:
         parts.append(f"E-mail failed ({invitation.email_error})")
-    if invitation.reminder_status == SENT:
+    elif invitation.email_status == SENDING or (
+        invitation.email_sealed is not None and (invitation.series_position or 1) == 1
+    ):
+        parts.append("E-mail being sent")
+    if invitation.reminder_status == SENDING:
+        parts.append("reminder being sent")
+    elif invitation.reminder_status == SENT:
         parts.append("reminder sent")
     elif invitation.reminder_status == FAILED:
         parts.append(f"reminder failed ({invitation.reminder_error})")

@@ -425,7 +425,11 @@ def state(invitation: Invitation) -> str:
 
 def reference(invitation: Invitation) -> str:
     """How the audit trail names an invitation: its number, never its label or code."""
-    return f"invitation {invitation.id}"
+    return reference_to(invitation.id)
+
+
+def reference_to(invitation_id: int) -> str:
+    return f"invitation {invitation_id}"
 
 
 # --- the lifecycle --------------------------------------------------------------------
