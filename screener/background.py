@@ -125,6 +125,9 @@ class Queue:
                 huey.periodic_task(crontab(minute="*"), name="send_invitation_reminders")(
                     self.remind
                 )
+                huey.periodic_task(crontab(minute="*"), name="record_invitation_expiries")(
+                    self.record_expiries
+                )
                 self._huey = huey
             return self._huey
 
@@ -238,6 +241,13 @@ class Queue:
                 return 0
             return invitation_mail.send_due()
 
+    def record_expiries(self) -> int:
+        """Write each invitation's expiry to the audit trail, once, as it happens."""
+        from screener.services import invitation_expiry
+
+        with self.app.app_context():
+            return invitation_expiry.record_expiries()
+
     def work(self, now: dt.datetime | None = None) -> int:
         """Run, in this thread, every task that is due, until none is left: what a worker
         does, once. Returns how many ran (the in-process worker, ``screener worker
@@ -325,6 +335,7 @@ class InProcessWorker(threading.Thread):
                 if next_recover <= time.monotonic():
                     self.queue.recover()
                     self.queue.remind()
+                    self.queue.record_expiries()
                     next_recover = time.monotonic() + RECOVER_SECONDS
                 ran = self.queue.work()
             except Exception as exc:  # keep serving; the next loop tries again

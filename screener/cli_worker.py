@@ -59,7 +59,11 @@ def worker_command(threads: int, processes: int, once: bool) -> None:
 
         ran = queue.work()
         reminded = queue.remind()
-        click.echo(f"Queued again: {recovered}; tasks run: {ran}; reminders sent: {reminded}")
+        expired = queue.record_expiries()
+        click.echo(
+            f"Queued again: {recovered}; tasks run: {ran}; e-mails sent: {reminded}; "
+            f"expiries recorded: {expired}"
+        )
         states = render_jobs.counts()
         click.echo("Renders: " + ", ".join(f"{s} {states.get(s, 0)}" for s in STATUSES))
         return

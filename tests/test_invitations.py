@@ -676,3 +676,84 @@ def test_a_completed_invitation_cannot_be_revoked_and_an_issued_one_can(app, run
         [("refused", "cli", f"invitation {done_id}"), ("ok", "cli", f"invitation {issued_id}")]
     )
     assert app.test_client().get(link).status_code == 410
+
+
+def _expiries(app) -> list[tuple[str, str, str, str]]:
+    with app.app_context():
+        return [
+            tuple(r)
+            for r in db.session.execute(
+                select(
+                    AuditEvent.reference, AuditEvent.outcome, AuditEvent.detail, AuditEvent.actor
+                )
+                .where(AuditEvent.action == "invitation.expire")
+                .order_by(AuditEvent.id)
+            )
+        ]
+
+
+def test_each_expiry_is_audited_once_when_it_happens(app, clock):
+    """Expiry is a moment passing, not a request: the workers' minute records it, with
+    what the patient had done by then; never for a completed or revoked invitation."""
+    from screener import background
+
+    unused, _, _ = invite(app, days=2)
+    opened, opened_link, _ = invite(app, days=2)
+    started, started_link, _ = invite(app, days=2)
+    done, done_link, _ = invite(app, days=2)
+    revoked, _, _ = invite(app, days=2)
+    app.test_client().get(opened_link)
+    assert press_start(app.test_client(), started_link).status_code == 303
+    patient = app.test_client()
+    assert press_start(patient, done_link).status_code == 303
+    assert finish_asrs(patient).status_code == 302
+    with app.app_context(), unit_of_work.change("invitation.revoke", actor="test"):
+        invitations.revoke(db.session.get(Invitation, revoked))
+    queue = background.queue(app)
+    clock.advance(days=2, seconds=-1)
+    assert queue.record_expiries() == 0  # a second early: nothing has expired
+    clock.advance(seconds=1)
+    assert queue.record_expiries() == 3
+    assert queue.record_expiries() == 0  # once only
+    ended = "ended 2026-12-03 09:00:00 UTC"
+    assert _expiries(app) == [
+        (f"invitation {unused}", "expired", f"unused; {ended}", "worker"),
+        (f"invitation {opened}", "expired", f"opened, not started; {ended}", "worker"),
+        (f"invitation {started}", "expired", f"started, not submitted; {ended}", "worker"),
+    ]
+    assert {state(app, i) for i in (unused, opened, started)} == {"expired"}
+    assert (state(app, done), state(app, revoked)) == ("completed", "revoked")
+
+
+def test_an_invitation_whose_draft_was_deleted_is_recorded_as_ended(app, clock):
+    from screener.services import invitation_expiry, retention
+
+    invitation_id, link, _ = invite(app, days=30)
+    assert press_start(app.test_client(), link).status_code == 303
+    with app.app_context():
+        retention.purge(dt.datetime.now(dt.UTC) + dt.timedelta(days=8))  # the draft period
+        db.session.commit()
+        assert invitation_expiry.record_expiries() == 1
+    [(reference, outcome, detail, _)] = _expiries(app)
+    assert (reference, outcome) == (f"invitation {invitation_id}", "expired")
+    assert detail.startswith("started; the unfinished screening was deleted")
+
+
+def test_two_workers_record_an_expiry_once(app, clock, monkeypatch):
+    """Every worker runs the minute's work: the one that claims an expiry records it."""
+    from screener.services import invitation_expiry
+
+    invite(app, days=1)
+    clock.advance(days=1)
+    real_write, others = invitation_expiry.write, []
+
+    def write_while_another_worker_looks():
+        if not others:  # the second worker looks while the first is about to claim
+            others.append(None)
+            others[0] = invitation_expiry.record_expiries()
+        return real_write()
+
+    monkeypatch.setattr(invitation_expiry, "write", write_while_another_worker_looks)
+    with app.app_context():
+        assert invitation_expiry.record_expiries() + others[0] == 1
+    assert len(_expiries(app)) == 1

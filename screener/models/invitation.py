@@ -86,6 +86,8 @@ class Invitation(db.Model):
     reminder_error: Mapped[str | None] = mapped_column(String(80))
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reminder_claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When a worker wrote its expiry to the audit trail (screener.services.invitation_expiry).
+    expiry_recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     def state(self, now: dt.datetime) -> str:
         """One of ``STATES``. Revoked and completed are final; expiry ends the rest."""

@@ -156,8 +156,8 @@ def _claim(invitation_id: int, reminder: bool) -> bool:
 def _settle(
     invitation_id: int, reminder: bool, status: str, error: str | None, actor: str | None
 ) -> bool:
-    """Store what became of a claimed e-mail, if it is still "sending" (the first to
-    settle a claim wins: its sender, or ``send_due`` once the lease is over)."""
+    """Store and audit what became of a claimed e-mail, if it is still "sending" (the
+    first to settle a claim wins: its sender, or ``send_due`` once the lease is over)."""
     if reminder:
         values = {
             Invitation.reminder_status: status,
@@ -182,16 +182,17 @@ def _settle(
             .values(values)
             .execution_options(synchronize_session=False)
         )
-    if settled.rowcount != 1:
-        return False
-    audit.record(
-        "invitation.remind" if reminder else "invitation.email",
-        reference=invitations.reference_to(invitation_id),
-        outcome=status,
-        detail=error,
-        actor=actor,
-    )
-    return True
+        if settled.rowcount == 1:  # the outcome and its audit row are stored together
+            db.session.add(
+                audit.event(
+                    "invitation.remind" if reminder else "invitation.email",
+                    reference=invitations.reference_to(invitation_id),
+                    outcome=status,
+                    detail=error,
+                    actor=actor,
+                )
+            )
+    return settled.rowcount == 1
 
 
 def send(invitation_id: int, kind: str = INVITATION, actor: str | None = None) -> str | None:
