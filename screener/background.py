@@ -238,7 +238,7 @@ class Queue:
 
         with self.app.app_context():
             if not mailer.enabled():
-                return 0
+                return invitation_mail.settle_interrupted()
             return invitation_mail.send_due()
 
     def record_expiries(self) -> int:

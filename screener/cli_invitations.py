@@ -83,13 +83,13 @@ def create_command(
             with current_app.test_request_context(base_url=_base_url()):
                 link = url_for("patient.invitation", invitation_token=issued.token, _external=True)
             if address:
-                invitation_mail.attach(issued, address, link)
+                invitation_mail.attach(issued, address, link, claim=True)
     if work.refused is not None:
         _refuse(work.refused)
     click.echo(link)
     click.echo(invitations.format_code(issued.code))
     if address:
-        emailed = invitation_mail.send(issued.invitation.id, actor="cli")
+        emailed = invitation_mail.send(issued.invitation.id, actor="cli", claimed=True)
         if emailed == invitation_mail.SENT:
             click.echo("E-mailed.", err=True)
         else:

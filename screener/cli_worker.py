@@ -41,8 +41,8 @@ from screener.models.render_job import STATUSES
 @click.option(
     "--once",
     is_flag=True,
-    help="Queue again lost renders, run what is due now (and send due invitation "
-    "reminders), print how many renders are in each state, and exit (for cron or a check).",
+    help="Queue again lost renders, run what is due now (and the invitation e-mails and "
+    "expiries due), print how many renders are in each state, and exit (for cron or a check).",
 )
 @with_appcontext
 def worker_command(threads: int, processes: int, once: bool) -> None:
@@ -61,7 +61,7 @@ def worker_command(threads: int, processes: int, once: bool) -> None:
         reminded = queue.remind()
         expired = queue.record_expiries()
         click.echo(
-            f"Queued again: {recovered}; tasks run: {ran}; e-mails sent: {reminded}; "
+            f"Queued again: {recovered}; tasks run: {ran}; e-mails settled: {reminded}; "
             f"expiries recorded: {expired}"
         )
         states = render_jobs.counts()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import socket
+from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -445,3 +446,57 @@ def test_an_address_sealed_under_another_secret_key_is_a_failure_not_a_retry(
     row = _row(rotated)
     assert (row.email_status, row.email_error) == ("failed", "SealUnreadable")
     assert row.email_sealed is None and box.messages == []
+
+
+def test_a_queued_email_is_not_sent_once_the_invitation_is_revoked_or_started(
+    queued_mail_app, inbox, clock
+):
+    """A queued message may run long after the invitation was made (a worker was down):
+    by then a revoked invitation must not reach a possibly wrong inbox, and a patient
+    who started from the printed letter needs no e-mail."""
+    from screener import background
+    from tests.test_invitations import press_start
+
+    box, _ = inbox
+    staff = signed_in(queued_mail_app, "staff@clinic.example", "staff")
+    revoked_page = _create(staff, PATIENT).get_data(as_text=True)
+    revoked_id = _row(queued_mail_app).id
+    started_page = _create(staff, "second@example.com").get_data(as_text=True)
+    started_id = _row(queued_mail_app).id
+    with queued_mail_app.app_context():
+        invitations.revoke_audited(db.session.get(Invitation, revoked_id), actor="test")
+    started_link = started_page.split('id="invitation-url">', 1)[1].split("<", 1)[0]
+    patient = queued_mail_app.test_client()
+    assert press_start(patient, urlsplit(started_link).path).status_code == 303
+    listing = staff.get("/invitations/").get_data(as_text=True)
+    assert "E-mail being sent" not in listing
+    queue = background.queue(queued_mail_app)
+    assert queue.work() == 2 and queue.remind() == 0  # both messages ran; nothing went
+    assert box.messages == []
+    with queued_mail_app.app_context():
+        revoked = db.session.get(Invitation, revoked_id)
+        assert revoked.email_sealed is None and revoked.email_status is None
+        started = db.session.get(Invitation, started_id)
+        assert started.email_status is None
+    assert "E-mail being sent" not in staff.get("/invitations/").get_data(as_text=True)
+    assert "The e-mail is on its way" in revoked_page
+
+
+def test_the_cli_claims_its_email_so_a_worker_cannot_take_it_in_between(
+    mail_app, inbox, clock, monkeypatch
+):
+    """The CLI sends at once and reports the outcome: a worker's minute that runs
+    between the invitation's commit and the CLI's send must not take the e-mail and
+    leave the CLI saying it was not sent."""
+    box, _ = inbox
+    real_send, worker_took = invitation_mail.send, []
+
+    def a_worker_looks_first(*args, **kwargs):
+        worker_took.append(invitation_mail.send_due())
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(invitation_mail, "send", a_worker_looks_first)
+    made = mail_app.test_cli_runner().invoke(args=["invitations", "create", "--email", PATIENT])
+    assert made.exit_code == 0, made.output
+    assert worker_took == [0] and len(box.messages) == 1
+    assert _row(mail_app).email_status == "sent"

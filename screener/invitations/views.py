@@ -72,6 +72,7 @@ def create():
         address = invitation_mail.clean_address(form.email.data)
     except InvitationError as exc:
         return _page(form, 400, error=str(exc), error_field="email")
+    at_once = invitation_mail.sends_at_once()
     with unit_of_work.change("invitation.create") as work:
         try:
             issued = invitations.create_from(
@@ -83,11 +84,11 @@ def create():
             work.reference = invitations.reference(issued.invitation)
             work.detail = invitations.audit_detail(issued, form.days.data)
             if address:
-                invitation_mail.attach(issued, address, _link(issued))
+                invitation_mail.attach(issued, address, _link(issued), claim=at_once)
     if work.refused is not None:
         return _page(form, 400, error=work.refused)
     label = invitations.label_of(issued.invitation)
-    emailed = invitation_mail.deliver_first(issued.invitation.id) if address else None
+    emailed = invitation_mail.deliver_first(issued.invitation.id, at_once) if address else None
     return _letter(issued, label, emailed)
 
 

@@ -6,12 +6,13 @@ minute each worker (and the embedded default's worker thread) looks for invitati
 that have expired since it last looked and records ``invitation.expire`` for each,
 with what the patient had done by then ("unused", "opened, not started", "started,
 not submitted") and the moment it expired. An invitation whose unfinished screening was
-deleted (the clinic's draft period) ends then, and is recorded the same way.
+deleted before its expiry (the clinic's draft period) ends then; it is recorded the same
+way, with the time a worker found it so.
 
 Several workers may look at once: each expiry is claimed with one conditional UPDATE
 (``expiry_recorded_at``), in the same transaction as its audit row, so it is recorded
 exactly once. Invitations that expired before this record existed are recorded on the
-first look, each with its real expiry time in the detail.
+first look, each with its own expiry time in the detail.
 """
 
 from __future__ import annotations
@@ -30,12 +31,16 @@ ACTION = "invitation.expire"
 BATCH = 500  # at most this many a minute, so a first look at a long history stays short
 
 
-def _what_was_done(row: Invitation) -> str:
+def _detail(row: Invitation, now: dt.datetime) -> str:
+    """What the patient had done when it ended, and when that was: its expiry time, or,
+    for an unfinished screening deleted before then, when a worker found it deleted."""
+    if row.expires_at > now:  # ended early: its draft was deleted (the draft period)
+        return f"started; the unfinished screening was deleted (found {now:%Y-%m-%d %H:%M:%S} UTC)"
     if row.started_at is not None:
-        if row.screening_id is None:
-            return "started; the unfinished screening was deleted"
-        return "started, not submitted"
-    return "opened, not started" if row.opened_at is not None else "unused"
+        done = "started, not submitted"
+    else:
+        done = "opened, not started" if row.opened_at is not None else "unused"
+    return f"{done}; ended {row.expires_at:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def record_expiries(now: dt.datetime | None = None) -> int:
@@ -57,14 +62,10 @@ def record_expiries(now: dt.datetime | None = None) -> int:
             .limit(BATCH)
         )
     )
-    found = [
-        (row.id, _what_was_done(row), min(row.expires_at, now))
-        for row in candidates
-        if row.state(now) == "expired"
-    ]
+    found = [(row.id, _detail(row, now)) for row in candidates if row.state(now) == "expired"]
     db.session.rollback()  # end the read before the writes
     recorded = 0
-    for row_id, done, when in found:
+    for row_id, detail in found:
         with write():
             claimed = db.session.execute(
                 update(Invitation)
@@ -78,7 +79,7 @@ def record_expiries(now: dt.datetime | None = None) -> int:
                         ACTION,
                         reference=invitations.reference_to(row_id),
                         outcome="expired",
-                        detail=f"{done}; ended {when:%Y-%m-%d %H:%M:%S} UTC",
+                        detail=detail,
                         actor="worker",
                     )
                 )

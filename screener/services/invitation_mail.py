@@ -31,7 +31,7 @@ import datetime as dt
 import re
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from screener import audit, mailer
 from screener.extensions import db
@@ -72,14 +72,29 @@ def clean_address(text: str | None) -> str | None:
     return address
 
 
-def attach(issued: invitations.Issued, address: str, link: str) -> None:
+def attach(issued: invitations.Issued, address: str, link: str, *, claim: bool = False) -> None:
     """Keep the address and link, sealed, for the e-mails to come (inside the write that
     stores the invitation). Each invitation of a series keeps them: each is e-mailed when
-    it opens, with its own reminder."""
+    it opens, with its own reminder.
+
+    ``claim``: the caller sends the first e-mail itself right after this write (the CLI,
+    and the portal without a queue), so it is claimed here, in the same transaction: no
+    worker can take it in between and leave the caller reporting a failure."""
     rows = invitations.members(issued.series) if issued.series is not None else [issued.invitation]
     for row in rows:
         row.email_sealed = seal(address, ADDRESS)
         row.link_sealed = seal(link, LINK)
+    if claim:
+        issued.invitation.email_status = SENDING
+        issued.invitation.email_claimed_at = invitations.utcnow()
+
+
+def sends_at_once() -> bool:
+    """True when no worker will send the first e-mail (``QUEUE_URL=immediate``): the
+    portal then sends it in the request, claimed by ``attach``."""
+    from screener import background
+
+    return background.queue().immediate
 
 
 def _expiry(invitation: Invitation) -> str:
@@ -120,14 +135,16 @@ def _body(invitation: Invitation, link: str, kind: str) -> tuple[str, str]:
     return subject, body
 
 
-def deliver_first(invitation_id: int) -> str:
-    """Hand the invitation's first e-mail to the workers: ``QUEUED``. Without a queue
-    (``QUEUE_URL=immediate``) send it now and return the outcome ("sent" or "failed")."""
+def deliver_first(invitation_id: int, claimed: bool) -> str:
+    """Hand the invitation's first e-mail to the workers: ``QUEUED``. When the caller
+    claimed it (``attach(claim=True)``, without a queue) send it now and return the
+    outcome ("sent" or "failed")."""
     from screener import background
 
-    if background.queue().email(invitation_id):
-        return QUEUED
-    return send(invitation_id) or FAILED
+    if claimed:
+        return send(invitation_id, claimed=True) or FAILED
+    background.queue().email(invitation_id)
+    return QUEUED
 
 
 def _columns(reminder: bool):
@@ -137,8 +154,12 @@ def _columns(reminder: bool):
 
 
 def _claim(invitation_id: int, reminder: bool) -> bool:
-    """Take the e-mail for sending: True for exactly one caller, however many try."""
+    """Take the e-mail for sending: True for exactly one caller, however many try, and
+    only while the invitation can still be started (issued or opened: not scheduled,
+    started, completed, revoked or expired). A queued message may run long after it was
+    sent, so the state is checked here, in the same statement, not only by the caller."""
     status, claimed_at = _columns(reminder)
+    now = invitations.utcnow()
     with write():
         taken = db.session.execute(
             update(Invitation)
@@ -146,8 +167,13 @@ def _claim(invitation_id: int, reminder: bool) -> bool:
                 Invitation.id == invitation_id,
                 status.is_(None),
                 Invitation.email_sealed.is_not(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.completed_at.is_(None),
+                Invitation.started_at.is_(None),
+                Invitation.expires_at > now,
+                or_(Invitation.opens_at.is_(None), Invitation.opens_at <= now),
             )
-            .values({status: SENDING, claimed_at: invitations.utcnow()})
+            .values({status: SENDING, claimed_at: now})
             .execution_options(synchronize_session=False)
         )
     return taken.rowcount == 1
@@ -195,16 +221,20 @@ def _settle(
     return settled.rowcount == 1
 
 
-def send(invitation_id: int, kind: str = INVITATION, actor: str | None = None) -> str | None:
+def send(
+    invitation_id: int, kind: str = INVITATION, actor: str | None = None, claimed: bool = False
+) -> str | None:
     """Send the invitation's e-mail (``kind``: the invitation, a series' next screening
-    opening, or the reminder) now, if this call claims it; store and audit the outcome.
+    opening, or the reminder) now, if this call claims it (or ``claimed``: the caller
+    did, with ``attach``); store and audit the outcome.
 
     Returns "sent" or "failed", or None when there is nothing for this call to send (no
-    address kept, already sent or being sent by another worker). Call it outside a
-    write: SMTP can take seconds, and no lock is held meanwhile.
+    address kept, already sent or being sent by another worker, or the invitation can no
+    longer be started). Call it outside a write: SMTP can take seconds, and no lock is
+    held meanwhile.
     """
     reminder = kind == REMINDER
-    if not _claim(invitation_id, reminder):
+    if not claimed and not _claim(invitation_id, reminder):
         return None
     invitation = db.session.get(Invitation, invitation_id, populate_existing=True)
     address = unseal(invitation.email_sealed, ADDRESS) if invitation else None
@@ -224,9 +254,11 @@ def send(invitation_id: int, kind: str = INVITATION, actor: str | None = None) -
     return status if _settle(invitation_id, reminder, status, error, actor) else None
 
 
-def _settle_interrupted(now: dt.datetime) -> int:
+def settle_interrupted(now: dt.datetime | None = None) -> int:
     """Claims older than the lease: their sender died mid-send. Shown as failed (the
-    e-mail may or may not have left), never sent again."""
+    e-mail may or may not have left), never sent again. Run every minute, with SMTP set
+    up or not (a claim may outlive the settings)."""
+    now = now or invitations.utcnow()
     settled = 0
     for reminder in (False, True):
         status, claimed_at = _columns(reminder)
@@ -246,7 +278,7 @@ def send_due(now: dt.datetime | None = None) -> int:
     opens, and each reminder; settle claims whose sender died; erase the address and
     link of invitations that have ended. Returns how many this call sent or settled."""
     now = now or invitations.utcnow()
-    settled = _settle_interrupted(now)
+    settled = settle_interrupted(now)
     days = int(current_app.config.get("INVITATION_REMINDER_DAYS", 3))
     rows = list(db.session.scalars(select(Invitation).where(Invitation.email_sealed.is_not(None))))
     due, ended = [], []
@@ -285,7 +317,9 @@ def delivery(invitation: Invitation) -> str:
     elif invitation.email_status == FAILED:
         parts.append(f"E-mail failed ({invitation.email_error})")
     elif invitation.email_status == SENDING or (
-        invitation.email_sealed is not None and (invitation.series_position or 1) == 1
+        invitation.email_sealed is not None
+        and (invitation.series_position or 1) == 1
+        and invitation.state(invitations.utcnow()) in ("issued", "opened")
     ):
         parts.append("E-mail being sent")
     if invitation.reminder_status == SENDING:

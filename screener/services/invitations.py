@@ -508,6 +508,8 @@ def complete_for(screening_id: int) -> Invitation | None:
 def _end(invitation: Invitation, now: dt.datetime) -> None:
     invitation.revoked_at = now
     invitation.resume_sealed = None
+    # Nothing more is e-mailed about it: the patient's address goes at once.
+    invitation.email_sealed = invitation.link_sealed = None
 
 
 def revoke(invitation: Invitation) -> None:
