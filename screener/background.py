@@ -179,12 +179,12 @@ class Queue:
         with self.app.app_context():
             invitation_mail.send(invitation_id, actor="worker")
 
-    def email(self, invitation_id: int) -> bool:
-        """Ask a worker to send an invitation's first e-mail now. False without a queue
-        (the caller sends it itself). A queue that cannot be reached loses nothing:
-        every worker's minute (``remind``) sends a first e-mail still unsent."""
+    def email(self, invitation_id: int) -> None:
+        """Ask a worker to send an invitation's first e-mail now (without a queue the
+        caller sends it itself). A queue that cannot be reached loses nothing: every
+        worker's minute (``remind``) sends a first e-mail still unsent."""
         if self.immediate:
-            return False
+            return
         try:
             self.huey  # noqa: B018 - registers the task on first use
             self._email_task(invitation_id)
@@ -193,7 +193,6 @@ class Queue:
                 "An invitation e-mail could not be queued (%s); a worker sends it within a minute",
                 type(exc).__name__,
             )
-        return True
 
     def recover(self) -> int:
         """Queue again every job whose message was lost, or whose worker died: on this
@@ -274,13 +273,16 @@ def queue(app: Flask | None = None) -> Queue:
     return (app or current_app).extensions[EXTENSION]
 
 
-def renders_in_request() -> bool:
+def works_in_request() -> bool:
+    """True without a queue (``QUEUE_URL=immediate``): what a worker would do, the request
+    does itself (a summary rendered on its first download, an invitation's first e-mail
+    sent as it is made)."""
     return queue().immediate
 
 
 def _queue_answers() -> bool:
     """Readiness: the queue's storage answers (False: no queue, in immediate mode)."""
-    if renders_in_request():
+    if works_in_request():
         return False
     queue().huey.pending_count()
     return True

@@ -120,7 +120,7 @@ def detail(screening_id: int):
         reviews=review_history(screening),
         invitation_label=invitations.labels_for([screening.id]).get(screening.id),
         form=ReviewForm(formdata=None),
-        pdf_state=None if background.renders_in_request() else render_jobs.state(screening.id),
+        pdf_state=None if background.works_in_request() else render_jobs.state(screening.id),
         trend=presenters.trend(screening),
         **presenters.detail(screenings.summary(screening)),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from screener import audit, mailer, qr, unit_of_work
+from screener import audit, background, mailer, qr, unit_of_work
 from screener.extensions import db
 from screener.invitations.blueprint import blueprint
 from screener.invitations.forms import CreateInvitationForm, RevokeForm
@@ -72,7 +72,7 @@ def create():
         address = invitation_mail.clean_address(form.email.data)
     except InvitationError as exc:
         return _page(form, 400, error=str(exc), error_field="email")
-    at_once = invitation_mail.sends_at_once()
+    at_once = background.works_in_request()  # no worker: the first e-mail goes now
     with unit_of_work.change("invitation.create") as work:
         try:
             issued = invitations.create_from(

@@ -78,8 +78,9 @@ def attach(issued: invitations.Issued, address: str, link: str, *, claim: bool =
     it opens, with its own reminder.
 
     ``claim``: the caller sends the first e-mail itself right after this write (the CLI,
-    and the portal without a queue), so it is claimed here, in the same transaction: no
-    worker can take it in between and leave the caller reporting a failure."""
+    and the portal without a queue: ``background.works_in_request``), so it is claimed
+    here, in the same transaction: no worker can take it in between and leave the caller
+    reporting a failure."""
     rows = invitations.members(issued.series) if issued.series is not None else [issued.invitation]
     for row in rows:
         row.email_sealed = seal(address, ADDRESS)
@@ -87,14 +88,6 @@ def attach(issued: invitations.Issued, address: str, link: str, *, claim: bool =
     if claim:
         issued.invitation.email_status = SENDING
         issued.invitation.email_claimed_at = invitations.utcnow()
-
-
-def sends_at_once() -> bool:
-    """True when no worker will send the first e-mail (``QUEUE_URL=immediate``): the
-    portal then sends it in the request, claimed by ``attach``."""
-    from screener import background
-
-    return background.queue().immediate
 
 
 def _expiry(invitation: Invitation) -> str:
@@ -239,17 +232,14 @@ def send(
     invitation = db.session.get(Invitation, invitation_id, populate_existing=True)
     address = unseal(invitation.email_sealed, ADDRESS) if invitation else None
     link = unseal(invitation.link_sealed, LINK) if invitation else None
-    error = None
-    if address and link:
-        subject, body = _body(invitation, link, kind)
-        db.session.rollback()  # end the read: nothing is held while the server answers
+    message = _body(invitation, link, kind) if address and link else None
+    db.session.rollback()  # end the read: nothing is held while the server answers
+    error = None if message else UNREADABLE
+    if message:
         try:
-            mailer.send(address, subject, body)
+            mailer.send(address, *message)
         except mailer.MailError as exc:
             error = str(exc)
-    else:
-        db.session.rollback()
-        error = UNREADABLE
     status = FAILED if error else SENT
     return status if _settle(invitation_id, reminder, status, error, actor) else None
 

@@ -85,7 +85,7 @@ def waiting(screening: Screening, row: StoredReport | None) -> str | None:
     stored (``row``) or renders in the request (``QUEUE_URL=immediate``)."""
     from screener import background
 
-    if row is not None or background.renders_in_request():
+    if row is not None or background.works_in_request():
         return None
     return render_jobs.request_missing(screening.id)
 
