@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from screener import unit_of_work
 from screener.extensions import db
 from screener.models import AuditEvent, ClinicSettings, Invitation, Screening
-from screener.services import invitations
+from screener.models.invitation import STATES
+from screener.services import invitations, screenings
 from tests.auth_helpers import csrf_token as portal_csrf
 from tests.auth_helpers import signed_in
 from tests.patient_helpers import csrf_token, post_step, start
@@ -757,3 +758,37 @@ def test_two_workers_record_an_expiry_once(app, clock, monkeypatch):
     with app.app_context():
         assert invitation_expiry.record_expiries() + others[0] == 1
     assert len(_expiries(app)) == 1
+
+
+def test_the_sql_forms_of_the_state_agree_with_state(app, clock):
+    """The workers select and claim with SQL (``not_started_yet``, ``has_expired``);
+    for an invitation in each state they must say what ``state`` says."""
+    made = {name: invite(app, days=2)[0] for name in STATES}
+    with app.app_context(), unit_of_work.write():
+        rows = {name: db.session.get(Invitation, made[name]) for name in STATES}
+        now = clock()
+        draft, _ = screenings.start(["asrs-v1.1"])
+        rows["opened"].opened_at = now
+        rows["scheduled"].opens_at = now + dt.timedelta(days=1)
+        for name in ("started", "completed"):
+            rows[name].opened_at = rows[name].started_at = now
+        rows["started"].screening_id = draft.id
+        rows["completed"].completed_at = now
+        rows["revoked"].revoked_at = now
+        rows["expired"].expires_at = now
+        extra = invitations.create("draft deleted", ["asrs-v1.1"], 2, "test").invitation
+        extra.opened_at = extra.started_at = now  # started; its draft was deleted since
+        db.session.flush()
+        deleted_draft = extra.id
+    with app.app_context():
+        everything = db.session.scalars(select(Invitation)).all()
+        assert {row.id: row.state(now) for row in everything if row.id in made.values()} == {
+            made[name]: name for name in STATES
+        }
+        for clause, wanted in (
+            (Invitation.not_started_yet(now), {"issued", "opened"}),
+            (Invitation.has_expired(now), {"expired"}),
+        ):
+            chosen = set(db.session.scalars(select(Invitation.id).where(clause)))
+            assert chosen == {row.id for row in everything if row.state(now) in wanted}
+        assert db.session.get(Invitation, deleted_draft).state(now) == "expired"

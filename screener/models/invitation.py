@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ColumnElement, ForeignKey, String, Text, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from screener.database import UTCDateTime, utcnow
@@ -103,3 +103,32 @@ class Invitation(db.Model):
             # A draft deleted by retention or erasure cannot be continued.
             return "started" if self.screening_id is not None else "expired"
         return "opened" if self.opened_at is not None else "issued"
+
+    # ``state`` as SQL, for the workers' conditional updates; a test keeps them in step.
+
+    @classmethod
+    def not_started_yet(cls, now: dt.datetime) -> ColumnElement[bool]:
+        """In SQL: ``state(now)`` is "issued" or "opened"."""
+        return and_(
+            cls.revoked_at.is_(None),
+            cls.completed_at.is_(None),
+            cls.expires_at > now,
+            or_(cls.opens_at.is_(None), cls.opens_at <= now),
+            cls.started_at.is_(None),
+        )
+
+    @classmethod
+    def has_expired(cls, now: dt.datetime) -> ColumnElement[bool]:
+        """In SQL: ``state(now)`` is "expired"."""
+        return and_(
+            cls.revoked_at.is_(None),
+            cls.completed_at.is_(None),
+            or_(
+                cls.expires_at <= now,
+                and_(
+                    or_(cls.opens_at.is_(None), cls.opens_at <= now),
+                    cls.started_at.is_not(None),
+                    cls.screening_id.is_(None),
+                ),
+            ),
+        )

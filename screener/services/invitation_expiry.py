@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from screener import audit
 from screener.extensions import db
@@ -49,20 +49,12 @@ def record_expiries(now: dt.datetime | None = None) -> int:
     candidates = list(
         db.session.scalars(
             select(Invitation)
-            .where(
-                Invitation.expiry_recorded_at.is_(None),
-                Invitation.completed_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                or_(
-                    Invitation.expires_at <= now,
-                    and_(Invitation.started_at.is_not(None), Invitation.screening_id.is_(None)),
-                ),
-            )
+            .where(Invitation.expiry_recorded_at.is_(None), Invitation.has_expired(now))
             .order_by(Invitation.id)
             .limit(BATCH)
         )
     )
-    found = [(row.id, _detail(row, now)) for row in candidates if row.state(now) == "expired"]
+    found = [(row.id, _detail(row, now)) for row in candidates]
     db.session.rollback()  # end the read before the writes
     recorded = 0
     for row_id, detail in found:

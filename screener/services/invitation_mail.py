@@ -31,7 +31,7 @@ import datetime as dt
 import re
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from screener import audit, mailer
 from screener.extensions import db
@@ -160,11 +160,7 @@ def _claim(invitation_id: int, reminder: bool) -> bool:
                 Invitation.id == invitation_id,
                 status.is_(None),
                 Invitation.email_sealed.is_not(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.completed_at.is_(None),
-                Invitation.started_at.is_(None),
-                Invitation.expires_at > now,
-                or_(Invitation.opens_at.is_(None), Invitation.opens_at <= now),
+                Invitation.not_started_yet(now),
             )
             .values({status: SENDING, claimed_at: now})
             .execution_options(synchronize_session=False)
