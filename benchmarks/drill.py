@@ -48,16 +48,17 @@ class Drill:
     def __init__(self, patients: int, seconds: float, download_share: float) -> None:
         self.patients, self.seconds, self.download_share = patients, seconds, download_share
         self.lock = threading.Lock()
-        self.samples: dict[str, list[tuple[float, int, float]]] = defaultdict(list)
+        # kind -> (when, status, seconds as the client saw them, request id)
+        self.samples: dict[str, list[tuple[float, int, float, str | None]]] = defaultdict(list)
         self.journeys: list[Journey] = []
         self.windows: list[tuple[str, float, float]] = []
         self.started = time.monotonic()
         self.stop_at = self.started + seconds
         self.barrier: threading.Barrier | None = None
 
-    def log(self, kind: str, status: int, seconds: float) -> None:
+    def log(self, kind: str, status: int, seconds: float, request_id: str | None) -> None:
         with self.lock:
-            self.samples[kind].append((time.monotonic(), status, seconds))
+            self.samples[kind].append((time.monotonic(), status, seconds, request_id))
 
     def think(self, patient: Patient) -> None:
         time.sleep(patient.rng.uniform(1.0, 3.0))
@@ -181,6 +182,21 @@ class Drill:
 
     def in_window(self, at: float) -> bool:
         return any(began <= at <= ended for _, began, ended in self.windows)
+
+
+def balancer_times() -> dict[str, float]:
+    """Request id -> seconds, as nginx logged them (``$request_time``: from the request's
+    first byte to the response's last byte handed to the client's socket). The drill's
+    client threads share the machine they load, so their own clocks also count the time
+    a reply waits for them; nginx's figure does not."""
+    times = {}
+    log = topology.RUN / "nginx-access.log"
+    if log.exists():
+        for line in log.read_text(errors="replace").splitlines():
+            found = re.search(r'" \d+ \d+ ([\d.]+) .* ([0-9a-f]{32})$', line)
+            if found:
+                times[found.group(2)] = float(found.group(1))
+    return times
 
 
 def _cluster() -> list[str]:
@@ -311,11 +327,11 @@ def burst(patients: int) -> int:
     for thread in threads:
         thread.join(timeout=300)
     checks = check_database(drill.journeys, wait_for_pdfs=60)
-    submits = [s * 1000 for _, status, s in drill.samples.get("submit", []) if status == 302]
+    submits = [s * 1000 for _, status, s, _ in drill.samples.get("submit", []) if status == 302]
     print(f"\nBurst: {patients} patients submitting at once")
     print(f"submit p50 {_percentile(submits, 0.5):.0f} ms, p95 {_percentile(submits, 0.95):.0f} ms")
     failed = sum(
-        1 for rows in drill.samples.values() for _, status, _ in rows if not 0 < status < 500
+        1 for rows in drill.samples.values() for _, status, _, _ in rows if not 0 < status < 500
     )
     return _report(checks, failed)
 
@@ -347,24 +363,32 @@ def main() -> int:
     checks = check_database(drill.journeys, wait_for_pdfs=200)
 
     faults = "; ".join(name for name, _, _ in drill.windows) or "none"
+    at_balancer = balancer_times()
     print(f"\nDrill: {args.patients} patients, {args.seconds:.0f} s, faults: {faults}")
     print(
         f"{'requests':<12} {'count':>7} {'failed':>7} {'in fault':>9} "
-        f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+        f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'LB p50':>8} {'LB p99':>8}"
     )
     failed_outside = 0
     p95 = {}
     for kind in ("landing", "start", "step GET", "step POST", "review", "submit", "results", "pdf"):
         rows = drill.samples.get(kind, [])
-        bad = [(at, status) for at, status, _ in rows if status == 0 or status >= 500]
+        bad = [(at, status) for at, status, _, _ in rows if status == 0 or status >= 500]
         inside = sum(1 for at, _ in bad if drill.in_window(at))
         failed_outside += len(bad) - inside
-        times = [s * 1000 for at, status, s in rows if 0 < status < 500]
+        answered = [(s, rid) for _, status, s, rid in rows if 0 < status < 500]
+        times = [s * 1000 for s, _ in answered]
+        balancer = [at_balancer[rid] * 1000 for _, rid in answered if rid in at_balancer]
         p95[kind] = _percentile(times, 0.95)
         print(
             f"{kind:<12} {len(rows):>7} {len(bad) - inside:>7} {inside:>9} "
             f"{_percentile(times, 0.5):>8.0f} {p95[kind]:>8.0f} {_percentile(times, 0.99):>8.0f}"
+            f" {_percentile(balancer, 0.5):>8.0f} {_percentile(balancer, 0.99):>8.0f}"
         )
+    print(
+        "p50/p95/p99: as the patients' client measured them (on the same machine, so they"
+        " include its own waits); LB: nginx's request time for the same requests"
+    )
     ratio = p95["submit"] / p95["step POST"] if p95.get("step POST") else float("nan")
     print(f"submit p95 / step POST p95: {ratio:.2f}")
     return _report(checks, failed_outside)

@@ -101,7 +101,7 @@ class Patient:
         self.host, self.port, self.tls, self.source = host, port, tls, source
         self.cookies: dict[str, str] = {}
         self.connection: http.client.HTTPConnection | None = None
-        self.log = log  # log(kind, status, seconds)
+        self.log = log  # log(kind, status, seconds, request id or None)
         self.rng = random.Random()
 
     def _connect(self) -> http.client.HTTPConnection:
@@ -136,7 +136,7 @@ class Patient:
                     exc, (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
                 ):
                     continue
-                self.log(kind, 0, time.perf_counter() - started)
+                self.log(kind, 0, time.perf_counter() - started, None)
                 raise Failed(f"{method} {kind}: {type(exc).__name__}") from exc
             break
         seconds = time.perf_counter() - started
@@ -149,7 +149,7 @@ class Patient:
                 else:
                     self.cookies[name] = morsel.value
         reply = Reply(response.status, payload, dict(response.headers.items()), seconds)
-        self.log(kind, response.status, seconds)
+        self.log(kind, response.status, seconds, response.headers.get("X-Request-ID"))
         if response.status >= 500:
             raise Failed(f"{method} {kind}: {response.status}")
         return reply
