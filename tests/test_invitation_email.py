@@ -161,6 +161,25 @@ def test_one_reminder_goes_near_the_end_unless_started(mail_app, inbox, clock):
     assert "E-mailed; reminder sent" in staff_page
 
 
+def test_a_short_invitation_is_reminded_halfway_not_a_minute_after_its_email(
+    mail_app, inbox, clock
+):
+    """Two days is shorter than the three-day reminder: the reminder must not follow the
+    invitation a minute later, but come halfway, a day before the expiry."""
+    box, _ = inbox
+    staff = signed_in(mail_app, "staff@clinic.example", "staff")
+    assert _create(staff, PATIENT, days="2").status_code == 201
+    assert len(box.messages) == 1
+    with mail_app.app_context():
+        clock.advance(minutes=1)
+        assert invitation_mail.send_due() == 0
+        clock.advance(days=1, minutes=-2)
+        assert invitation_mail.send_due() == 0  # a minute before halfway
+        clock.advance(minutes=1)
+        assert invitation_mail.send_due() == 1
+    assert [m["Subject"].startswith("Reminder:") for m in box.messages] == [False, True]
+
+
 def test_an_ended_invitation_forgets_the_address(mail_app, inbox, clock):
     staff = signed_in(mail_app, "staff@clinic.example", "staff")
     _create(staff, PATIENT, days="2")
@@ -265,7 +284,10 @@ def test_the_worker_sends_due_reminders(mail_app, inbox, clock):
         issued = invitations.create("x", ["asrs-v1.1"], 5, "test")
         invitation_mail.attach(issued, PATIENT, "https://clinic.example/i/t")
         issued.invitation.email_status = "sent"
-    clock.advance(days=2, seconds=1)
+        issued.invitation.email_sent_at = clock()
+    clock.advance(days=2, seconds=1)  # 3 days before the expiry, but not yet halfway
+    assert background.queue(mail_app).remind() == 0
+    clock.advance(hours=12)
     assert background.queue(mail_app).remind() == 1
     assert len(box.messages) == 1 and "https://clinic.example/i/t" in str(box.messages[0])
     assert dt.timedelta(days=3) > _row(mail_app).expires_at - clock()
@@ -357,6 +379,28 @@ def test_a_lost_queue_message_is_sent_by_the_workers_minute(queued_mail_app, inb
     assert _row(queued_mail_app).email_status == "sent"
 
 
+def test_a_worker_without_the_smtp_settings_leaves_the_email_for_one_that_has_them(
+    make_queued, inbox, clock
+):
+    """A worker started without the web's SMTP settings must not turn the e-mail into a
+    failure (and erase the address): it waits, "being sent", for a worker that can."""
+    from screener import background
+
+    box, port = inbox
+    web = make_queued(**smtp(port))
+    bare_worker = make_queued()  # same database and queue, no SMTP settings
+    staff = signed_in(web, "staff@clinic.example", "staff")
+    assert _create(staff, PATIENT).status_code == 201
+    assert background.queue(bare_worker).work() == 1  # the message ran, and sent nothing
+    row = _row(web)
+    assert (row.email_status, row.email_sealed is not None) == (None, True)
+    assert _audit(web, "invitation.email") == []
+    assert "E-mail being sent" in staff.get("/invitations/").get_data(as_text=True)
+    assert background.queue(web).remind() == 1  # a worker with the settings sends it
+    assert len(box.messages) == 1
+    assert _audit(web, "invitation.email") == [("sent", None)]
+
+
 def test_an_unreachable_queue_still_makes_the_invitation(make_app, inbox, clock, caplog):
     from screener import background
 
@@ -446,6 +490,35 @@ def test_an_address_sealed_under_another_secret_key_is_a_failure_not_a_retry(
     row = _row(rotated)
     assert (row.email_status, row.email_error) == ("failed", "SealUnreadable")
     assert row.email_sealed is None and box.messages == []
+
+
+def test_an_invitation_revoked_just_after_its_email_was_claimed_shows_no_failure(
+    mail_app, inbox, clock, monkeypatch
+):
+    """Revoked between the claim and the read of the address (which the revoke erased):
+    nothing is sent and nothing failed, so the list must not say "E-mail failed"."""
+    box, _ = inbox
+    with mail_app.app_context(), unit_of_work.change("invitation.create", actor="test"):
+        issued = invitations.create("x", ["asrs-v1.1"], 14, "test")
+        invitation_mail.attach(issued, PATIENT, "https://clinic.example/i/t")
+        db.session.flush()
+        invitation_id = issued.invitation.id
+    real_claim = invitation_mail._claim
+
+    def claim_then_revoke(*args):
+        taken = real_claim(*args)
+        invitations.revoke_audited(db.session.get(Invitation, invitation_id), actor="test")
+        return taken
+
+    monkeypatch.setattr(invitation_mail, "_claim", claim_then_revoke)
+    with mail_app.app_context():
+        assert invitation_mail.send(invitation_id, actor="worker") is None
+    row = _row(mail_app)
+    assert (row.email_status, row.email_claimed_at, row.email_error) == (None, None, None)
+    assert _audit(mail_app, "invitation.email") == [] and box.messages == []
+    staff = signed_in(mail_app, "staff@clinic.example", "staff")
+    listing = staff.get("/invitations/").get_data(as_text=True)
+    assert "Revoked" in listing and "E-mail" not in listing.split("<tbody", 1)[1]
 
 
 def test_a_queued_email_is_not_sent_once_the_invitation_is_revoked_or_started(

@@ -740,6 +740,73 @@ def test_an_invitation_whose_draft_was_deleted_is_recorded_as_ended(app, clock):
     assert detail.startswith("started; the unfinished screening was deleted")
 
 
+def test_a_deleted_draft_first_seen_after_the_expiry_time_says_it_was_deleted(app, clock):
+    """Workers down, or the first look after an upgrade: the draft was deleted, so the
+    record must not read "started, not submitted; ended <expiry>" as if it had lasted."""
+    from screener.services import invitation_expiry, retention
+
+    _, link, _ = invite(app, days=2)
+    assert press_start(app.test_client(), link).status_code == 303
+    with app.app_context():
+        retention.purge(dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
+        db.session.commit()
+    clock.advance(days=3)
+    with app.app_context():
+        assert invitation_expiry.record_expiries() == 1
+    [(_, _, detail, _)] = _expiries(app)
+    assert detail == "started; the unfinished screening was deleted (found 2026-12-04 09:00:00 UTC)"
+
+
+def test_a_patient_answering_at_the_expiry_can_still_submit(app, clock):
+    """The link stops working at the expiry, but a patient already answering in that
+    browser keeps their answers and can submit them: the trail says it expired (started,
+    not submitted) and then that it was completed."""
+    from screener import background
+
+    invitation_id, link, _ = invite(app, days=2)
+    patient = app.test_client()
+    assert press_start(patient, link).status_code == 303
+    clock.advance(days=2, minutes=5)
+    assert background.queue(app).record_expiries() == 1
+    assert app.test_client().get(link).status_code == 410
+    assert finish_asrs(patient).status_code == 302
+    assert state(app, invitation_id) == "completed"
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.reference == f"invitation {invitation_id}")
+            .where(AuditEvent.action.in_(("invitation.expire", "invitation.complete")))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert actions == ["invitation.expire", "invitation.complete"]
+
+
+def test_an_invitation_completed_while_a_worker_looks_is_not_recorded_as_expired(
+    app, clock, monkeypatch
+):
+    """The worker reads the expired invitations, then claims each: one completed in
+    between (submitted in the browser that started it) is no longer expired."""
+    from screener.services import invitation_expiry
+
+    invitation_id, link, _ = invite(app, days=2)
+    patient = app.test_client()
+    assert press_start(patient, link).status_code == 303
+    clock.advance(days=2, minutes=5)
+    real_write, submitted = invitation_expiry.write, []
+
+    def write_after_the_patient_submits():
+        if not submitted:
+            submitted.append(finish_asrs(patient).status_code)
+        return real_write()
+
+    monkeypatch.setattr(invitation_expiry, "write", write_after_the_patient_submits)
+    with app.app_context():
+        assert invitation_expiry.record_expiries() == 0
+    assert submitted == [302]
+    assert state(app, invitation_id) == "completed"
+    assert _expiries(app) == []
+
+
 def test_two_workers_record_an_expiry_once(app, clock, monkeypatch):
     """Every worker runs the minute's work: the one that claims an expiry records it."""
     from screener.services import invitation_expiry

@@ -33,8 +33,9 @@ BATCH = 500  # at most this many a minute, so a first look at a long history sta
 
 def _detail(row: Invitation, now: dt.datetime) -> str:
     """What the patient had done when it ended, and when that was: its expiry time, or,
-    for an unfinished screening deleted before then, when a worker found it deleted."""
-    if row.expires_at > now:  # ended early: its draft was deleted (the draft period)
+    for an unfinished screening that was deleted, when a worker found it deleted (the
+    moment of the deletion is not kept; a first look may come after the expiry time)."""
+    if row.started_at is not None and row.screening_id is None:  # the draft period
         return f"started; the unfinished screening was deleted (found {now:%Y-%m-%d %H:%M:%S} UTC)"
     if row.started_at is not None:
         done = "started, not submitted"
@@ -61,7 +62,12 @@ def record_expiries(now: dt.datetime | None = None) -> int:
         with write():
             claimed = db.session.execute(
                 update(Invitation)
-                .where(Invitation.id == row_id, Invitation.expiry_recorded_at.is_(None))
+                .where(
+                    Invitation.id == row_id,
+                    Invitation.expiry_recorded_at.is_(None),
+                    # Still expired: not completed or revoked since it was read.
+                    Invitation.has_expired(now),
+                )
                 .values(expiry_recorded_at=now)
                 .execution_options(synchronize_session=False)
             )

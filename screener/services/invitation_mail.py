@@ -13,7 +13,8 @@ first e-mail (``deliver_first``); the letter page says so, and the invitations l
 shows "being sent", then "E-mailed" or the failure. Every minute each worker also sends
 what is due (``send_due``): a first e-mail whose queue message was lost, each later
 screening of a series as it opens, and one reminder ``INVITATION_REMINDER_DAYS`` before
-an invitation expires, if its e-mail was sent and the patient has not started. Once an
+an invitation expires (or halfway, if that is later: ``reminder_at``), if its e-mail
+was sent and the patient has not started. Once an
 invitation's reminder is settled, or it has ended, its copy of the address and link is
 erased. Without a queue (``QUEUE_URL=immediate``: the tests, a quick look) the first
 e-mail goes in the request, and the CLI always sends at once and reports the outcome.
@@ -168,6 +169,18 @@ def _claim(invitation_id: int, reminder: bool) -> bool:
     return taken.rowcount == 1
 
 
+def _release(invitation_id: int, reminder: bool) -> None:
+    """Give back a claim whose e-mail is no longer to be sent."""
+    status, claimed_at = _columns(reminder)
+    with write():
+        db.session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation_id, status == SENDING)
+            .values({status: None, claimed_at: None})
+            .execution_options(synchronize_session=False)
+        )
+
+
 def _settle(
     invitation_id: int, reminder: bool, status: str, error: str | None, actor: str | None
 ) -> bool:
@@ -218,16 +231,26 @@ def send(
     did, with ``attach``); store and audit the outcome.
 
     Returns "sent" or "failed", or None when there is nothing for this call to send (no
-    address kept, already sent or being sent by another worker, or the invitation can no
-    longer be started). Call it outside a write: SMTP can take seconds, and no lock is
-    held meanwhile.
+    address kept, already sent or being sent by another worker, the invitation can no
+    longer be started, or this process has no SMTP settings). Call it outside a write:
+    SMTP can take seconds, and no lock is held meanwhile.
     """
     reminder = kind == REMINDER
+    if not claimed and not mailer.enabled():
+        # A worker without the SMTP settings the web processes have: leave the e-mail
+        # unclaimed ("being sent") for a worker that has them, rather than fail it.
+        return None
     if not claimed and not _claim(invitation_id, reminder):
         return None
     invitation = db.session.get(Invitation, invitation_id, populate_existing=True)
-    address = unseal(invitation.email_sealed, ADDRESS) if invitation else None
-    link = unseal(invitation.link_sealed, LINK) if invitation else None
+    if invitation is None or invitation.email_sealed is None:
+        # It ended (revoked, or expired and its address erased) after the claim: there is
+        # nothing to send and nothing failed, so the claim is given back, not settled.
+        db.session.rollback()
+        _release(invitation_id, reminder)
+        return None
+    address = unseal(invitation.email_sealed, ADDRESS)
+    link = unseal(invitation.link_sealed, LINK)
     message = _body(invitation, link, kind) if address and link else None
     db.session.rollback()  # end the read: nothing is held while the server answers
     error = None if message else UNREADABLE
@@ -259,6 +282,13 @@ def settle_interrupted(now: dt.datetime | None = None) -> int:
     return settled
 
 
+def reminder_at(sent_at: dt.datetime, expires_at: dt.datetime, days: int) -> dt.datetime:
+    """When the reminder is due: ``days`` before the expiry, but never in the first half
+    of the time the patient had after the first e-mail, so that an invitation shorter
+    than ``days`` is not reminded of a minute after it was sent."""
+    return max(expires_at - dt.timedelta(days=days), sent_at + (expires_at - sent_at) / 2)
+
+
 def send_due(now: dt.datetime | None = None) -> int:
     """Send what is due: a first e-mail not yet sent, a series' next screening as it
     opens, and each reminder; settle claims whose sender died; erase the address and
@@ -282,7 +312,7 @@ def send_due(now: dt.datetime | None = None) -> int:
         elif (
             row.email_status == SENT
             and row.reminder_status is None
-            and row.expires_at - dt.timedelta(days=days) <= now
+            and now >= reminder_at(row.email_sent_at or row.created_at, row.expires_at, days)
         ):
             due.append((row.id, REMINDER))
     if ended:
