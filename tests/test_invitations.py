@@ -14,6 +14,7 @@ from screener.extensions import db
 from screener.models import AuditEvent, ClinicSettings, Invitation, Screening
 from screener.models.invitation import STATES
 from screener.services import invitations, screenings
+from tests import patient_helpers
 from tests.auth_helpers import csrf_token as portal_csrf
 from tests.auth_helpers import signed_in
 from tests.patient_helpers import csrf_token, post_step, start
@@ -607,8 +608,10 @@ def test_invitations_go_with_their_screenings_and_after_the_retention_period(app
     assert press_start(app.test_client(), draft_link).status_code == 303
     with app.app_context():
         later = dt.datetime.now(dt.UTC) + dt.timedelta(days=366)
-        # Drafts first (7 days): the invitation stays, unlinked, and says "expired".
-        retention.purge(dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
+        # Drafts first (7 days idle, and once the invitation has ended): the invitation
+        # stays, unlinked, and says "expired".
+        clock.now = dt.datetime.now(dt.UTC) + dt.timedelta(days=15)
+        retention.purge(clock.now)
         db.session.commit()
         assert db.session.get(Invitation, draft_id).screening_id is None
     assert state(app, draft_id) == "expired"
@@ -726,18 +729,46 @@ def test_each_expiry_is_audited_once_when_it_happens(app, clock):
     assert (state(app, done), state(app, revoked)) == ("completed", "revoked")
 
 
-def test_an_invitation_whose_draft_was_deleted_is_recorded_as_ended(app, clock):
-    from screener.services import invitation_expiry, retention
+def test_a_running_invitations_draft_is_kept_past_the_draft_period(app, clock):
+    """The letter says the link works until its date: an unfinished screening started
+    from it is kept until then, even past the draft period (7 days after the last
+    answer). A revoked invitation's draft, or one whose invitation has ended, goes as
+    any other draft does."""
+    from screener.services import retention
 
+    clock.now = dt.datetime.now(dt.UTC)  # the drafts' own times come from the real clock
     invitation_id, link, _ = invite(app, days=30)
-    assert press_start(app.test_client(), link).status_code == 303
+    revoked_id, revoked_link, _ = invite(app, days=30)
+    for path in (link, revoked_link):
+        assert press_start(app.test_client(), path).status_code == 303
+    with app.app_context(), unit_of_work.change("invitation.revoke", actor="test"):
+        invitations.revoke(db.session.get(Invitation, revoked_id))
     with app.app_context():
-        retention.purge(dt.datetime.now(dt.UTC) + dt.timedelta(days=8))  # the draft period
+        assert retention.purge(clock.now + dt.timedelta(days=8)).drafts == 1  # the revoked
         db.session.commit()
-        assert invitation_expiry.record_expiries() == 1
-    [(reference, outcome, detail, _)] = _expiries(app)
-    assert (reference, outcome) == (f"invitation {invitation_id}", "expired")
-    assert detail.startswith("started; the unfinished screening was deleted")
+    assert state(app, invitation_id) == "started"
+    assert "Continue your screening" in app.test_client().get(link).get_data(as_text=True)
+    clock.advance(days=30)
+    with app.app_context():
+        assert retention.purge(clock.now).drafts == 1
+        db.session.commit()
+        assert db.session.get(Invitation, invitation_id).screening_id is None
+    assert state(app, invitation_id) == "expired"
+    assert app.test_client().get(link).status_code == 410
+
+
+def test_the_started_page_says_how_long_an_invited_screening_is_kept(app, clock):
+    """Not "7 days after your last answer": the invitation's own date, as on the letter."""
+    _, link, _ = invite(app, days=30)
+    patient = app.test_client()
+    assert press_start(patient, link).status_code == 303
+    page = patient.get("/screen/started").get_data(as_text=True)
+    assert "Your invitation works until <strong>31 December 2026" in page
+    assert "days</strong> after your last answer" not in page
+    self_started = app.test_client()
+    patient_helpers.start(self_started)
+    page = self_started.get("/screen/started").get_data(as_text=True)
+    assert "<strong>7 days</strong> after your last answer" in page
 
 
 def test_a_deleted_draft_first_seen_after_the_expiry_time_says_it_was_deleted(app, clock):
@@ -745,16 +776,19 @@ def test_a_deleted_draft_first_seen_after_the_expiry_time_says_it_was_deleted(ap
     record must not read "started, not submitted; ended <expiry>" as if it had lasted."""
     from screener.services import invitation_expiry, retention
 
-    _, link, _ = invite(app, days=2)
+    clock.now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    invitation_id, link, _ = invite(app, days=2)
     assert press_start(app.test_client(), link).status_code == 303
+    clock.advance(days=9)
     with app.app_context():
-        retention.purge(dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
+        retention.purge(clock.now)  # past the expiry and the draft period
         db.session.commit()
-    clock.advance(days=3)
-    with app.app_context():
         assert invitation_expiry.record_expiries() == 1
-    [(_, _, detail, _)] = _expiries(app)
-    assert detail == "started; the unfinished screening was deleted (found 2026-12-04 09:00:00 UTC)"
+    [(reference, outcome, detail, _)] = _expiries(app)
+    assert (reference, outcome) == (f"invitation {invitation_id}", "expired")
+    assert detail == (
+        f"started; the unfinished screening was deleted (found {clock.now:%Y-%m-%d %H:%M:%S} UTC)"
+    )
 
 
 def test_a_patient_answering_at_the_expiry_can_still_submit(app, clock):

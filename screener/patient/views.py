@@ -111,6 +111,8 @@ def started():
         # The most pages there can be, so the count said here never grows later.
         max_steps=presenters.progress(screening, screenings.steps(screening))["total"],
         draft_days=clinic.current()["draft_retention_days"],
+        # An invitation's unfinished screening is kept while the invitation runs.
+        invitation=invitations.of_screening(screening.id),
     )
 
 

@@ -6,8 +6,8 @@ minute each worker (and the embedded default's worker thread) looks for invitati
 that have expired since it last looked and records ``invitation.expire`` for each,
 with what the patient had done by then ("unused", "opened, not started", "started,
 not submitted") and the moment it expired. An invitation whose unfinished screening was
-deleted before its expiry (the clinic's draft period) ends then; it is recorded the same
-way, with the time a worker found it so.
+deleted before a worker recorded its expiry is recorded the same way, with the time a
+worker found it so (the moment of the deletion is not kept).
 
 Several workers may look at once: each expiry is claimed with one conditional UPDATE
 (``expiry_recorded_at``), in the same transaction as its audit row, so it is recorded

@@ -491,12 +491,16 @@ def resume_token(invitation: Invitation) -> str | None:
     return unseal(invitation.resume_sealed, RESUME)
 
 
+def of_screening(screening_id: int) -> Invitation | None:
+    """The invitation that started this screening; None for one started from the
+    landing page."""
+    return db.session.scalar(select(Invitation).where(Invitation.screening_id == screening_id))
+
+
 def complete_for(screening_id: int) -> Invitation | None:
     """Mark the invitation that started this screening completed (inside the write that
     submits it); None for a screening started from the landing page."""
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.screening_id == screening_id)
-    )
+    invitation = of_screening(screening_id)
     if invitation is None or invitation.completed_at is not None:
         return None
     invitation.completed_at = utcnow()

@@ -51,6 +51,7 @@ class PurgeCounts:
 class Cutoffs:
     submitted_before: dt.datetime
     drafts_idle_since: dt.datetime
+    now: dt.datetime
 
 
 def cutoffs(now: dt.datetime | None = None, draft_days: int | None = None) -> Cutoffs:
@@ -59,11 +60,15 @@ def cutoffs(now: dt.datetime | None = None, draft_days: int | None = None) -> Cu
     settings = db.session.get(ClinicSettings, 1)
     retention = settings.retention_days if settings else clinic.current()["retention_days"]
     drafts = draft_days or (settings.draft_retention_days if settings else 7)
-    return Cutoffs(now - dt.timedelta(days=retention), now - dt.timedelta(days=drafts))
+    return Cutoffs(now - dt.timedelta(days=retention), now - dt.timedelta(days=drafts), now)
 
 
 def expired_ids(limits: Cutoffs) -> tuple[list[int], list[int]]:
-    """Ids of submitted screenings past retention, and of drafts left idle too long."""
+    """Ids of submitted screenings past retention, and of drafts left idle too long.
+
+    A draft started from an invitation is kept while the invitation runs (not expired,
+    not revoked): the letter promises the link works until its date, and the patient
+    may come back to it any time before then, however long that is."""
     submitted = db.session.scalars(
         select(Screening.id).where(
             Screening.status == "submitted", Screening.submitted_at < limits.submitted_before
@@ -71,7 +76,15 @@ def expired_ids(limits: Cutoffs) -> tuple[list[int], list[int]]:
     ).all()
     drafts = db.session.scalars(
         select(Screening.id).where(
-            Screening.status == "draft", Screening.updated_at < limits.drafts_idle_since
+            Screening.status == "draft",
+            Screening.updated_at < limits.drafts_idle_since,
+            ~select(Invitation.id)
+            .where(
+                Invitation.screening_id == Screening.id,
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > limits.now,
+            )
+            .exists(),
         )
     ).all()
     return list(submitted), list(drafts)
@@ -83,7 +96,8 @@ def purge(
     """Delete every screening past its retention period; the caller commits.
 
     Submitted screenings go ``retention_days`` after submission, unfinished ones
-    ``draft_retention_days`` after the patient last saved a step.
+    ``draft_retention_days`` after the patient last saved a step (or, for one started
+    from an invitation, once the invitation has also ended).
     """
     begin_write()
     _secure_delete()
