@@ -120,6 +120,28 @@ def test_the_whole_lifecycle_by_link(app, client, clock):
     assert count_screenings(app) == 1
 
 
+def test_the_invitation_page_says_who_invites_and_what_is_stored(app, clock):
+    """The consent box agrees to storage "as this page says": so this page must say it,
+    and say plainly that the clinic can tell the answers are the patient's."""
+    _, link, _ = invite(app, instruments=("asrs-v1.1", "iron-context"))
+    patient = app.test_client()
+    page = patient.get(link).get_data(as_text=True)
+    assert "Test Clinic invites you to a screening" in page
+    storage = page.split('id="storage">', 1)[1].split("</p>", 1)[0]
+    assert "Test Clinic made this invitation for you, so they can tell the answers are yours" in (
+        storage
+    )
+    assert "We keep them for <strong>365 days</strong>" in storage
+    assert "I agree that my answers are stored as this page says." in page
+    # The iron questions by their name, not the landing page's aside.
+    assert "<li>Iron and family history</li>" in page and "Also answer" not in page
+    # Started, nothing answered yet: nothing is "saved so far".
+    assert press_start(patient, link).status_code == 303
+    again = app.test_client().get(link).get_data(as_text=True)
+    assert "You have not answered any questions yet." in again
+    assert "Your answers so far are saved" not in again
+
+
 def test_scanner_prefetch_leaves_the_invitation_unused(app, clock):
     invitation_id, link, _ = invite(app)
     scanner = app.test_client()
@@ -222,18 +244,41 @@ def test_the_kiosk_code_from_the_landing_page(app, client, clock):
 
 
 @pytest.mark.parametrize(
-    "typed",
-    ["ACDE-FHJK", "12345678", "<script>alert(1)</script>", "x" * 40, "", "ACDE-FHJ"],
+    ("typed", "status", "says"),
+    [
+        ("ACDE-FHJK", 404, "No invitation has this code"),
+        ("12345678", 400, "A code has 8 letters and numbers, like ACDE-FHJK"),
+        ("AB1O-0IL", 400, "A code has 8 letters and numbers, like ACDE-FHJK"),
+        ("<script>alert(1)</script>", 400, "A code has 8 letters and numbers"),
+        ("x" * 40, 400, "A code has 8 letters and numbers, like ACDE-FHJK"),
+        ("x" * 41, 400, "A code has 8 letters and numbers."),
+        ("", 400, "Enter the code from your invitation."),
+        ("ACDE-FHJ", 400, "A code has 8 letters and numbers, like ACDE-FHJK"),
+    ],
 )
-def test_unknown_or_malformed_codes_get_a_clear_4xx(app, client, clock, typed):
+def test_unknown_or_malformed_codes_get_a_clear_4xx(app, client, clock, typed, status, says):
+    """A code that cannot be one is a typing slip (400, what a code looks like); a code
+    of the right shape that matches nothing is unknown (404)."""
     invite(app)
     response = client.post(
         "/screen/code", data={"csrf_token": csrf_token(client.get("/")), "code": typed}
     )
-    assert response.status_code in (400, 404)
+    assert response.status_code == status
     text = response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in text
-    assert "code" in text.lower() and 'id="code-error"' in text
+    assert says in text and 'id="code-error"' in text
+    assert text.count('class="field-error"') == 1
+
+
+def test_typing_slips_do_not_count_against_the_limit_on_unknown_codes(app, client, clock):
+    """A waiting room shares one address: misshapen codes cannot match anything, so they
+    must not use up the 20 tries that guard against guessing."""
+    _, _, code = invite(app)
+    token = csrf_token(client.get("/"))
+    for _ in range(25):
+        slip = client.post("/screen/code", data={"csrf_token": token, "code": "ACDE-FHJ0"})
+        assert slip.status_code == 400
+    assert client.post("/screen/code", data={"csrf_token": token, "code": code}).status_code == 303
 
 
 def test_a_tampered_code_or_link_is_not_found(app, client, clock):

@@ -23,7 +23,7 @@ from screener.extensions import db, limiter
 from screener.models import Invitation, InvitationSeries, Screening
 from screener.patient import presenters
 from screener.patient.views import _next_url, _remember, blueprint
-from screener.services import content, invitations, screenings
+from screener.services import clinic, invitations, screenings
 from screener.services.invitations import InvitationError
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,8 @@ def _show(invitation: Invitation, action: str, form=None, status: int = 200):
     needs_consent = screening is None or not screenings.has_answers(screening)
     if form is None:
         form = presenters.ResumeForm(needs_consent=needs_consent, formdata=None)
-    names = dict((key, d.offer.label) for key, d in content.offered())
+    names = invitations.instrument_names()
+    settings = clinic.current()
     page = render_template(
         "patient/invitation.html",
         form=form,
@@ -122,6 +123,8 @@ def _show(invitation: Invitation, action: str, form=None, status: int = 200):
         questionnaires=[names.get(key, key) for key in invitation.instruments],
         expires_at=invitation.expires_at,
         place=_place(invitation),
+        retention_days=settings["retention_days"],
+        clinic_name=settings["name"],
     )
     return _no_referrer(make_response(page, status))
 

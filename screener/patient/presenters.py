@@ -19,7 +19,7 @@ from screener import codes
 from screener.patient.questions import macro_for
 from screener.process_cache import BoundedCache
 from screener.report.data import trend_report
-from screener.services import clinic, content, screenings, series_trend
+from screener.services import clinic, content, invitations, screenings, series_trend
 from screener.wording import gauge, outcome_words
 
 
@@ -31,8 +31,8 @@ class StartForm(FlaskForm):
     """
 
     consent = BooleanField(
-        "I am 18 or over, I understand this is a screen and not a diagnosis, and I agree "
-        "that my answers are stored as described on this page.",
+        "I am 18 or over. I know this is a screen, not a diagnosis. I agree that my "
+        "answers are stored as this page says.",
         validators=[DataRequired("Tick the box to say you agree before you start.")],
     )
     screeners = SelectMultipleField(
@@ -88,6 +88,16 @@ class CodeForm(FlaskForm):
             Length(max=40, message="A code has 8 letters and numbers."),
         ],
     )
+
+    def validate_code(self, field) -> None:
+        """A code that cannot be one (wrong length, a letter codes never use) is a typing
+        slip, told apart from an unknown code: it gets a 400 with what a code looks
+        like, and does not count against the address's limit on unknown codes."""
+        if not field.errors and invitations.normalise_code(field.data) is None:
+            raise ValidationError(
+                "A code has 8 letters and numbers, like ACDE-FHJK. Check each one against "
+                "your invitation and try again."
+            )
 
 
 def fresh_start_form() -> StartForm:

@@ -135,6 +135,16 @@ def clean_label(text: str | None) -> str | None:
     return label
 
 
+def instrument_names() -> dict[str, str]:
+    """What the patient's invitation page, the letter and the list call each
+    questionnaire: a screen by its landing-page choice ("Attention and restlessness
+    (adult ADHD, 18 questions)"); the others by their short title, since their choice
+    reads as an aside ("Also answer a few questions about …")."""
+    return {
+        key: d.offer.label if d.kind == "screen" else d.short_title for key, d in content.offered()
+    }
+
+
 def choices() -> list[tuple[str, str, bool]]:
     """(key, label, ticked by default) of each questionnaire an invitation may offer."""
     return [(key, d.offer.label, bool(d.offer.default)) for key, d in content.offered()]
