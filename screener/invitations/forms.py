@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from screener.services import invitation_mail, invitations
+
+CHOOSE_ONE = "Choose at least one questionnaire."
+
+
+def _at_least_one(form, field) -> None:
+    """No box ticked is a mistake to point at, not a wish for the defaults (the service
+    would quietly use those). No ``required`` flag: it would mark every box required."""
+    if not field.data:
+        raise StopValidation(CHOOSE_ONE)
 
 
 class CreateInvitationForm(FlaskForm):
@@ -28,6 +37,7 @@ class CreateInvitationForm(FlaskForm):
     instruments = SelectMultipleField(
         "Questionnaires",
         choices=[],
+        validators=[_at_least_one],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         validate_choice=False,  # the service checks them against the live catalog

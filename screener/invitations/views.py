@@ -1,4 +1,5 @@
-"""Invitation pages of the portal: the list with each one's state, making and revoking.
+"""Invitation pages of the portal: the list with each one's state, making and revoking
+(revoking is asked first, on a page of its own, then posted from there).
 
 A new invitation's link and kiosk code are shown once, on the letter page that answers
 the form: they are stored hashed, so they cannot be shown again (and are never put in a
@@ -17,34 +18,41 @@ from screener.invitations.blueprint import blueprint
 from screener.invitations.forms import CreateInvitationForm, RevokeForm
 from screener.models import Invitation, InvitationSeries
 from screener.models.invitation import STATES
-from screener.services import content, invitation_mail, invitations
+from screener.services import invitation_mail, invitations
 from screener.services.invitations import InvitationError
 
 STATE_FILTERS = {"": "Any state", **{state: state.capitalize() for state in STATES}}
+# Where an error that is no one field's points: the top of the form to make one.
+FORM_TOP = "create-form"
+NO_MAIL_SERVER = (
+    "No invitation was made: this clinic has no e-mail server set up, so it cannot "
+    "e-mail one. Press Make invitation again, then give the patient the letter or the link."
+)
+ENDED = ("revoked", "completed", "expired")
 
 
 def _page(
     form: CreateInvitationForm,
     status: int = 200,
     error: str | None = None,
-    error_field: str = "label",
+    error_field: str = FORM_TOP,
 ):
     wanted = request.args.get("state", "")
+    state_error = None
     if wanted not in STATE_FILTERS:
         wanted, status = "", 400
-        error = error or "Choose a state from the list."
+        state_error = "Choose a state from the list."
     audit.record("invitations.list", detail=f"state={wanted or 'any'}")
-    names = {key: label for key, label, _ in invitations.choices()}
     page = render_template(
         "invitations/index.html",
         rows=invitations.listing(wanted),
         wanted=wanted,
         state_filters=STATE_FILTERS,
+        state_error=state_error,
         form=form,
         error=error,
         error_field=error_field,
-        names=names,
-        revoke_form=RevokeForm(formdata=None),
+        names=invitations.instrument_names(),
         mail_enabled=mailer.enabled(),
         max_weeks=invitations.MAX_EVERY_WEEKS,
         max_times=invitations.MAX_TIMES,
@@ -64,13 +72,25 @@ def create():
     form = CreateInvitationForm()
     if not form.validate_on_submit():
         return _page(form, 400)
+    # The service checks these again inside the write; checked here first, each message
+    # is shown at its own field.
+    try:
+        invitations.clean_label(form.label.data)
+    except InvitationError as exc:
+        return _page(form, 400, error=str(exc), error_field="label")
+    try:
+        invitations.check_instruments(form.instruments.data)
+    except InvitationError as exc:
+        return _page(form, 400, error=str(exc), error_field="instruments")
     try:
         repeat = invitations.check_series(form.every_weeks.data, form.times.data, form.days.data)
     except InvitationError as exc:
-        return _page(form, 400, error=str(exc), error_field="every_weeks")
+        return _page(form, 400, error=str(exc), error_field=_series_field(form))
     try:
         address = invitation_mail.clean_address(form.email.data)
     except InvitationError as exc:
+        if not mailer.enabled():  # the page has no e-mail field to point at
+            return _page(form, 400, error=NO_MAIL_SERVER)
         return _page(form, 400, error=str(exc), error_field="email")
     at_once = background.works_in_request()  # no worker: the first e-mail goes now
     with unit_of_work.change("invitation.create") as work:
@@ -92,13 +112,23 @@ def create():
     return _letter(issued, label, emailed)
 
 
+def _series_field(form: CreateInvitationForm) -> str:
+    """The field a refused series is about (``invitations.check_series``' order)."""
+    weeks, times = form.every_weeks.data, form.times.data
+    if weeks is None or not 1 <= weeks <= invitations.MAX_EVERY_WEEKS:
+        return "every_weeks"
+    if times is None or not 2 <= times <= invitations.MAX_TIMES:
+        return "times"
+    return "days"  # more days than the gap between screenings
+
+
 def _link(issued: invitations.Issued) -> str:
     return url_for("patient.invitation", invitation_token=issued.token, _external=True)
 
 
 def _letter(issued: invitations.Issued, label: str | None, emailed: str | None = None):
     link = _link(issued)
-    names = dict((key, d.offer.label) for key, d in content.offered())
+    names = invitations.instrument_names()
     page = render_template(
         "invitations/letter.html",
         link=link,
@@ -110,12 +140,69 @@ def _letter(issued: invitations.Issued, label: str | None, emailed: str | None =
         expires_at=issued.invitation.expires_at,
         number=issued.invitation.id,
         schedule=issued.schedule,
+        series_id=issued.series.id if issued.series is not None else None,
         emailed=emailed,
         email_error=issued.invitation.email_error if emailed == invitation_mail.FAILED else None,
     )
     # The site's own Referrer-Policy (same-origin): this page's address holds no token,
     # and under HTTPS its forms (sign out) need the Referer for their CSRF check.
     return make_response(page, 201)
+
+
+@blueprint.get("/<int:invitation_id>/revoke", endpoint="confirm_revoke")
+def confirm_revoke(invitation_id: int):
+    """Ask first: which invitation, and what the patient will see once it is revoked.
+    Nothing changes here (the form posts to ``revoke``); no label is shown, so nothing
+    is audited."""
+    invitation = _or_404(Invitation, invitation_id)
+    current = invitations.state(invitation)
+    series = invitations.series_of(invitation)
+    # For one of a series: the next screening its link moves on to, and whether any
+    # other is still open (if none, revoking this one ends the link too).
+    others = [
+        row
+        for row in (invitations.members(series) if series is not None else [])
+        if row.id != invitation.id and invitations.state(row) in invitations.OPEN_STATES
+    ]
+    later = next(
+        (row for row in others if (row.series_position or 0) > (invitation.series_position or 0)),
+        None,
+    )
+    page = render_template(
+        "invitations/revoke.html",
+        invitation=invitation,
+        state=current,
+        ended=current in ENDED,
+        series=series,
+        later=later,
+        others_open=bool(others),
+        names=invitations.instrument_names(),
+    )
+    return make_response(page, 409 if current in ENDED else 200)
+
+
+@blueprint.get("/series/<int:series_id>/revoke", endpoint="confirm_revoke_series")
+def confirm_revoke_series(series_id: int):
+    """Ask first: which screenings of the series end and which stay."""
+    series = _or_404(InvitationSeries, series_id)
+    rows = [(row, invitations.state(row)) for row in invitations.members(series)]
+    is_open = any(current in invitations.OPEN_STATES for _, current in rows)
+    page = render_template(
+        "invitations/revoke_series.html",
+        series=series,
+        rows=rows,
+        ended=not is_open,
+        open_states=invitations.OPEN_STATES,
+        names=invitations.instrument_names(),
+    )
+    return make_response(page, 200 if is_open else 409)
+
+
+def _or_404(model, key: int):
+    row = db.session.get(model, key)
+    if row is None:
+        abort(404)
+    return row
 
 
 @blueprint.post("/<int:invitation_id>/revoke")
@@ -142,10 +229,7 @@ def _to_revoke(model, key: int):
     """The row a revoke form names: 400 without the form's CSRF token, 404 if unknown."""
     if not RevokeForm().validate_on_submit():
         abort(400)
-    row = db.session.get(model, key)
-    if row is None:
-        abort(404)
-    return row
+    return _or_404(model, key)
 
 
 def _back_to_list(said: str, refused: str | None):
