@@ -416,17 +416,22 @@ def test_an_unreachable_queue_still_makes_the_invitation(make_app, inbox, clock,
     assert len(box.messages) == 1
 
 
+def _invitation_with_address(app) -> int:
+    """An invitation with an address kept for its e-mails, made outside any request."""
+    with app.app_context(), unit_of_work.change("invitation.create", actor="test"):
+        issued = invitations.create("x", ["asrs-v1.1"], 14, "test")
+        invitation_mail.attach(issued, PATIENT, "https://clinic.example/i/t")
+        db.session.flush()
+        return issued.invitation.id
+
+
 def test_two_workers_never_send_the_same_email(mail_app, inbox, clock, monkeypatch):
     """Each worker runs the minute's work; both may find the same e-mail due. The one
     that claims it sends it; the other, arriving mid-send, finds it taken."""
     from screener import mailer
 
     box, _ = inbox
-    with mail_app.app_context(), unit_of_work.change("invitation.create", actor="test"):
-        issued = invitations.create("x", ["asrs-v1.1"], 14, "test")
-        invitation_mail.attach(issued, PATIENT, "https://clinic.example/i/t")
-        db.session.flush()
-        invitation_id = issued.invitation.id
+    invitation_id = _invitation_with_address(mail_app)
     real_send, others = mailer.send, []
 
     def send_while_another_worker_tries(*args):
@@ -498,11 +503,7 @@ def test_an_invitation_revoked_just_after_its_email_was_claimed_shows_no_failure
     """Revoked between the claim and the read of the address (which the revoke erased):
     nothing is sent and nothing failed, so the list must not say "E-mail failed"."""
     box, _ = inbox
-    with mail_app.app_context(), unit_of_work.change("invitation.create", actor="test"):
-        issued = invitations.create("x", ["asrs-v1.1"], 14, "test")
-        invitation_mail.attach(issued, PATIENT, "https://clinic.example/i/t")
-        db.session.flush()
-        invitation_id = issued.invitation.id
+    invitation_id = _invitation_with_address(mail_app)
     real_claim = invitation_mail._claim
 
     def claim_then_revoke(*args):

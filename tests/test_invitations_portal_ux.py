@@ -11,19 +11,17 @@ from sqlalchemy import func, select
 
 from screener.extensions import db
 from screener.models import AuditEvent, Invitation, InvitationSeries
-from screener.services import invitations, screening_store
+from screener.services import invitations
 from tests.auth_helpers import csrf_token, signed_in
-from tests.test_invitation_series import VISITS, answer_and_submit, make_series, states
+from tests.test_invitation_series import (  # noqa: F401 - clock: the series' frozen clock
+    VISITS,
+    answer_and_submit,
+    clock,
+    make_series,
+    states,
+)
 from tests.test_invitation_series import press_start as start_series
-from tests.test_invitations import T0, Clock, invite, state
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    frozen = Clock(T0)
-    monkeypatch.setattr(invitations, "utcnow", frozen)
-    monkeypatch.setattr(screening_store, "utcnow", frozen)
-    return frozen
+from tests.test_invitations import invite, state
 
 
 @pytest.fixture

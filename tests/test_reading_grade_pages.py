@@ -36,7 +36,7 @@ def sentences_over_grade_8(page: str) -> list[tuple[float, str]]:
 
 
 @pytest.mark.parametrize("page", ["landing", "invitation", "started"])
-def test_the_patient_pages_read_at_grade_8_or_below(app, clock, page):  # noqa: F811
+def test_the_patient_pages_read_at_grade_8_or_below(app, clock, page):
     patient = app.test_client()
     if page == "landing":
         response = patient.get("/")
