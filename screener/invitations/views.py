@@ -28,7 +28,6 @@ NO_MAIL_SERVER = (
     "No invitation was made: this clinic has no e-mail server set up, so it cannot "
     "e-mail one. Press Make invitation again, then give the patient the letter or the link."
 )
-ENDED = ("revoked", "completed", "expired")
 
 
 def _page(
@@ -76,16 +75,10 @@ def create():
     # is shown at its own field.
     try:
         invitations.clean_label(form.label.data)
-    except InvitationError as exc:
-        return _page(form, 400, error=str(exc), error_field="label")
-    try:
         invitations.check_instruments(form.instruments.data)
-    except InvitationError as exc:
-        return _page(form, 400, error=str(exc), error_field="instruments")
-    try:
         repeat = invitations.check_series(form.every_weeks.data, form.times.data, form.days.data)
     except InvitationError as exc:
-        return _page(form, 400, error=str(exc), error_field=_series_field(form))
+        return _page(form, 400, error=str(exc), error_field=exc.field or FORM_TOP)
     try:
         address = invitation_mail.clean_address(form.email.data)
     except InvitationError as exc:
@@ -110,16 +103,6 @@ def create():
     label = invitations.label_of(issued.invitation)
     emailed = invitation_mail.deliver_first(issued.invitation.id, at_once) if address else None
     return _letter(issued, label, emailed)
-
-
-def _series_field(form: CreateInvitationForm) -> str:
-    """The field a refused series is about (``invitations.check_series``' order)."""
-    weeks, times = form.every_weeks.data, form.times.data
-    if weeks is None or not 1 <= weeks <= invitations.MAX_EVERY_WEEKS:
-        return "every_weeks"
-    if times is None or not 2 <= times <= invitations.MAX_TIMES:
-        return "times"
-    return "days"  # more days than the gap between screenings
 
 
 def _link(issued: invitations.Issued) -> str:
@@ -172,13 +155,13 @@ def confirm_revoke(invitation_id: int):
         "invitations/revoke.html",
         invitation=invitation,
         state=current,
-        ended=current in ENDED,
+        ended=current in invitations.ENDED_STATES,
         series=series,
         later=later,
         others_open=bool(others),
         names=invitations.instrument_names(),
     )
-    return make_response(page, 409 if current in ENDED else 200)
+    return make_response(page, 409 if current in invitations.ENDED_STATES else 200)
 
 
 @blueprint.get("/series/<int:series_id>/revoke", endpoint="confirm_revoke_series")

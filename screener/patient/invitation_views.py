@@ -35,7 +35,6 @@ CODE_FAILURES = "20 per 10 minutes"  # per address (an IPv6 /64); only unknown c
 # networks must still not get far. Past it, codes are refused for the rest of the hour
 # (invited patients can still use their link) and the log says so once.
 CODE_FAILURES_ALL = "300 per hour"
-ENDED = {"expired", "revoked", "completed"}
 
 
 def _no_referrer(response):
@@ -105,7 +104,7 @@ def _record_opening(invitation: Invitation) -> None:
 def _show(invitation: Invitation, action: str, form=None, status: int = 200):
     """The invitation's page: what it asks, consent, and Start (or Continue)."""
     state = invitations.state(invitation)
-    if state in ENDED:
+    if state in invitations.ENDED_STATES:
         return _ended_page(invitation, state)
     continuing = state == "started"
     screening = db.session.get(Screening, invitation.screening_id) if continuing else None
@@ -113,7 +112,6 @@ def _show(invitation: Invitation, action: str, form=None, status: int = 200):
     if form is None:
         form = presenters.ResumeForm(needs_consent=needs_consent, formdata=None)
     names = invitations.instrument_names()
-    settings = clinic.current()
     page = render_template(
         "patient/invitation.html",
         form=form,
@@ -123,8 +121,7 @@ def _show(invitation: Invitation, action: str, form=None, status: int = 200):
         questionnaires=[names.get(key, key) for key in invitation.instruments],
         expires_at=invitation.expires_at,
         place=_place(invitation),
-        retention_days=settings["retention_days"],
-        clinic_name=settings["name"],
+        retention_days=clinic.current()["retention_days"],  # the clinic's name: _clinic()
     )
     return _no_referrer(make_response(page, status))
 
@@ -132,7 +129,7 @@ def _show(invitation: Invitation, action: str, form=None, status: int = 200):
 def _use(invitation: Invitation, action: str):
     """The POST behind Start or Continue: consent, then open the screening here."""
     state = invitations.state(invitation)
-    if state in ENDED:
+    if state in invitations.ENDED_STATES:
         return _ended_page(invitation, state)
     continuing = state == "started"
     screening = db.session.get(Screening, invitation.screening_id) if continuing else None
@@ -179,7 +176,7 @@ def invitation(invitation_token: str):
     action = url_for("patient.invitation", invitation_token=invitation_token)
     if request.method == "POST":
         return _use(found, action)
-    if invitations.state(found) not in ENDED:
+    if invitations.state(found) not in invitations.ENDED_STATES:
         _record_opening(found)
     return _show(found, action)
 
@@ -230,7 +227,7 @@ def invitation_code():
         )
         return _landing(form, 404)
     state = invitations.state(found)
-    if state in ENDED:
+    if state in invitations.ENDED_STATES:
         return _ended_page(found, state)
     _record_opening(found)
     session.pop(SERIES_SESSION_KEY, None)
@@ -254,7 +251,7 @@ def invited():
     action = url_for("patient.invited")
     if request.method == "POST":
         return _use(found, action)
-    if request.method == "GET" and invitations.state(found) not in ENDED:
+    if request.method == "GET" and invitations.state(found) not in invitations.ENDED_STATES:
         _record_opening(found)
     return _show(found, action)
 

@@ -312,7 +312,7 @@ def send_due(now: dt.datetime | None = None) -> int:
         elif (
             row.email_status == SENT
             and row.reminder_status is None
-            and now >= reminder_at(row.email_sent_at or row.created_at, row.expires_at, days)
+            and now >= reminder_at(row.email_sent_at, row.expires_at, days)
         ):
             due.append((row.id, REMINDER))
     if ended:

@@ -53,7 +53,12 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class InvitationError(ValueError):
-    """An invitation cannot be made, found or used as asked; the message says why."""
+    """An invitation cannot be made, found or used as asked; the message says why, and
+    ``field`` names the form field it is about, when it is about one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # --- keys -------------------------------------------------------------------------
@@ -129,9 +134,11 @@ def clean_label(text: str | None) -> str | None:
     if not label:
         return None
     if _CONTROL.search(label):
-        raise InvitationError("A label cannot hold control characters (such as NUL or tab).")
+        raise InvitationError(
+            "A label cannot hold control characters (such as NUL or tab).", "label"
+        )
     if len(label) > MAX_LABEL:
-        raise InvitationError(f"Keep the label to {MAX_LABEL} characters.")
+        raise InvitationError(f"Keep the label to {MAX_LABEL} characters.", "label")
     return label
 
 
@@ -158,7 +165,8 @@ def check_instruments(keys: Iterable[str] | None) -> list[str]:
     unknown = sorted(set(keys) - set(known))
     if unknown:
         raise InvitationError(
-            f"Unknown questionnaire {', '.join(unknown)}; choose from {', '.join(known)}."
+            f"Unknown questionnaire {', '.join(unknown)}; choose from {', '.join(known)}.",
+            "instruments",
         )
     chosen = (
         [key for key, _ in offered if key in keys]
@@ -166,7 +174,7 @@ def check_instruments(keys: Iterable[str] | None) -> list[str]:
         else [key for key, definition in offered if definition.offer.default]
     )
     if not any(known[key].kind == "screen" for key in chosen):
-        raise InvitationError("Choose at least one screening questionnaire.")
+        raise InvitationError("Choose at least one screening questionnaire.", "instruments")
     return chosen
 
 
@@ -186,16 +194,20 @@ def check_series(every_weeks: int | None, times: int | None, days: int) -> tuple
         return None
     if every_weeks is None or times is None:
         raise InvitationError(
-            "For repeat screens, give both how many weeks apart and how many times."
+            "For repeat screens, give both how many weeks apart and how many times.",
+            "every_weeks" if every_weeks is None else "times",
         )
     if not 1 <= every_weeks <= MAX_EVERY_WEEKS:
-        raise InvitationError(f"Repeat screens are 1 to {MAX_EVERY_WEEKS} weeks apart.")
+        raise InvitationError(
+            f"Repeat screens are 1 to {MAX_EVERY_WEEKS} weeks apart.", "every_weeks"
+        )
     if not 2 <= times <= MAX_TIMES:
-        raise InvitationError(f"A series has 2 to {MAX_TIMES} screenings.")
+        raise InvitationError(f"A series has 2 to {MAX_TIMES} screenings.", "times")
     if days > 7 * every_weeks:
         raise InvitationError(
             f"In a series, each invitation lasts at most the gap between screenings "
-            f"({7 * every_weeks} days)."
+            f"({7 * every_weeks} days).",
+            "days",
         )
     return every_weeks, times
 
@@ -537,6 +549,7 @@ def revoke(invitation: Invitation) -> None:
 
 # States in which an invitation can still lead to a screening; the others have ended.
 OPEN_STATES = ("scheduled", "issued", "opened", "started")
+ENDED_STATES = tuple(state for state in STATES if state not in OPEN_STATES)
 
 
 def revoke_series(series: InvitationSeries) -> list[int]:
