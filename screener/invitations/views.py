@@ -13,12 +13,13 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 
 from screener import audit, background, mailer, qr, unit_of_work
+from screener.codes import format_code
 from screener.extensions import db
 from screener.invitations.blueprint import blueprint
 from screener.invitations.forms import CreateInvitationForm, RevokeForm
-from screener.models import Invitation, InvitationSeries
+from screener.models import Invitation, InvitationSeries, Screening
 from screener.models.invitation import STATES
-from screener.services import invitation_mail, invitations
+from screener.services import invitation_history, invitation_mail, invitations
 from screener.services.invitations import InvitationError
 
 STATE_FILTERS = {"": "Any state", **{state: state.capitalize() for state in STATES}}
@@ -130,6 +131,38 @@ def _letter(issued: invitations.Issued, label: str | None, emailed: str | None =
     # The site's own Referrer-Policy (same-origin): this page's address holds no token,
     # and under HTTPS its forms (sign out) need the Referer for their CSRF check.
     return make_response(page, 201)
+
+
+@blueprint.get("/<int:invitation_id>", endpoint="detail")
+def detail(invitation_id: int):
+    """One invitation: its state and what that means for the patient, its series, the
+    screening it led to, and its history from the audit trail. Shows the label, so the
+    view is audited first."""
+    invitation = _or_404(Invitation, invitation_id)
+    audit.record("invitation.view", reference=invitations.reference(invitation))
+    series = invitations.series_of(invitation)
+    members = (
+        [(row, invitations.state(row)) for row in invitations.members(series)] if series else []
+    )
+    screening = (
+        db.session.get(Screening, invitation.screening_id) if invitation.screening_id else None
+    )
+    return render_template(
+        "invitations/detail.html",
+        invitation=invitation,
+        state=invitations.state(invitation),
+        open_states=invitations.OPEN_STATES,
+        label=invitations.label_of(invitation),
+        names=invitations.instrument_names(),
+        delivery=invitation_mail.delivery(invitation),
+        series=series,
+        members=members,
+        series_open=any(current in invitations.OPEN_STATES for _, current in members),
+        screening=screening,
+        screening_code=format_code(screening.reference_code) if screening else None,
+        can_read=current_user.has_role("clinician"),
+        events=invitation_history.history(invitation, series),
+    )
 
 
 @blueprint.get("/<int:invitation_id>/revoke", endpoint="confirm_revoke")

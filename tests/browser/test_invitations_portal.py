@@ -1,6 +1,6 @@
 """The invitations portal's layout in Chromium: number boxes of touch size, the staff
-home's table within a phone's width, the series letter on one A4 page, and the
-revoke confirmation accessible at both widths."""
+home's table and the invitations list within a phone's width, the series letter on one
+A4 page, each invitation's page, and the revoke confirmation accessible."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import re
 from pypdf import PdfReader
 
 from tests.auth_helpers import PASSWORD, make_user
-from tests.browser.conftest import assert_accessible, click_and_wait
+from tests.browser.conftest import assert_accessible, click_and_wait, screenshot
 
 
 def _sign_in(page, base, email):
@@ -77,12 +77,16 @@ def test_revoking_asks_first_and_the_pages_are_accessible(live_app, live_server,
     _sign_in(phone, live_server, "doc@clinic.example")
     _make_series(phone, live_server)
     phone.goto(live_server + "/invitations/")
+    # On a phone the list leaves the actions to each invitation's own page.
+    assert phone.get_by_role("link", name="Revoke invitation 1", exact=True).count() == 0
+    click_and_wait(phone, phone.get_by_role("link", name="Invitation 1", exact=True))
     click_and_wait(phone, phone.get_by_role("link", name="Revoke invitation 1", exact=True))
     assert re.search(r"/invitations/1/revoke$", phone.url)
     assert_accessible(phone, "invitation-revoke-confirm")
     click_and_wait(phone, phone.get_by_role("link", name="Cancel"))
     assert phone.get_by_role("cell", name="Revoked").count() == 0
 
+    phone.goto(live_server + "/invitations/1")
     click_and_wait(phone, phone.get_by_role("link", name="Revoke the rest of series 1"))
     assert_accessible(phone, "invitation-series-revoke-confirm")
     click_and_wait(phone, phone.get_by_role("button", name="Revoke the rest of series 1"))
@@ -93,3 +97,40 @@ def test_revoking_asks_first_and_the_pages_are_accessible(live_app, live_server,
     assert_accessible(phone, "invitation-series-revoke-ended")
     phone.goto(live_server + "/invitations/?state=bogus")
     assert_accessible(phone, "invitations-state-error")
+
+
+def test_the_list_fits_a_phone_and_each_invitation_has_its_page(
+    live_app, live_server, phone, desktop
+):
+    make_user(live_app, "doc@clinic.example", ["clinician", "staff"])
+    for page in (phone, desktop):
+        _sign_in(page, live_server, "doc@clinic.example")
+    _make_series(desktop, live_server)
+    desktop.goto(live_server + "/invitations/")
+    desktop.get_by_label("Label (optional)").fill("A long clinic reference: MRN 0012345678, bed 14")
+    desktop.get_by_label("Days until it expires").fill("14")
+    click_and_wait(desktop, desktop.get_by_role("button", name="Make invitation"))
+
+    phone.goto(live_server + "/invitations/")
+    screenshot(phone, "invitations-list-phone")
+    box, table = phone.evaluate(
+        """() => [document.querySelector('.invitation-list').parentElement.clientWidth,
+                  document.querySelector('.invitation-list').scrollWidth]"""
+    )
+    assert table <= box, f"the list is {table}px wide in a {box}px box"
+    assert phone.get_by_role("columnheader", name="Made by").count() == 0
+    assert phone.get_by_role("columnheader", name="Expires").is_visible()
+    # At a desktop's width every column and the actions are in the list itself.
+    desktop.goto(live_server + "/invitations/")
+    assert desktop.get_by_role("columnheader", name="Made by").is_visible()
+    assert desktop.get_by_role("link", name="Revoke invitation 4", exact=True).is_visible()
+
+    for page, name in ((phone, "phone"), (desktop, "desktop")):
+        page.goto(live_server + "/invitations/")
+        click_and_wait(page, page.get_by_role("link", name="Invitation 2", exact=True))
+        assert page.get_by_role("heading", level=1).inner_text() == "Invitation 2"
+        assert page.get_by_text("Screening 2 of 3: this invitation (2)").is_visible()
+        assert page.get_by_text("Made, with the rest of its series (invitation 1)").is_visible()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= page.viewport_size["width"], (name, width)
+        assert_accessible(page, f"invitation-detail-{name}")
