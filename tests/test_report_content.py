@@ -317,3 +317,32 @@ def test_zeros_in_dates_and_prose_are_plain_not_slashed(standard):
     outlines = _zero_outlines(pdf)
     assert outlines, "no zero drawn at all"
     assert set(outlines) == {2}, outlines
+
+
+def _struct_elements(node, found=None):
+    """Every structure element under ``node`` of the PDF's tag tree."""
+    found = [] if found is None else found
+    node = node.get_object()
+    if isinstance(node, dict):
+        if node.get("/Type") == "/StructElem":
+            found.append(node)
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            if hasattr(kid, "get_object") and isinstance(kid.get_object(), dict | list):
+                _struct_elements(kid, found)
+    return found
+
+
+def test_each_answer_is_tagged_with_its_question_as_row_header(standard):
+    """The answer tables have no header row: each question heads its row (TH, scope
+    row), so a screen reader reads every answer with its question."""
+    _, _, pdf = standard
+    elements = _struct_elements(read(pdf).trailer["/Root"]["/StructTreeRoot"])
+    headers = {str(e["/ID"]): e for e in elements if e["/S"] == "/TH" and "/ID" in e}
+    cells = [e for e in elements if e["/S"] == "/TD"]
+    answered = [c for c in cells if c.get("/A", {}).get("/Headers")]
+    assert len(answered) >= 30, len(answered)  # every answer of the standard summary
+    named = [[str(key) for key in cell["/A"]["/Headers"]] for cell in answered]
+    assert all(len(keys) == 1 and keys[0] in headers for keys in named)
+    # Its own row's header, not a column's header shared by every answer.
+    assert len({keys[0] for keys in named}) == len(answered)
