@@ -211,7 +211,7 @@ def test_revoking_one_invitation_goes_through_a_confirmation(app, staff, clock):
     form = re.search(rf'<form method="post" action="{path}"[^>]*>(.*?)</form>', page, re.S)
     assert 'name="csrf_token"' in form.group(1)
     assert f">Revoke invitation {invitation_id}</button>" in form.group(1)
-    assert '<a href="/invitations/">Cancel</a>' in form.group(1)
+    assert f'<a href="/invitations/{invitation_id}">Cancel</a>' in form.group(1)
     # Asking changes nothing and records nothing.
     assert state(app, invitation_id) == "issued"
     with app.app_context():
