@@ -184,3 +184,16 @@ def test_a_started_screening_is_shown_as_a_draft_then_as_deleted(app, staff, clo
     page = staff.get(f"/invitations/{invitation_id}").get_data(as_text=True)
     assert ">Expired</span>" in page and "(or when its unfinished screening was deleted)" in page
     assert "No longer kept (deleted by the retention period or an erasure)" in page
+
+
+def test_the_screening_page_links_back_to_its_invitation(app, clinician, clock):
+    invitation_id, link, _ = invite(app, label=None)
+    patient = app.test_client()
+    assert press_start(patient, link).status_code == 303
+    assert finish_asrs(patient).location.endswith("/screen/results")
+    with app.app_context():
+        screening_id = db.session.get(Invitation, invitation_id).screening_id
+    page = clinician.get(f"/clinician/screenings/{screening_id}").get_data(as_text=True)
+    # Without a label the screening still says it came from an invitation.
+    assert f'<a href="/invitations/{invitation_id}">Invitation {invitation_id}</a>' in page
+    assert "<strong>" not in page[page.index("detail-meta") : page.index("Download the PDF")]

@@ -113,12 +113,15 @@ def detail(screening_id: int):
     every answer follow, folded."""
     screening = _submitted(screening_id)
     audit.record("screening.view", reference=format_code(screening.reference_code))
+    # The invitation it came from, if any: its label, and a link to its page.
+    invitation = invitations.of_screening(screening.id)
     return render_template(
         "clinician/detail.html",
         screening=screening,
         code=format_code(screening.reference_code),
         reviews=review_history(screening),
-        invitation_label=invitations.labels_for([screening.id]).get(screening.id),
+        invitation=invitation,
+        invitation_label=invitations.label_of(invitation) if invitation else None,
         form=ReviewForm(formdata=None),
         pdf_state=None if background.works_in_request() else render_jobs.state(screening.id),
         trend=presenters.trend(screening),
