@@ -396,6 +396,11 @@ def test_a_worker_without_the_smtp_settings_leaves_the_email_for_one_that_has_th
     assert (row.email_status, row.email_sealed is not None) == (None, True)
     assert _audit(web, "invitation.email") == []
     assert "E-mail being sent" in staff.get("/invitations/").get_data(as_text=True)
+    # Still unsent long after the workers' minute: the list says so, not "being sent".
+    clock.advance(minutes=6)
+    listing = staff.get("/invitations/").get_data(as_text=True)
+    assert "E-mail not sent yet, after 5 minutes" in listing
+    assert "E-mail being sent" not in listing
     assert background.queue(web).remind() == 1  # a worker with the settings sends it
     assert len(box.messages) == 1
     assert _audit(web, "invitation.email") == [("sent", None)]

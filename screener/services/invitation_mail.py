@@ -50,6 +50,9 @@ UNREADABLE = "SealUnreadable"  # the secret key changed since the address was se
 # Far beyond what one send can take (connect, TLS, login and data, each bounded by
 # mailer.TIMEOUT_SECONDS), so a live sender is never taken for a dead one.
 CLAIM_LEASE = dt.timedelta(minutes=10)
+# Workers look for due e-mails every minute; one waiting this long has no sender.
+UNSENT_WARNING = dt.timedelta(minutes=5)
+UNSENT = "E-mail not sent yet, after 5 minutes: a job worker with the e-mail settings must run"
 MAX_ADDRESS = 254
 # A plain address: the characters RFC 5322 allows unquoted, a domain with a dot. Anything
 # odder (quotes, brackets, spaces) is refused rather than passed to a mail server.
@@ -328,16 +331,20 @@ def send_due(now: dt.datetime | None = None) -> int:
 def delivery(invitation: Invitation) -> str:
     """What the invitations list says of the e-mails: "" when none was asked for."""
     parts = []
+    now = invitations.utcnow()
     if invitation.email_status == SENT:
         parts.append("E-mailed")
     elif invitation.email_status == FAILED:
         parts.append(f"E-mail failed ({invitation.email_error})")
-    elif invitation.email_status == SENDING or (
-        invitation.email_sealed is not None
-        and (invitation.series_position or 1) == 1
-        and invitation.state(invitations.utcnow()) in ("issued", "opened")
-    ):
+    elif invitation.email_status == SENDING:
         parts.append("E-mail being sent")
+    elif invitation.email_sealed is not None and invitation.state(now) in ("issued", "opened"):
+        # Due and not claimed yet: a worker takes it within a minute. Much later, no
+        # worker that can send is running; saying "being sent" would hide that.
+        if now - (invitation.opens_at or invitation.created_at) > UNSENT_WARNING:
+            parts.append(UNSENT)
+        else:
+            parts.append("E-mail being sent")
     if invitation.reminder_status == SENDING:
         parts.append("reminder being sent")
     elif invitation.reminder_status == SENT:
