@@ -131,7 +131,8 @@ def test_an_expiry_is_in_the_history_once_the_app_writes_it_down(app, staff, clo
         assert invitation_expiry.record_expiries(clock.now) == 1
     page = staff.get(f"/invitations/{invitation_id}").get_data(as_text=True)
     what, by = history(page)[-1]
-    assert what.startswith("Expired: opened, not started; ended ") and by == "The app"
+    # What had been done; its moment is the page's, in the clinic's zone, not the trail's UTC.
+    assert (what, by) == ("Expired: opened, not started", "The app")
 
 
 def test_a_series_member_shows_its_series_and_only_its_own_revoke(app, staff, clock):
@@ -197,3 +198,16 @@ def test_the_screening_page_links_back_to_its_invitation(app, clinician, clock):
     # Without a label the screening still says it came from an invitation.
     assert f'<a href="/invitations/{invitation_id}">Invitation {invitation_id}</a>' in page
     assert "<strong>" not in page[page.index("detail-meta") : page.index("Download the PDF")]
+
+
+def test_an_expiry_after_a_deleted_draft_says_what_was_done():
+    from types import SimpleNamespace
+
+    from screener.services.invitation_history import _said
+
+    event = SimpleNamespace(
+        action="invitation.expire",
+        outcome="expired",
+        detail="started; the unfinished screening was deleted (found 2026-12-03 09:00:00 UTC)",
+    )
+    assert _said(event) == ("Expired: started; the unfinished screening was deleted", True)

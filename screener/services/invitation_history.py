@@ -66,7 +66,10 @@ def _said(event: AuditEvent) -> tuple[str, bool]:
     if action == "invitation.complete":
         return "Screening submitted", True
     if action == "invitation.expire":
-        return f"Expired: {event.detail}" if event.detail else "Expired", True
+        # The trail's detail ends with its moment in UTC ("; ended …", "(found …)"); the
+        # page gives every time in the clinic's zone, so only what had been done is kept.
+        done = re.split(r"; ended | \(found ", event.detail or "")[0]
+        return f"Expired: {done}" if done else "Expired", True
     if action in ("invitation.email", "invitation.remind"):
         kind = "E-mail" if action == "invitation.email" else "Reminder e-mail"
         if outcome == "sent":
