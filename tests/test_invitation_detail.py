@@ -211,3 +211,36 @@ def test_an_expiry_after_a_deleted_draft_says_what_was_done():
         detail="started; the unfinished screening was deleted (found 2026-12-03 09:00:00 UTC)",
     )
     assert _said(event) == ("Expired: started; the unfinished screening was deleted", True)
+
+
+def test_the_list_pages_through_every_invitation_and_filters_before_paging(
+    app, staff, clock, monkeypatch
+):
+    from screener.services import invitations
+
+    monkeypatch.setattr(invitations, "PAGE_SIZE", 5)
+    ids = [invite(app, label=f"MRN {n}")[0] for n in range(12)]
+    oldest = ids[0]
+    token = csrf_token(staff, f"/invitations/{oldest}/revoke")
+    assert (
+        staff.post(f"/invitations/{oldest}/revoke", data={"csrf_token": token}).status_code == 303
+    )
+
+    def numbers(page: str) -> list[int]:
+        return [int(n) for n in re.findall(r'<a href="/invitations/(\d+)" aria-label=', page)]
+
+    first = staff.get("/invitations/").get_data(as_text=True)
+    assert numbers(first) == ids[::-1][:5]
+    assert "(page 1 of 3; 12 in all)" in first and 'rel="next">Older invitations' in first
+    last = staff.get("/invitations/?page=3").get_data(as_text=True)
+    assert numbers(last) == [ids[1], oldest]
+    # The state is chosen before paging: the oldest, revoked, is found on page 1.
+    revoked = staff.get("/invitations/?state=revoked").get_data(as_text=True)
+    assert numbers(revoked) == [oldest] and "Older invitations" not in revoked
+    # A page past the end shows the last; a page that is no number is a 400 that says so.
+    assert numbers(staff.get("/invitations/?page=99").get_data(as_text=True)) == numbers(last)
+    for bad in ("abc", "0", "-1", "1e3", "１"):
+        response = staff.get(f"/invitations/?page={bad}")
+        assert response.status_code == 400, bad
+        assert "The page number must be a whole number from 1." in response.get_data(as_text=True)
+        assert numbers(response.get_data(as_text=True)) == ids[::-1][:5]

@@ -910,8 +910,9 @@ def test_two_workers_record_an_expiry_once(app, clock, monkeypatch):
 
 
 def test_the_sql_forms_of_the_state_agree_with_state(app, clock):
-    """The workers select and claim with SQL (``not_started_yet``, ``has_expired``);
-    for an invitation in each state they must say what ``state`` says."""
+    """The workers select and claim with SQL (``not_started_yet``, ``has_expired``), and
+    the list filters with it (``in_state``); for an invitation in each state they must
+    say what ``state`` says."""
     made = {name: invite(app, days=2)[0] for name in STATES}
     with app.app_context(), unit_of_work.write():
         rows = {name: db.session.get(Invitation, made[name]) for name in STATES}
@@ -937,6 +938,7 @@ def test_the_sql_forms_of_the_state_agree_with_state(app, clock):
         for clause, wanted in (
             (Invitation.not_started_yet(now), {"issued", "opened"}),
             (Invitation.has_expired(now), {"expired"}),
+            *((Invitation.in_state(name, now), {name}) for name in STATES),
         ):
             chosen = set(db.session.scalars(select(Invitation.id).where(clause)))
             assert chosen == {row.id for row in everything if row.state(now) in wanted}

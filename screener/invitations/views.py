@@ -42,13 +42,22 @@ def _page(
     if wanted not in STATE_FILTERS:
         wanted, status = "", 400
         state_error = "Choose a state from the list."
-    audit.record("invitations.list", detail=f"state={wanted or 'any'}")
+    page_error = None
+    raw_page = request.args.get("page") or "1"
+    number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() else 0
+    if not 1 <= number < 1_000_000:  # a hand-edited address: show the first page
+        number, status = 1, 400
+        page_error = "The page number must be a whole number from 1."
+    listed = invitations.listing(wanted, number)
+    audit.record("invitations.list", detail=f"state={wanted or 'any'} page={listed.number}")
     page = render_template(
         "invitations/index.html",
-        rows=invitations.listing(wanted),
+        listed=listed,
+        rows=listed.rows,
         wanted=wanted,
         state_filters=STATE_FILTERS,
         state_error=state_error,
+        page_error=page_error,
         form=form,
         error=error,
         error_field=error_field,

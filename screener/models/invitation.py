@@ -118,6 +118,33 @@ class Invitation(db.Model):
         )
 
     @classmethod
+    def in_state(cls, state: str, now: dt.datetime) -> ColumnElement[bool]:
+        """In SQL: ``state(now) == state`` (the invitations list filters and pages
+        with it, so an older invitation in a state is never cut off by a limit)."""
+        live = and_(cls.revoked_at.is_(None), cls.completed_at.is_(None))
+        if state == "revoked":
+            return cls.revoked_at.is_not(None)
+        if state == "completed":
+            return and_(cls.revoked_at.is_(None), cls.completed_at.is_not(None))
+        if state == "expired":
+            return cls.has_expired(now)
+        if state == "scheduled":
+            return and_(live, cls.expires_at > now, cls.opens_at.is_not(None), cls.opens_at > now)
+        if state == "started":
+            return and_(
+                live,
+                cls.expires_at > now,
+                or_(cls.opens_at.is_(None), cls.opens_at <= now),
+                cls.started_at.is_not(None),
+                cls.screening_id.is_not(None),
+            )
+        if state == "opened":
+            return and_(cls.not_started_yet(now), cls.opened_at.is_not(None))
+        if state == "issued":
+            return and_(cls.not_started_yet(now), cls.opened_at.is_(None))
+        raise ValueError(f"no such state: {state}")
+
+    @classmethod
     def has_expired(cls, now: dt.datetime) -> ColumnElement[bool]:
         """In SQL: ``state(now)`` is "expired"."""
         return and_(

@@ -33,7 +33,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from screener import codes, unit_of_work
 from screener.database import utcnow
@@ -623,14 +623,37 @@ class Listed:
     delivery: str = ""
 
 
-def listing(wanted_state: str = "", limit: int = 500) -> list[Listed]:
-    """The newest invitations with their labels and states, optionally of one state."""
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: list[Listed]
+    total: int  # invitations in the wanted state (all of them without one)
+    number: int
+    pages: int
+
+
+def listing(wanted_state: str = "", page: int = 1, size: int | None = None) -> ListPage:
+    """One page of invitations, newest first, with their labels and states, optionally
+    of one state. The state is chosen in SQL, so the pages hold every invitation in it."""
     from screener.services import invitation_mail  # it builds on this module
 
+    size = size or PAGE_SIZE
     if wanted_state and wanted_state not in STATES:
         raise InvitationError("Choose a state from the list.")
     now = utcnow()
-    rows = list(db.session.scalars(select(Invitation).order_by(Invitation.id.desc()).limit(limit)))
+    query = select(Invitation)
+    if wanted_state:
+        query = query.where(Invitation.in_state(wanted_state, now))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // size))
+    number = min(max(page, 1), pages)
+    rows = list(
+        db.session.scalars(
+            query.order_by(Invitation.id.desc()).limit(size).offset((number - 1) * size)
+        )
+    )
     series_ids = {row.series_id for row in rows if row.series_id is not None}
     times = dict(
         db.session.execute(
@@ -658,7 +681,7 @@ def listing(wanted_state: str = "", limit: int = 500) -> list[Listed]:
         )
         for row in rows
     ]
-    return [row for row in listed if not wanted_state or row.state == wanted_state]
+    return ListPage(listed, total, number, pages)
 
 
 def labels_for(screening_ids: Iterable[int]) -> dict[int, str | None]:
