@@ -244,3 +244,41 @@ def test_the_list_pages_through_every_invitation_and_filters_before_paging(
         assert response.status_code == 400, bad
         assert "The page number must be a whole number from 1." in response.get_data(as_text=True)
         assert numbers(response.get_data(as_text=True)) == ids[::-1][:5]
+
+
+def test_labels_are_searched_by_post_and_shown_on_one_page(app, staff, clock):
+    ward = invite(app, label="Ward 3 <b>bed</b> 12")[0]
+    other = invite(app, label="Outpatients 7")[0]
+    invite(app, label=None)
+    token = csrf_token(staff, "/invitations/")
+
+    found = staff.post("/invitations/label", data={"csrf_token": token, "find_label": "WARD 3"})
+    assert found.status_code == 200
+    page = found.get_data(as_text=True)
+    assert "1 invitation matches." in page
+    assert f'href="/invitations/{ward}"' in page and f'href="/invitations/{other}"' not in page
+    assert "Ward 3 &lt;b&gt;bed&lt;/b&gt; 12" in page
+    # The form to make one, beside the results, is as fresh as on the list.
+    ticked = re.findall(r'<input[^>]*name="instruments"[^>]*>', page)
+    fresh = re.findall(
+        r'<input[^>]*name="instruments"[^>]*>', staff.get("/invitations/").get_data(as_text=True)
+    )
+    assert ticked == fresh and any("checked" in box for box in ticked)
+    none = staff.post("/invitations/label", data={"csrf_token": token, "find_label": "nobody"})
+    assert "0 invitations match." in none.get_data(as_text=True)
+    assert "No invitations with such a label." in none.get_data(as_text=True)
+
+    for bad in ({"find_label": ""}, {"find_label": "x" * 81}):
+        refused = staff.post("/invitations/label", data={"csrf_token": token, **bad})
+        assert refused.status_code == 400
+        assert 'href="#find_label"' in refused.get_data(as_text=True)
+    stale = staff.post("/invitations/label", data={"find_label": "Ward"})  # no CSRF token
+    assert stale.status_code == 400 and "Ward" not in stale.get_data(as_text=True)
+
+    # The search is audited without the label; the label is in no URL.
+    with app.app_context():
+        details = db.session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "invitations.list")
+        ).all()
+    assert "label=(searched)" in details
+    assert not any("Ward" in (d or "") for d in details)

@@ -1,4 +1,5 @@
-"""The invitation forms: make one (label, questionnaires, days) and revoke one."""
+"""The invitation forms: make one (label, questionnaires, days), find some by label, and
+revoke one."""
 
 from __future__ import annotations
 
@@ -85,9 +86,27 @@ class CreateInvitationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         offered = invitations.choices()
         self.instruments.choices = [SelectChoice(key, label) for key, label, _ in offered]
-        if not self.is_submitted():
+        # A fresh form (a GET, or beside another form's POST: ``formdata=None``) ticks
+        # the questionnaires offered by default.
+        fresh = "formdata" in kwargs and kwargs["formdata"] is None
+        if fresh or not self.is_submitted():
             self.instruments.data = [key for key, _, default in offered if default]
 
 
 class RevokeForm(FlaskForm):
     """Only the CSRF token: revoking needs nothing else."""
+
+
+class FindByLabelForm(FlaskForm):
+    """A POST form, so a label (health data) never appears in a URL or an access log."""
+
+    find_label = StringField(
+        "Label contains",
+        validators=[
+            InputRequired("Enter some of the label to search for."),
+            Length(
+                max=invitations.MAX_LABEL,
+                message=f"A label has at most {invitations.MAX_LABEL} characters.",
+            ),
+        ],
+    )

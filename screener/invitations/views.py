@@ -16,7 +16,7 @@ from screener import audit, background, mailer, qr, unit_of_work
 from screener.codes import format_code
 from screener.extensions import db
 from screener.invitations.blueprint import blueprint
-from screener.invitations.forms import CreateInvitationForm, RevokeForm
+from screener.invitations.forms import CreateInvitationForm, FindByLabelForm, RevokeForm
 from screener.models import Invitation, InvitationSeries, Screening
 from screener.models.invitation import STATES
 from screener.services import invitation_history, invitation_mail, invitations
@@ -36,7 +36,11 @@ def _page(
     status: int = 200,
     error: str | None = None,
     error_field: str = FORM_TOP,
+    find_form: FindByLabelForm | None = None,
+    found: invitations.ListPage | None = None,
 ):
+    """The list page. ``found``: the invitations a label search matched, shown instead
+    of a page of all of them."""
     wanted = request.args.get("state", "")
     state_error = None
     if wanted not in STATE_FILTERS:
@@ -48,8 +52,13 @@ def _page(
     if not 1 <= number < 1_000_000:  # a hand-edited address: show the first page
         number, status = 1, 400
         page_error = "The page number must be a whole number from 1."
-    listed = invitations.listing(wanted, number)
-    audit.record("invitations.list", detail=f"state={wanted or 'any'} page={listed.number}")
+    if found is not None:
+        listed, wanted = found, ""
+        # Says that a label was searched, never which (a label is health data).
+        audit.record("invitations.list", detail="label=(searched)")
+    else:
+        listed = invitations.listing(wanted, number)
+        audit.record("invitations.list", detail=f"state={wanted or 'any'} page={listed.number}")
     page = render_template(
         "invitations/index.html",
         listed=listed,
@@ -59,6 +68,8 @@ def _page(
         state_error=state_error,
         page_error=page_error,
         form=form,
+        find_form=find_form or FindByLabelForm(formdata=None),
+        searched=found is not None,
         error=error,
         error_field=error_field,
         names=invitations.instrument_names(),
@@ -73,6 +84,17 @@ def _page(
 def index():
     """Every invitation, newest first, with its state; the form to make one."""
     return _page(CreateInvitationForm())
+
+
+@blueprint.post("/label", endpoint="by_label")
+def by_label():
+    """Invitations whose label contains the typed text, newest first, on one page. A
+    POST, so a label never appears in a URL or an access log."""
+    find_form = FindByLabelForm()
+    if not find_form.validate_on_submit():
+        return _page(CreateInvitationForm(formdata=None), 400, find_form=find_form)
+    found = invitations.labelled(find_form.find_label.data)
+    return _page(CreateInvitationForm(formdata=None), find_form=find_form, found=found)
 
 
 @blueprint.post("/", endpoint="create")

@@ -637,8 +637,6 @@ class ListPage:
 def listing(wanted_state: str = "", page: int = 1, size: int | None = None) -> ListPage:
     """One page of invitations, newest first, with their labels and states, optionally
     of one state. The state is chosen in SQL, so the pages hold every invitation in it."""
-    from screener.services import invitation_mail  # it builds on this module
-
     size = size or PAGE_SIZE
     if wanted_state and wanted_state not in STATES:
         raise InvitationError("Choose a state from the list.")
@@ -654,6 +652,35 @@ def listing(wanted_state: str = "", page: int = 1, size: int | None = None) -> L
             query.order_by(Invitation.id.desc()).limit(size).offset((number - 1) * size)
         )
     )
+    return ListPage(_listed(rows, now), total, number, pages)
+
+
+MAX_FOUND = 200  # a label search shows its matches on one page (no label in URLs)
+
+
+def labelled(term: str) -> ListPage:
+    """Invitations whose label contains ``term`` (any case), newest first, on one page.
+
+    Labels are encrypted, so the database cannot search them: each is opened here, as
+    for the worklist's label search (``screenings_labelled``).
+    """
+    rows = db.session.execute(
+        select(Invitation.id, Invitation.label_sealed)
+        .where(Invitation.label_sealed.is_not(None))
+        .order_by(Invitation.id.desc())
+    )
+    ids = _labels_containing(term, rows)
+    found = ids[:MAX_FOUND]
+    chosen = db.session.scalars(
+        select(Invitation).where(Invitation.id.in_(found)).order_by(Invitation.id.desc())
+    ).all()
+    return ListPage(_listed(list(chosen), utcnow()), len(ids), 1, 1)
+
+
+def _listed(rows: list[Invitation], now: dt.datetime) -> list[Listed]:
+    """The list's rows for these invitations: labels opened, states, series places."""
+    from screener.services import invitation_mail  # it builds on this module
+
     series_ids = {row.series_id for row in rows if row.series_id is not None}
     times = dict(
         db.session.execute(
@@ -664,7 +691,7 @@ def listing(wanted_state: str = "", page: int = 1, size: int | None = None) -> L
         if series_ids
         else []
     )
-    listed = [
+    return [
         Listed(
             row.id,
             label_of(row),
@@ -681,7 +708,6 @@ def listing(wanted_state: str = "", page: int = 1, size: int | None = None) -> L
         )
         for row in rows
     ]
-    return ListPage(listed, total, number, pages)
 
 
 def labels_for(screening_ids: Iterable[int]) -> dict[int, str | None]:
@@ -706,17 +732,19 @@ def screenings_labelled(term: str) -> set[int]:
     Labels are encrypted, so the database cannot search them: each is opened here. A
     clinic has hundreds or a few thousand invitations, which takes milliseconds.
     """
-    wanted = term.strip().casefold()
     rows = db.session.execute(
         select(Invitation.screening_id, Invitation.label_sealed).where(
             Invitation.screening_id.is_not(None), Invitation.label_sealed.is_not(None)
         )
     )
-    return {
-        screening_id
-        for screening_id, sealed in rows
-        if wanted in (unseal(sealed, LABEL) or "").casefold()
-    }
+    return set(_labels_containing(term, rows))
+
+
+def _labels_containing(term: str, rows: Iterable[tuple[int, str]]) -> list[int]:
+    """The keys of (key, sealed label) rows whose label contains ``term``, any case, in
+    the rows' order: the one way labels are searched."""
+    wanted = term.strip().casefold()
+    return [key for key, sealed in rows if wanted in (unseal(sealed, LABEL) or "").casefold()]
 
 
 def invited_screenings():

@@ -127,6 +127,17 @@ def test_the_list_fits_a_phone_and_each_invitation_has_its_page(
     assert desktop.get_by_role("columnheader", name="Made by").is_visible()
     assert desktop.get_by_role("link", name="Revoke invitation 4", exact=True).is_visible()
 
+    # A label search (a POST: the label is in no URL) shows its matches alone.
+    for page, name in ((phone, "phone"), (desktop, "desktop")):
+        page.goto(live_server + "/invitations/")
+        page.get_by_label("Label contains").fill("long CLINIC")
+        click_and_wait(page, page.get_by_role("button", name="Search labels"))
+        assert page.get_by_role("status").inner_text() == "1 invitation matches."
+        assert page.get_by_role("link", name="Invitation 4", exact=True).is_visible()
+        assert page.get_by_role("link", name="Invitation 1", exact=True).count() == 0
+        assert page.url.endswith("/invitations/label")
+        assert_accessible(page, f"invitations-label-search-{name}")
+
     for page, name in ((phone, "phone"), (desktop, "desktop")):
         page.goto(live_server + "/invitations/")
         click_and_wait(page, page.get_by_role("link", name="Invitation 2", exact=True))
