@@ -104,24 +104,30 @@ class Invitation(db.Model):
             return "started" if self.screening_id is not None else "expired"
         return "opened" if self.opened_at is not None else "issued"
 
-    # ``state`` as SQL, for the workers' conditional updates; a test keeps them in step.
+    # ``state`` as SQL, for the workers' conditional updates and the invitations list; a
+    # test keeps them in step.
+
+    @classmethod
+    def _live(cls) -> ColumnElement[bool]:
+        """Neither revoked nor completed: the two final states."""
+        return and_(cls.revoked_at.is_(None), cls.completed_at.is_(None))
+
+    @classmethod
+    def _opened_for_use(cls, now: dt.datetime) -> ColumnElement[bool]:
+        """Not a series' later screening whose date is still to come."""
+        return or_(cls.opens_at.is_(None), cls.opens_at <= now)
 
     @classmethod
     def not_started_yet(cls, now: dt.datetime) -> ColumnElement[bool]:
         """In SQL: ``state(now)`` is "issued" or "opened"."""
         return and_(
-            cls.revoked_at.is_(None),
-            cls.completed_at.is_(None),
-            cls.expires_at > now,
-            or_(cls.opens_at.is_(None), cls.opens_at <= now),
-            cls.started_at.is_(None),
+            cls._live(), cls.expires_at > now, cls._opened_for_use(now), cls.started_at.is_(None)
         )
 
     @classmethod
     def in_state(cls, state: str, now: dt.datetime) -> ColumnElement[bool]:
         """In SQL: ``state(now) == state`` (the invitations list filters and pages
         with it, so an older invitation in a state is never cut off by a limit)."""
-        live = and_(cls.revoked_at.is_(None), cls.completed_at.is_(None))
         if state == "revoked":
             return cls.revoked_at.is_not(None)
         if state == "completed":
@@ -129,12 +135,12 @@ class Invitation(db.Model):
         if state == "expired":
             return cls.has_expired(now)
         if state == "scheduled":
-            return and_(live, cls.expires_at > now, cls.opens_at.is_not(None), cls.opens_at > now)
+            return and_(cls._live(), cls.expires_at > now, cls.opens_at > now)
         if state == "started":
             return and_(
-                live,
+                cls._live(),
                 cls.expires_at > now,
-                or_(cls.opens_at.is_(None), cls.opens_at <= now),
+                cls._opened_for_use(now),
                 cls.started_at.is_not(None),
                 cls.screening_id.is_not(None),
             )
@@ -148,12 +154,11 @@ class Invitation(db.Model):
     def has_expired(cls, now: dt.datetime) -> ColumnElement[bool]:
         """In SQL: ``state(now)`` is "expired"."""
         return and_(
-            cls.revoked_at.is_(None),
-            cls.completed_at.is_(None),
+            cls._live(),
             or_(
                 cls.expires_at <= now,
                 and_(
-                    or_(cls.opens_at.is_(None), cls.opens_at <= now),
+                    cls._opened_for_use(now),
                     cls.started_at.is_not(None),
                     cls.screening_id.is_(None),
                 ),
