@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
-from screener import clinic_time
+from screener import clinic_time, paging
 from screener.date_ranges import within_days
 from screener.extensions import db
 from screener.models import AuditEvent
@@ -49,13 +49,9 @@ def filtered(filters: AuditFilters) -> Select:
 def page(filters: AuditFilters, number: int, size: int = PAGE_SIZE):
     """(events, total, page number, pages)."""
     query = filtered(filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // size))
-    number = min(max(number, 1), pages)
-    events = db.session.scalars(
-        query.order_by(AuditEvent.id.desc()).limit(size).offset((number - 1) * size)
-    ).all()
-    return events, total, number, pages
+    shown = paging.window(query, number, size)
+    events = db.session.scalars(shown.of(query.order_by(AuditEvent.id.desc()))).all()
+    return events, shown.total, shown.number, shown.pages
 
 
 def about(reference: str) -> list[AuditEvent]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from screener import audit
+from screener import audit, paging
 from screener.admin import audit_log
 from screener.admin.blueprint import blueprint
 from screener.admin.forms import AuditFilterForm, FindEventsForm, action_choices
@@ -25,8 +25,7 @@ def audit_log_page():
         date_from=form.date_from.data if valid else None,
         date_to=form.date_to.data if valid else None,
     )
-    raw_page = request.args.get("page", "1")
-    number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 7 else 1
+    number = paging.number(request.args.get("page")) or 1
     events, total, number, pages = audit_log.page(filters, number)
     # Only the filter form's own fields go into the page links: any other name would be
     # read by url_for as one of its options (_method, _anchor, _external).

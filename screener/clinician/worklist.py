@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, true
+from sqlalchemy import Select, and_, exists, or_, select, true
 
-from screener import clinic_time
+from screener import clinic_time, paging
 from screener.date_ranges import OUT_OF_RANGE, in_range, within_days
 from screener.extensions import db
 from screener.models import Screening, ScreeningResult
@@ -137,11 +137,9 @@ def parse_filters(
     if source not in SOURCE_FILTERS:
         errors["source"] = "Choose invited or not from the list."
         source = ""
-    raw_page = args.get("page") or "1"
-    if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 7 and int(raw_page) >= 1:
-        page = int(raw_page)
-    else:
-        errors["page"] = "The page number must be a whole number from 1."
+    page = paging.number(args.get("page"))
+    if page is None:
+        errors["page"] = paging.NOT_A_PAGE
         page = 1
     return Filters(outcome, reviewed, dates["from"], dates["to"], page, source), errors
 
@@ -215,15 +213,11 @@ class Page:
 
 def page(filters: Filters, shown: tuple[Screen, ...], size: int = PAGE_SIZE) -> Page:
     query = filtered(filters, shown)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // size))
-    number = min(filters.page, pages)
+    window = paging.window(query, filters.page, size)
     screenings = db.session.scalars(
-        query.order_by(Screening.submitted_at.desc(), Screening.id.desc())
-        .limit(size)
-        .offset((number - 1) * size)
+        window.of(query.order_by(Screening.submitted_at.desc(), Screening.id.desc()))
     ).all()
-    return Page(tuple(rows_for(screenings)), total, number, pages)
+    return Page(tuple(rows_for(screenings)), window.total, window.number, window.pages)
 
 
 def rows_for(screenings) -> list[Row]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from screener import audit, background, mailer, qr, unit_of_work
+from screener import audit, background, mailer, paging, qr, unit_of_work
 from screener.codes import format_code
 from screener.extensions import db
 from screener.invitations.blueprint import blueprint
@@ -47,11 +47,9 @@ def _page(
         wanted, status = "", 400
         state_error = "Choose a state from the list."
     page_error = None
-    raw_page = request.args.get("page") or "1"
-    number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() else 0
-    if not 1 <= number < 1_000_000:  # a hand-edited address: show the first page
-        number, status = 1, 400
-        page_error = "The page number must be a whole number from 1."
+    number = paging.number(request.args.get("page"))
+    if number is None:  # a hand-edited address: show the first page
+        number, status, page_error = 1, 400, paging.NOT_A_PAGE
     if found is not None:
         listed, wanted = found, ""
         # Says that a label was searched, never which (a label is health data).

@@ -33,9 +33,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 
-from screener import codes, unit_of_work
+from screener import codes, paging, unit_of_work
 from screener.database import utcnow
 from screener.extensions import db
 from screener.models import Invitation, InvitationSeries, Screening
@@ -644,15 +644,9 @@ def listing(wanted_state: str = "", page: int = 1, size: int | None = None) -> L
     query = select(Invitation)
     if wanted_state:
         query = query.where(Invitation.in_state(wanted_state, now))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // size))
-    number = min(max(page, 1), pages)
-    rows = list(
-        db.session.scalars(
-            query.order_by(Invitation.id.desc()).limit(size).offset((number - 1) * size)
-        )
-    )
-    return ListPage(_listed(rows, now), total, number, pages)
+    shown = paging.window(query, page, size)
+    rows = list(db.session.scalars(shown.of(query.order_by(Invitation.id.desc()))))
+    return ListPage(_listed(rows, now), shown.total, shown.number, shown.pages)
 
 
 MAX_FOUND = 200  # a label search shows its matches on one page (no label in URLs)
