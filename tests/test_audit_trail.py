@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -91,6 +93,12 @@ def test_filters_by_action_outcome_and_date(app):
     assert bad.status_code == 400 and "There is a problem" in bad.get_data(as_text=True)
 
 
+def _links(page: str) -> list[tuple[str, str, str]]:
+    """(address, rel, text) of each link of the page's pagination."""
+    nav = re.search(r'<ul class="pagination">(.*?)</ul>', page, re.S)
+    return re.findall(r'<a href="([^"]*)" rel="(prev|next)">([^<]*)</a>', nav.group(1))
+
+
 def test_the_log_pages_newest_first(app):
     with app.test_request_context():
         for n in range(60):
@@ -98,8 +106,15 @@ def test_the_log_pages_newest_first(app):
     admin = signed_in(app, "boss@clinic.example", "admin")
     first = admin.get("/admin/audit", query_string={"action": "test.event"}).get_data(as_text=True)
     assert first.index(">R59<") < first.index(">R58<") and ">R5<" not in first
+    assert _links(first) == [("/admin/audit?page=2&amp;action=test.event", "next", "Older events")]
     second = admin.get("/admin/audit", query_string={"action": "test.event", "page": 2})
     assert ">R5<" in second.get_data(as_text=True)
+    assert _links(second.get_data(as_text=True)) == [
+        ("/admin/audit?page=1&amp;action=test.event", "prev", "Newer events")
+    ]
+    # A page that is no number shows the first page, as it always has.
+    odd = admin.get("/admin/audit", query_string={"action": "test.event", "page": "x"})
+    assert odd.status_code == 200 and "Page 1 of 2" in odd.get_data(as_text=True)
 
 
 def test_shown_values_are_escaped(app):

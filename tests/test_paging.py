@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from screener import audit, paging
+from screener import paging
 from screener.clinician import worklist
 from tests.auth_helpers import signed_in
 from tests.report_helpers import set_up_clinic, submit
@@ -39,23 +39,6 @@ def _links(page: str) -> list[tuple[str, str, str]]:
     return (
         re.findall(r'<a href="([^"]*)" rel="(prev|next)">([^<]*)</a>', nav.group(1)) if nav else []
     )
-
-
-def test_the_audit_log_pages_newest_first(app):
-    with app.app_context():
-        for number in range(60):
-            audit.record("test.event", detail=f"event {number}")
-    admin = signed_in(app, "admin@clinic.example", "admin")
-    first = admin.get("/admin/audit", query_string={"action": "test.event"}).get_data(as_text=True)
-    assert "Page 1 of 2" in first
-    assert _links(first) == [("/admin/audit?page=2&amp;action=test.event", "next", "Older events")]
-    second = admin.get("/admin/audit", query_string={"action": "test.event", "page": "2"})
-    text = second.get_data(as_text=True)
-    assert "Page 2 of 2" in text and "event 0" in text and "event 59" not in text
-    assert _links(text) == [("/admin/audit?page=1&amp;action=test.event", "prev", "Newer events")]
-    # The audit log shows its first page for a page that is no number, as it always has.
-    odd = admin.get("/admin/audit", query_string={"action": "test.event", "page": "x"})
-    assert odd.status_code == 200 and "Page 1 of 2" in odd.get_data(as_text=True)
 
 
 def test_the_worklist_pages_and_keeps_its_filters(app, monkeypatch):
