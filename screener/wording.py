@@ -12,6 +12,7 @@ import re
 from typing import Literal
 
 from screener.definitions.schema import Definition
+from screener.models.screening import CANNOT_TELL_TREATED
 from screener.report.types import Gauge
 from screener.scoring.results import Outcome, Result, RuleResult
 
@@ -64,6 +65,22 @@ def outcome_key(definition: Definition, result: Result) -> str:
         if "screen_negative" in definition.outcomes:
             return "screen_negative"
     return main.outcome.value
+
+
+# The shown outcomes that call for a clinician's attention: the worklist's outcome filters
+# and the flagged look of a result on the clinician's page, the PDF and the results page.
+FLAGGED = frozenset({"consistent", "possible", CANNOT_TELL_TREATED})
+
+
+def shown_outcome(definition: Definition, result: Result) -> str:
+    """The outcome as clinicians' lists show it: the scoring outcome, except
+    ``cannot_tell_treated`` where the summary says "cannot tell" (``outcome_key``).
+
+    Stored with each result (``ScreeningResult.shown_outcome``) so that the worklist can
+    filter on it in SQL."""
+    if outcome_key(definition, result) == "screen_negative_treated":
+        return CANNOT_TELL_TREATED
+    return result.outcome.value
 
 
 def _treated(result: Result) -> bool:

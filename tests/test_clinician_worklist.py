@@ -64,14 +64,16 @@ def test_submitted_screenings_newest_first_and_drafts_left_out(app, clinician):
 @pytest.mark.parametrize(
     ("outcome", "expected"),
     [
-        ("adhd", {"adhd", "both"}),
-        ("rls", {"rls", "possible", "both"}),
-        ("both", {"both"}),
+        ("adhd", {"adhd", "both", "adhd_treated"}),
+        ("rls", {"rls", "possible", "both", "treated", "adhd_treated"}),
+        ("both", {"both", "adhd_treated"}),
         ("neither", {"none"}),
-        ("", {"adhd", "rls", "possible", "both", "none"}),
+        ("", {"adhd", "rls", "possible", "both", "none", "treated", "adhd_treated", "adhd_no"}),
     ],
 )
 def test_filter_by_outcome(app, clinician, outcome, expected):
+    """A "no" from someone on medicine for the legs ("cannot tell") is never cleared as
+    "neither"; nor is a screening that did not take every screen ("adhd_no")."""
     made = {
         "adhd": submitted_screening(app, adhd="often"),
         "rls": submitted_screening(app, adhd="never", rls_answers=rls()),
@@ -80,6 +82,13 @@ def test_filter_by_outcome(app, clinician, outcome, expected):
         ),
         "both": submitted_screening(app, adhd="often", rls_answers=rls()),
         "none": submitted_screening(app, adhd="never", rls_answers=rls(gate="no")),
+        "treated": submitted_screening(
+            app, adhd="never", rls_answers=rls(gate="no", medicine="yes")
+        ),
+        "adhd_treated": submitted_screening(
+            app, adhd="often", rls_answers=rls(gate="no", medicine="yes")
+        ),
+        "adhd_no": submitted_screening(app, adhd="never"),
     }
     html = clinician.get("/clinician/", query_string={"outcome": outcome}).get_data(as_text=True)
     shown = set(_codes_in(html))

@@ -88,7 +88,9 @@ def test_the_cli_exports_a_bundle_that_validates_and_keeps_the_pins(app, runner,
     assert {r["questionnaire"] for r in responses} == pins
     assert all(r["status"] == "completed" for r in responses)
     with app.app_context():
-        stored = {r.questionnaire_key: r.outcome for r in db.session.query(ScreeningResult).all()}
+        stored = {
+            r.questionnaire_key: r.shown_outcome for r in db.session.query(ScreeningResult).all()
+        }
     outcomes = {
         o["code"]["coding"][0]["code"].removesuffix(".outcome"): o["valueCodeableConcept"][
             "coding"

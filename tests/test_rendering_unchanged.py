@@ -53,6 +53,10 @@ CASES = {
             "rls-irlssg": rls(c3="no", medicine="yes"),
         },
     ),
+    "screen_no_on_medicine": (
+        False,
+        {"asrs-v1.1": NEGATIVE, "rls-irlssg": rls(gate="no", medicine="yes")},
+    ),
     "rls_only": (False, {"rls-irlssg": rls(frequency="weekly", impact="no")}),
     "legacy_standard": (
         True,

@@ -80,10 +80,13 @@ def filtered_screenings(filters: schemas.ScreeningFilters) -> Select:
             .where(ScreeningInstrument.content_version_id == ContentVersion.id)
             .where(ContentVersion.key == filters.instrument)
         )
-    if filters.outcome is not None:
-        result = exists().where(
-            ScreeningResult.screening_id == Screening.id, ScreeningResult.outcome == filters.outcome
-        )
+    for column, wanted in (
+        (ScreeningResult.outcome, filters.outcome),
+        (ScreeningResult.shown_outcome, filters.shown_outcome),
+    ):
+        if wanted is None:
+            continue
+        result = exists().where(ScreeningResult.screening_id == Screening.id, column == wanted)
         if filters.instrument is not None:
             result = result.where(ScreeningResult.questionnaire_key == filters.instrument)
         query = query.where(result)
@@ -135,6 +138,7 @@ def _outcomes(ids: list[int]) -> dict[int, list[schemas.InstrumentOutcome]]:
             ContentVersion.version,
             ContentVersion.revision,
             ScreeningResult.outcome,
+            ScreeningResult.shown_outcome,
             ScreeningResult.score,
         )
         .join(ContentVersion, ContentVersion.id == ScreeningResult.content_version_id)
@@ -146,10 +150,15 @@ def _outcomes(ids: list[int]) -> dict[int, list[schemas.InstrumentOutcome]]:
         .where(ScreeningResult.screening_id.in_(ids))
         .order_by(ScreeningInstrument.position)
     )
-    for screening_id, key, version, revision, outcome, score in rows:
+    for screening_id, key, version, revision, outcome, shown, score in rows:
         found.setdefault(screening_id, []).append(
             schemas.InstrumentOutcome(
-                key=key, version=version, revision=revision, outcome=outcome, score=score
+                key=key,
+                version=version,
+                revision=revision,
+                outcome=outcome,
+                shown_outcome=shown,
+                score=score,
             )
         )
     return found

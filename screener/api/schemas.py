@@ -11,12 +11,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from screener.models.screening import OUTCOMES
+from screener.models.screening import OUTCOMES, SHOWN_OUTCOMES
 
 MAX_PAGE = 100
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9.\-]{1,39}$")]
 Cursor = Annotated[str, StringConstraints(max_length=200)]
 OutcomeName = Literal[OUTCOMES]  # type: ignore[valid-type]
+ShownOutcomeName = Literal[SHOWN_OUTCOMES]  # type: ignore[valid-type]
+SHOWN_OUTCOME = (
+    "The outcome as the summary reads it: the scoring rule's outcome, except "
+    '`cannot_tell_treated` for a "no" to the screening question from someone treated '
+    "for the condition (scored `not_consistent`; the treatment may hide the symptoms)."
+)
 
 
 class Query(BaseModel):
@@ -40,6 +46,10 @@ class ScreeningFilters(Query):
     instrument: Key | None = Field(None, description="Only screenings that include it.")
     outcome: OutcomeName | None = Field(
         None, description="Only screenings with this outcome (for `instrument`, if given)."
+    )
+    shown_outcome: ShownOutcomeName | None = Field(
+        None,
+        description="Only screenings with this shown outcome (for `instrument`, if given).",
     )
     reviewed: bool | None = Field(None, description="Reviewed by a clinician, or not yet.")
 
@@ -103,6 +113,7 @@ class InstrumentOutcome(BaseModel):
     version: str
     revision: int
     outcome: OutcomeName
+    shown_outcome: ShownOutcomeName = Field(description=SHOWN_OUTCOME)
     score: float | None
 
 
@@ -146,6 +157,7 @@ class InstrumentDetail(BaseModel):
     revision: int
     fhir_questionnaire: str = Field(description="The FHIR Questionnaire's `url|version`.")
     outcome: OutcomeName
+    shown_outcome: ShownOutcomeName = Field(description=SHOWN_OUTCOME)
     outcome_words: str | None
     score: float | None
     threshold: float | None

@@ -12,7 +12,7 @@ from screener.models import Screening
 from screener.scoring.engine import asked
 from screener.services import screenings
 from screener.services.screenings import InstrumentSummary
-from screener.wording import outcome_key
+from screener.wording import outcome_key, shown_outcome
 
 
 def _answers(instrument: InstrumentSummary) -> list[schemas.AnswerOut]:
@@ -51,6 +51,7 @@ def _instrument(instrument: InstrumentSummary) -> schemas.InstrumentDetail:
         revision=instrument.revision,
         fhir_questionnaire=f"{systems.questionnaire_url(instrument.key)}|{version}",
         outcome=result.outcome.value,
+        shown_outcome=shown_outcome(definition, result),
         outcome_words=words.report if words is not None else None,
         score=result.score,
         threshold=result.threshold,

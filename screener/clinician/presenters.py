@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from screener import wording
 from screener.domains import DomainCount, counts
+from screener.models.screening import CANNOT_TELL_TREATED
 from screener.report.data import build, trend_report
 from screener.report.types import InstrumentReport, TrendReport
 from screener.services import series_trend
@@ -25,8 +27,8 @@ OUTCOME_WORDS = {
     "not_consistent": "Not consistent",
     "incomplete": "Incomplete",
     "informational": "For information",
+    CANNOT_TELL_TREATED: "Cannot tell (treated)",
 }
-FLAGGED = frozenset({"consistent", "possible"})
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,12 @@ class ScreenOverview:
 
 
 def outcome_words(outcome: str | None) -> str:
+    """A shown outcome (``wording.shown_outcome``) in the worklist's few words."""
     return OUTCOME_WORDS.get(outcome or "", "Not included")
+
+
+def flagged(outcome: str | None) -> bool:
+    return outcome in wording.FLAGGED
 
 
 def detail(summary: Summary) -> dict[str, Any]:
@@ -58,7 +65,7 @@ def detail(summary: Summary) -> dict[str, Any]:
     )
     return {
         "report": report,
-        "flagged": FLAGGED,
+        "flagged": wording.FLAGGED,
         "overview": overview,
     }
 

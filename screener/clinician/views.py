@@ -58,6 +58,7 @@ def _worklist(filters, errors, find_form, status=200, find_error=None, label_for
             source_filters=worklist.SOURCE_FILTERS,
             label_form=label_form or LabelForm(formdata=None),
             words=presenters.outcome_words,
+            flagged=presenters.flagged,
             format_code=format_code,
         ),
         status,

@@ -15,14 +15,13 @@ from typing import Any
 
 from sqlalchemy import Select, and_, exists, or_, select, true
 
-from screener import clinic_time, paging
+from screener import clinic_time, paging, wording
 from screener.date_ranges import OUT_OF_RANGE, in_range, within_days
 from screener.extensions import db
 from screener.models import Screening, ScreeningResult
 from screener.services import content, invitations
 
 PAGE_SIZE = 25
-FLAGGED = ("consistent", "possible")
 REVIEW_FILTERS = {"": "Reviewed or not", "no": "Not reviewed", "yes": "Reviewed"}
 SOURCE_FILTERS = {"": "Invited or not", "invited": "From an invitation", "self": "Self-started"}
 LABEL_PAGE_SIZE = 200  # a label search shows its matches on one page (no label in URLs)
@@ -36,6 +35,7 @@ class Screen:
     short: str  # "RLS"
     keys: tuple[str, ...]  # the questionnaires that screen for it
     can_be_possible: bool
+    can_be_cannot_tell: bool = False  # a "no" while treated reads "cannot tell"
 
 
 def screens() -> tuple[Screen, ...]:
@@ -53,6 +53,8 @@ def screens() -> tuple[Screen, ...]:
             earlier.short if earlier else definition.condition.short,
             (*(earlier.keys if earlier else ()), key),
             (earlier is not None and earlier.can_be_possible) or "possible" in definition.outcomes,
+            (earlier is not None and earlier.can_be_cannot_tell)
+            or "screen_negative_treated" in definition.outcomes,
         )
     return tuple(found.values())
 
@@ -61,15 +63,24 @@ def outcome_filters(shown: tuple[Screen, ...]) -> dict[str, str]:
     """The outcome filter's choices: any, each condition, all of them, none of them."""
     filters = {"": "Any outcome"}
     for screen in shown:
-        filters[screen.condition] = f"{screen.short} consistent" + (
-            " or possible" if screen.can_be_possible else ""
-        )
+        filters[screen.condition] = f"{screen.short} {_either(['consistent', *_beyond(screen)])}"
     if len(shown) > 1:
-        possible = [s.short for s in shown if s.can_be_possible]
-        note = f" ({', '.join(possible)} incl. possible)" if possible else ""
+        wider = [f"{s.short} incl. {_either(_beyond(s))}" for s in shown if _beyond(s)]
+        note = f" ({'; '.join(wider)})" if wider else ""
         filters["both"] = ("Both" if len(shown) == 2 else "All") + note
-        filters["neither"] = "Neither" if len(shown) == 2 else "None"
+        # Only screenings that took every screen: one not taken is not a negative.
+        filters["neither"] = "Neither (both taken)" if len(shown) == 2 else "None (all taken)"
     return filters
+
+
+def _beyond(screen: Screen) -> list[str]:
+    """What a condition's filter finds besides "consistent"."""
+    return ["possible"] * screen.can_be_possible + ["cannot tell"] * screen.can_be_cannot_tell
+
+
+def _either(words: list[str]) -> str:
+    """ "consistent, possible or cannot tell" """
+    return " or ".join(filter(None, (", ".join(words[:-1]), words[-1])))
 
 
 class FilterError(ValueError):
@@ -145,11 +156,22 @@ def parse_filters(
 
 
 def _flagged(screen: Screen):
-    """The screening has a consistent or possible result for this condition."""
+    """The screening has a result for this condition that calls for attention:
+    consistent, possible, or "cannot tell" (a "no" while treated)."""
     return exists().where(
         ScreeningResult.screening_id == Screening.id,
         ScreeningResult.questionnaire_key.in_(screen.keys),
-        ScreeningResult.outcome.in_(FLAGGED),
+        ScreeningResult.shown_outcome.in_(sorted(wording.FLAGGED)),
+    )
+
+
+def _cleared(screen: Screen):
+    """The screening took this condition's screen and it did not call for attention
+    (not consistent; never incomplete, never not taken)."""
+    return exists().where(
+        ScreeningResult.screening_id == Screening.id,
+        ScreeningResult.questionnaire_key.in_(screen.keys),
+        ScreeningResult.shown_outcome == "not_consistent",
     )
 
 
@@ -160,7 +182,9 @@ def filtered(filters: Filters, shown: tuple[Screen, ...] | None = None) -> Selec
     if filters.outcome == "both":
         query = query.where(and_(*flagged.values()))
     elif filters.outcome == "neither":
-        query = query.where(~or_(*false_if_empty(flagged.values())))
+        query = query.where(
+            ~or_(*false_if_empty(flagged.values())), *(_cleared(screen) for screen in shown)
+        )
     elif filters.outcome:
         query = query.where(flagged[filters.outcome])
     if filters.reviewed == "yes":
@@ -195,7 +219,7 @@ class Row:
     reference_code: str
     submitted_at: dt.datetime
     reviewed_at: dt.datetime | None
-    outcomes: Mapping[str, str]  # questionnaire key -> outcome
+    outcomes: Mapping[str, str]  # questionnaire key -> shown outcome
     label: str | None = None  # the invitation's label, for screenings from one
 
     def outcome(self, screen: Screen) -> str | None:
@@ -229,7 +253,7 @@ def rows_for(screenings) -> list[Row]:
             select(
                 ScreeningResult.screening_id,
                 ScreeningResult.questionnaire_key,
-                ScreeningResult.outcome,
+                ScreeningResult.shown_outcome,
             ).where(ScreeningResult.screening_id.in_(ids))
         ):
             outcomes[screening_id][key] = outcome

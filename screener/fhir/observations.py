@@ -22,7 +22,7 @@ from fhir.resources.R4B.reference import Reference
 from screener.definitions.schema import Definition
 from screener.fhir import systems
 from screener.scoring.results import Result
-from screener.wording import outcome_words
+from screener.wording import outcome_key, outcome_words, shown_outcome
 
 
 def _local(code: str, display: str) -> CodeableConcept:
@@ -66,7 +66,10 @@ def observations(
 ) -> Iterator[tuple[str, Observation]]:
     """(name, Observation) pairs; the name makes each one's ``fullUrl`` stable."""
     base = {"status": "final", "derivedFrom": [Reference(reference=response_url)]}
-    outcome = result.outcome.value
+    # The outcome as the summary reads it: "cannot_tell_treated" rather than the scoring
+    # rule's "not_consistent" for a "no" from someone treated (a receiving system may
+    # file by code alone).
+    outcome = shown_outcome(definition, result)
     yield (
         "outcome",
         Observation(
@@ -76,7 +79,7 @@ def observations(
                     Coding(
                         system=systems.OUTCOMES,
                         code=outcome,
-                        display=_outcome_words(definition, outcome),
+                        display=_outcome_words(definition, outcome_key(definition, result)),
                     )
                 ],
                 # What the report says, which may be more than the code: a "no" to the

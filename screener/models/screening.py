@@ -14,6 +14,10 @@ from screener.models.review import ReviewNote
 
 STATUSES = ("draft", "submitted")
 OUTCOMES = ("consistent", "possible", "not_consistent", "incomplete", "informational")
+# How clinicians' lists read an outcome (``screener.wording.shown_outcome``): a "no" to the
+# screening question from someone treated for the condition is "cannot tell".
+CANNOT_TELL_TREATED = "cannot_tell_treated"
+SHOWN_OUTCOMES = (*OUTCOMES, CANNOT_TELL_TREATED)
 
 
 class Screening(db.Model):
@@ -93,6 +97,10 @@ class ScreeningResult(db.Model):
             "'informational')",
             name="outcome",
         ),
+        CheckConstraint(
+            "shown_outcome IN ({})".format(", ".join(f"'{name}'" for name in SHOWN_OUTCOMES)),
+            name="shown_outcome",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,6 +110,10 @@ class ScreeningResult(db.Model):
     content_version_id: Mapped[int] = mapped_column(ForeignKey("content_versions.id"))
     questionnaire_key: Mapped[str] = mapped_column(String(40))
     outcome: Mapped[str] = mapped_column(String(20), index=True)
+    # What the worklist, the CSV and the FHIR export show (``wording.shown_outcome``): the
+    # outcome, or "cannot_tell_treated" for a "no" to the screening question from someone
+    # treated for the condition, which the summary reports as "cannot tell".
+    shown_outcome: Mapped[str] = mapped_column(String(24), index=True)
     score: Mapped[float | None] = mapped_column(Float)
     threshold: Mapped[float | None] = mapped_column(Float)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)

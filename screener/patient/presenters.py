@@ -20,7 +20,7 @@ from screener.patient.questions import macro_for
 from screener.process_cache import BoundedCache
 from screener.report.data import trend_report
 from screener.services import clinic, content, invitations, screenings, series_trend
-from screener.wording import gauge, outcome_words
+from screener.wording import gauge, outcome_words, shown_outcome
 
 
 class StartForm(FlaskForm):
@@ -321,11 +321,10 @@ def results_page(screening) -> dict[str, Any]:
         definition = instrument.definition
         if definition.kind != "screen":
             continue
-        outcome = instrument.result.outcome.value
         cards.append(
             {
                 "title": definition.short_title,
-                "outcome": outcome,
+                "outcome": shown_outcome(definition, instrument.result),
                 "words": outcome_words(definition, instrument.result, "patient"),
                 "gauge": _gauge(definition, instrument.result),
                 "meanings": summary.interpretation.meaning_for.get(definition.screens_for, ()),

@@ -33,7 +33,7 @@ from screener.report.types import (
 from screener.scoring.engine import asked
 from screener.scoring.results import RuleResult
 from screener.trend import Trend
-from screener.wording import gauge, outcome_words, screen_not_asked
+from screener.wording import gauge, outcome_words, screen_not_asked, shown_outcome
 
 # Bounds on what reaches the renderer. Text answers are already capped by their
 # definition (at most 2,000 characters); these also bound staff-entered clinic fields.
@@ -180,7 +180,6 @@ def _instrument(instrument, interpretation: Interpretation, source_cites: str):
     definition: Definition = instrument.definition
     result = instrument.result
     condition = definition.screens_for
-    outcome = result.outcome
     # A flag beside a screen (medicine for the legs) is a line only when raised: page 1
     # names what needs saying, and the answers pages show every answer.
     details = tuple(
@@ -197,7 +196,7 @@ def _instrument(instrument, interpretation: Interpretation, source_cites: str):
         version=f"version {instrument.version_label}, revision {instrument.revision}",
         kind=definition.kind,
         outcome=outcome_words(definition, result, "report"),
-        outcome_class=outcome.value,
+        outcome_class=shown_outcome(definition, result),
         gauge=gauge(definition, result.main, "report") if definition.kind == "screen" else None,
         details=details,
         meanings=interpretation.meaning_for.get(condition or "", ()),

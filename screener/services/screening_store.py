@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 
-from screener import codes
+from screener import codes, wording
 from screener.database import utcnow
 from screener.definitions.catalog import TEXTS_KEY
 from screener.definitions.schema import Definition
@@ -285,14 +285,15 @@ def submit(screening: Screening) -> bool:
         db.session.refresh(screening)
         return False
     db.session.execute(delete(ScreeningResult).where(ScreeningResult.screening_id == screening.id))
-    versions = {p.key: p.version for p in pinned(screening)}
+    versions = {p.key: p for p in pinned(screening)}
     for key, result in results_of(screening, answers).items():
         db.session.add(
             ScreeningResult(
                 screening_id=screening.id,
-                content_version_id=versions[key].id,
+                content_version_id=versions[key].version.id,
                 questionnaire_key=key,
                 outcome=result.outcome.value,
+                shown_outcome=wording.shown_outcome(versions[key].definition, result),
                 score=result.score,
                 threshold=result.threshold,
                 payload=result.to_json(),
