@@ -174,7 +174,9 @@ def _rule(result: Result, name: str) -> RuleResult | None:
 
 def _change(line: Line, before: Point, after: Point) -> str:
     """How ``after`` differs from ``before``, in neutral words: within the margin it is
-    "no clear change", unless the count crossed its cut-off, which is always said.
+    "no clear change", and a crossing of the cut-off is always said, so a small change
+    across it reads "No clear change, down 1, now below the cut-off" (the screen's
+    outcome changed, but by less than the margin).
 
     A count going down is not called "better": a screen's count is not a measure of how
     someone is, and the margin has no published retest figure behind it."""
@@ -192,9 +194,12 @@ def _change(line: Line, before: Point, after: Point) -> str:
         after.value >= line.threshold
     ):
         side = "at or above" if after.value >= line.threshold else "below"
-        return f"{amount}, now {side} the cut-off"
+        crossed = f"{amount}, now {side} the cut-off"
+        if line.margin is not None and abs(difference) <= line.margin:
+            return f"{NO_CLEAR_CHANGE}, {crossed[0].lower()}{crossed[1:]}"
+        return crossed
     if difference == 0:
-        return SAME if line.margin is None else NO_CLEAR_CHANGE
+        return SAME
     if line.margin is not None and abs(difference) <= line.margin:
         return NO_CLEAR_CHANGE
     return amount

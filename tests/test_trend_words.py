@@ -32,11 +32,13 @@ def count_line(values, threshold=4.0, margin=1.0) -> Line:
     ("values", "words"),
     [
         ((5, 4), "No clear change"),  # within the margin, both at or above the cut-off
-        ((4, 3), "Down 1, now below the cut-off"),  # within the margin, but crossed it
-        ((3, 4), "Up 1, now at or above the cut-off"),
+        # Within the margin, but crossed it: both said, never a bare "down 1".
+        ((4, 3), "No clear change, down 1, now below the cut-off"),
+        ((3, 4), "No clear change, up 1, now at or above the cut-off"),
+        ((4, 1), "Down 3, now below the cut-off"),  # beyond the margin, and crossed it
         ((1, 3), "Up 2"),  # beyond the margin, below the cut-off both times
         ((6, 4), "Down 2"),
-        ((2, 2), "No clear change"),
+        ((2, 2), "No change"),  # the same count: exactly that
     ],
 )
 def test_a_count_change_is_named_neutrally_and_a_crossed_cut_off_always(values, words):
