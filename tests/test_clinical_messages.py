@@ -205,10 +205,12 @@ def _holds_the_rules(case: Case, surface: str, text: str) -> None:
         assert "see a clinician if your symptoms go on, get worse or affect your daily life" in (
             lower
         ), where
-    # A clinician is told that restless legs can raise ASRS items 5, 12 and 13.
+    # A clinician is told that ASRS items 5, 12 and 13 can read like restless legs, and
+    # never in words that say "both" when the RLS screen is only possible.
     both_flagged = case.adhd == "consistent" and case.rls in ("consistent", "possible")
     if both_flagged and surface != "results page":
-        assert "restless legs may raise answers to asrs items 5" in lower, where
+        assert "asrs items 5 (fidgeting), 12 (leaving one's seat) and 13" in lower, where
+        assert "when both screens are positive" not in lower, where
     assert "intermittent" not in lower, where
     # Where to turn in a crisis: on every results page and PDF.
     if surface != "clinician page":

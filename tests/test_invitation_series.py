@@ -17,9 +17,11 @@ from screener.models import Invitation, InvitationSeries, Screening
 from screener.services import invitations, reports, screening_store
 from tests.auth_helpers import csrf_token as portal_csrf
 from tests.auth_helpers import signed_in
-from tests.helpers import asrs, fill, rls
+from tests.helpers import asrs, definition, fill, rls
 from tests.patient_helpers import csrf_token
 from tests.test_invitations import T0, Clock
+
+RLS_VERSION = definition("rls-irlssg").version  # the shipped one, which a series is answered on
 
 KEYS = ("asrs-v1.1", "rls-irlssg")
 # Three visits: Part A 5 → 4 (within the margin) → 1 (better); Part B 0 → 0 → 12; the
@@ -146,13 +148,16 @@ def check_trend_markup(text: str) -> None:
     assert 'role="img"' in svg and 'aria-labelledby="trend-title trend-desc"' in svg
     assert re.search(r'<title id="trend-title">[^<]+</title>', svg)
     desc = re.search(r'<desc id="trend-desc">([^<]+)</desc>', svg).group(1)
-    assert "Part A, shaded answers" in desc and "Part B, shaded answers" in desc
+    assert (
+        "Part A, answers in the range that counts" in desc
+        and "Part B, answers in the range that counts" in desc
+    )
     assert "<script" not in svg
     assert svg.count("<circle") == 9  # three lines, three points each
     # Each point with its value and the definition version it was scored on.
     for label in ("5 · v1.1 rev 1", "4 · v1.1 rev 1", "1 · v1.1 rev 1", "12 · v1.1 rev 1"):
         assert f">{label}<" in svg
-    assert svg.count(">v2.2 rev 1<") == 3
+    assert svg.count(f">v{RLS_VERSION} rev 1<") == 3
     assert "No clear change" in svg and ">Up 12<" in svg
     # A change's clauses on lines of their own, so neighbouring labels never overlap.
     assert ">Down 3<" in svg and ">now below the cut-off<" in svg
@@ -160,7 +165,7 @@ def check_trend_markup(text: str) -> None:
     tables = re.findall(r'<table class="data trend-table">.*?</table>', text, re.S)
     assert len(tables) == 3
     part_a = tables[0]
-    assert "Part A, shaded answers" in part_a
+    assert "Part A, answers in the range that counts" in part_a
     assert re.findall(r"<td>([^<]*)</td>", part_a)[:2] == ["5 of 6", "—"]
     assert '<span class="trend-version">v1.1 rev 1</span>' in part_a
     assert "No clear change" in part_a and "Down 3, now below the cut-off" in part_a
@@ -190,9 +195,12 @@ def test_three_screenings_show_their_trend_everywhere(app, clock):
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     text = re.sub(r"\s+", " ", text)
     assert "Over time (repeat screens)" in text
-    assert "Part A, shaded answers" in text and "Part B, shaded answers" in text
+    assert (
+        "Part A, answers in the range that counts" in text
+        and "Part B, answers in the range that counts" in text
+    )
     assert "No clear change" in text and "Down 3, now below the cut-off" in text
-    assert "v1.1 rev 1" in text and "v2.2 rev 1" in text
+    assert "v1.1 rev 1" in text and f"v{RLS_VERSION} rev 1" in text
     assert "5 of 6" in text and "12 of 12" in text
 
 
