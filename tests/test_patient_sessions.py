@@ -232,3 +232,41 @@ def test_opening_a_resume_link_keeps_the_open_screening_until_the_button(app, cl
     response = client.post(foreign_link, data={"csrf_token": csrf_token(page)})
     assert response.location.endswith("/screen/step/2")
     assert _cookie_session(app, client)["screening_id"] != mine
+
+
+def _type_code(client, code: str):
+    landing = client.get("/")
+    return client.post("/screen/code", data={"csrf_token": csrf_token(landing), "code": code})
+
+
+def test_a_kiosk_code_left_typed_is_let_go_after_the_idle_period(make_app, idle_clock):
+    """A patient types their code at a shared computer and walks away: after the idle
+    period the next person there cannot start (or continue) that invitation."""
+    from tests.test_invitations import invite, press_start, state
+
+    app = make_app(PATIENT_IDLE_SECONDS=4)
+    client = app.test_client()
+    invitation_id, _, code = invite(app)
+    assert _type_code(client, code).location.endswith("/screen/invited")
+    for _ in range(3):  # read for longer than the idle period, but active
+        idle_clock.sleep(1.6)
+        assert client.get("/screen/invited").status_code == 200
+    idle_clock.sleep(5.5)
+    assert client.get("/screen/invited").location.endswith("/")
+    start_anyway = {"csrf_token": csrf_token(client.get("/")), "consent": "y"}
+    assert client.post("/screen/invited", data=start_anyway).location.endswith("/")
+    assert state(app, invitation_id) == "opened"
+    assert "invitation_id" not in _cookie_session(app, client)
+    # Typing the code again opens it as before.
+    assert _type_code(client, code).location.endswith("/screen/invited")
+    assert press_start(client, "/screen/invited").location.endswith("/screen/started")
+
+
+def test_finish_lets_go_of_a_typed_code_too(app, client):
+    from tests.test_invitations import invite
+
+    _, _, code = invite(app)
+    _type_code(client, code)
+    response = client.post("/screen/finish", data={"csrf_token": csrf_token(client.get("/"))})
+    assert response.location.endswith("/?finished=1")
+    assert client.get("/screen/invited").location.endswith("/")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import make_response, redirect, render_template, request, session, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from flask_limiter import RequestLimit
 
 from screener import audit, unit_of_work
@@ -22,14 +22,13 @@ from screener.auth.throttle import first_breach_in_window
 from screener.extensions import db, limiter
 from screener.models import Invitation, InvitationSeries, Screening
 from screener.patient import presenters
+from screener.patient import sessions as patient_sessions
 from screener.patient.views import _next_url, _remember, blueprint
 from screener.services import clinic, invitations, screenings
 from screener.services.invitations import InvitationError
 
 log = logging.getLogger(__name__)
 
-SESSION_KEY = "invitation_id"
-SERIES_SESSION_KEY = "invitation_series_id"
 CODE_FAILURES = "20 per 10 minutes"  # per address (an IPv6 /64); only unknown codes count
 # And from all addresses together: a code has about 2^36 values, so a guesser with many
 # networks must still not get far. Past it, codes are refused for the rest of the hour
@@ -218,8 +217,7 @@ def invitation_code():
     if found is None:
         series = invitations.series_by_code(form.code.data)
         if series is not None:
-            session.pop(SESSION_KEY, None)
-            session[SERIES_SESSION_KEY] = series.id
+            patient_sessions.hold_invitation(patient_sessions.SERIES, series.id)
             return _no_referrer(redirect(url_for("patient.invited"), 303))
     if found is None:
         form.code.errors.append(
@@ -230,18 +228,17 @@ def invitation_code():
     if state in invitations.ENDED_STATES:
         return _ended_page(found, state)
     _record_opening(found)
-    session.pop(SERIES_SESSION_KEY, None)
-    session[SESSION_KEY] = found.id
+    patient_sessions.hold_invitation(patient_sessions.INVITATION, found.id)
     return _no_referrer(redirect(url_for("patient.invited"), 303))
 
 
 @blueprint.route("/invited", methods=["GET", "POST"])
 def invited():
     """The invitation whose kiosk code was typed in this browser."""
-    invitation_id = session.get(SESSION_KEY)
-    found = db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
-    series_id = session.get(SERIES_SESSION_KEY)
-    if found is None and isinstance(series_id, int):
+    invitation_id = patient_sessions.held_invitation(patient_sessions.INVITATION)
+    found = db.session.get(Invitation, invitation_id) if invitation_id is not None else None
+    series_id = patient_sessions.held_invitation(patient_sessions.SERIES)
+    if found is None and series_id is not None:
         series = db.session.get(InvitationSeries, series_id)
         found = _due(series) if series is not None else None
         if found is not None and not isinstance(found, Invitation):

@@ -26,7 +26,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, request, session
 
 RENEW_AFTER_SECONDS = 60  # re-sign the cookie at most once a minute while active
-KEYS = ("screening_id", "resume", "patient_seen")
+# The invitation (or series) whose kiosk code was typed in this browser, and when it was
+# last used: held by the same idle rule as an open screening, and ended by "Finish".
+INVITATION = "invitation_id"
+SERIES = "invitation_series_id"
+_INVITATION_KEYS = (INVITATION, SERIES, "invitation_seen")
+KEYS = ("screening_id", "resume", "patient_seen", *_INVITATION_KEYS)
 
 
 def _fernet() -> Fernet:
@@ -75,7 +80,33 @@ def forget() -> None:
 
 
 def has_open() -> bool:
-    return "screening_id" in session
+    return "screening_id" in session or INVITATION in session or SERIES in session
+
+
+def hold_invitation(kind: str, ident: int) -> None:
+    """Hold the invitation (``INVITATION``) or series (``SERIES``) whose kiosk code was
+    typed here, in place of any other."""
+    for key in _INVITATION_KEYS:
+        session.pop(key, None)
+    session[kind] = ident
+    session["invitation_seen"] = int(time.time())
+
+
+def held_invitation(kind: str) -> int | None:
+    """The invitation or series held here, or None; after ``PATIENT_IDLE_SECONDS``
+    without use it is let go, so the next person at a shared computer cannot start or
+    continue it from the code the last one typed."""
+    ident, seen = session.get(kind), session.get("invitation_seen")
+    if not isinstance(ident, int):
+        return None
+    now = int(time.time())
+    if not isinstance(seen, int) or now - seen > current_app.config["PATIENT_IDLE_SECONDS"]:
+        for key in _INVITATION_KEYS:
+            session.pop(key, None)
+        return None
+    if now - seen >= min(RENEW_AFTER_SECONDS, current_app.config["PATIENT_IDLE_SECONDS"] // 4):
+        session["invitation_seen"] = now
+    return ident
 
 
 def current() -> tuple[int, str] | None:
