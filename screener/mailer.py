@@ -48,9 +48,12 @@ def send(to: str, subject: str, body: str) -> None:
     """Send a plain-text message to ``to``; raises ``MailError`` unless it was accepted."""
     config = current_app.config
     message = EmailMessage()
-    message["From"] = config["SMTP_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
+    try:
+        message["From"] = config["SMTP_FROM"]
+        message["To"] = to
+        message["Subject"] = subject
+    except ValueError:  # a line break in a header (a clinic name saved before they were refused)
+        raise MailError("InvalidHeader") from None
     message["Message-ID"] = make_msgid(domain=config["SMTP_FROM"].rpartition("@")[2])
     message.set_content(body)
     security = config.get("SMTP_SECURITY", "starttls")

@@ -579,3 +579,19 @@ def test_the_cli_claims_its_email_so_a_worker_cannot_take_it_in_between(
     assert made.exit_code == 0, made.output
     assert worker_took == [0] and len(box.messages) == 1
     assert _row(mail_app).email_status == "sent"
+
+
+def test_a_clinic_name_with_a_line_break_is_a_failed_email_not_a_500(mail_app, inbox, clock):
+    """A name saved before line breaks were refused cannot go into a subject line: the
+    e-mail fails and says so, and the invitation is made."""
+    from screener.models import ClinicSettings
+
+    with mail_app.app_context():
+        db.session.get(ClinicSettings, 1).name = "Old Clinic\r\nBcc: someone@example.com"
+        db.session.commit()
+    staff = signed_in(mail_app, "staff@clinic.example", "staff")
+    response = _create(staff, PATIENT)
+    assert response.status_code == 201
+    assert "The e-mail was not sent" in response.get_data(as_text=True)
+    assert inbox[0].messages == []
+    assert (_row(mail_app).email_status, _row(mail_app).email_error) == ("failed", "InvalidHeader")

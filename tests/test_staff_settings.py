@@ -238,3 +238,21 @@ def test_the_environment_gives_the_first_urgent_help_line(make_app):
         db.session.commit()
         assert db.session.get(ClinicSettings, 1).urgent_help == CRISIS
         assert clinic.current()["urgent_help"] == CRISIS
+
+
+def test_the_clinic_name_is_one_line_without_control_characters(app):
+    """The name heads every page and goes into invitation e-mails' subject line, where a
+    line break is refused: line breaks become spaces, other control characters a 400."""
+    client = staff_client(app)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    response = client.post(
+        SETTINGS, data=form_data(page, name="Test Clinic\r\nBcc: someone@example.com")
+    )
+    assert response.status_code == 302
+    assert current(app)["name"] == "Test Clinic Bcc: someone@example.com"
+    before = current(app)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    response = client.post(SETTINGS, data=form_data(page, name="Test\x07 Clinic"))
+    assert response.status_code == 400
+    assert "without control characters" in response.get_data(as_text=True)
+    assert current(app) == before

@@ -40,6 +40,20 @@ DEMO_NAME = "Demo clinic"
 NAME_MAX = 200
 
 
+def check_name(given: str) -> str:
+    """The clinic's name as one line. It heads every page and goes into the subject of
+    invitation e-mails, so line breaks (which a mail header refuses) become spaces and
+    other control characters are refused."""
+    name = " ".join(given.split())
+    if not name:
+        raise SettingsError("enter the clinic's name")
+    if len(name) > NAME_MAX or any(ord(ch) < 32 or ch == "\x7f" for ch in name):
+        raise SettingsError(
+            f"the clinic's name can be at most {NAME_MAX} characters, without control characters"
+        )
+    return name
+
+
 def name_at_init(given: str | None, *, demo: bool, required: bool) -> str:
     """Settle the clinic's name at ``screener init``; return the name kept.
 
@@ -50,13 +64,7 @@ def name_at_init(given: str | None, *, demo: bool, required: bool) -> str:
     """
     settings = ensure_settings()
     if given is not None and given.strip():
-        name = " ".join(given.split())
-        if len(name) > NAME_MAX or any(ord(ch) < 32 or ch == "\x7f" for ch in name):
-            raise SettingsError(
-                f"the clinic's name can be at most {NAME_MAX} characters,"
-                " without control characters"
-            )
-        settings.name = name
+        settings.name = check_name(given)
     elif not settings.name.strip() and demo and not required:
         settings.name = DEMO_NAME
     if required and not settings.name.strip():
@@ -220,8 +228,7 @@ def update_settings(
         raise SettingsError(
             f"new screenings per address must be from 1 to {SCREENINGS_PER_ADDRESS_MAX}"
         )
-    if not name.strip():
-        raise SettingsError("enter the clinic's name")
+    name = check_name(name)
     timezone = check_time_zone(timezone)
     if date_order not in DATE_ORDERS:
         raise SettingsError("choose how dates are written")
@@ -229,7 +236,7 @@ def update_settings(
     before = ensure_settings()
     db.session.flush()
     values = {
-        "name": name.strip(),
+        "name": name,
         "contact": contact.strip(),
         "urgent_help": urgent_help,
         "retention_days": retention_days,
