@@ -68,6 +68,28 @@ def test_deep_nesting_is_a_located_error_not_a_crash(brackets):
     assert problem.line == 3
 
 
+@pytest.mark.parametrize("character", ["\x07", "\x0b", "\x0c", "\x1b"])
+def test_a_control_character_is_a_located_error_not_a_crash(character):
+    """PyYAML refuses these as it starts reading; the editor and the CLI said 500 or
+    printed a traceback."""
+    text = ASRS_TEXT.replace("Never", "Never" + character, 1)
+    [problem] = problems(text)
+    assert "control character" in problem.message
+    # (splitlines would count a form feed as a line break; YAML and editors do not)
+    assert problem.line == text[: text.index(character)].count("\n") + 1
+
+
+def test_a_control_character_in_an_upload_or_a_pasted_edit_is_a_4xx(app):
+    from tests.auth_helpers import csrf_token, signed_in
+
+    staff = signed_in(app, "staff@clinic.example", "staff")
+    path = "/staff/definitions/asrs-v1.1/edit"
+    data = {"csrf_token": csrf_token(staff, path), "based_on": "1"}
+    response = staff.post(path, data={**data, "source": ASRS_TEXT.replace("Never", "Never\x0c", 1)})
+    assert response.status_code == 422
+    assert "control character" in response.get_data(as_text=True)
+
+
 def test_a_five_thousand_digit_number_is_a_located_error():
     text = IRON_TEXT.replace("max: 5000", "max: " + "9" * 5000)
     [problem] = problems(text)

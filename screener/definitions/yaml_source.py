@@ -205,7 +205,18 @@ def parse(raw: bytes | str) -> Parsed:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise SourceError("the file contains a NUL character", Mark(line, 1))
-    loader = _Composer(text)
+    try:
+        # PyYAML's reader refuses unprintable characters (a bell, a form feed) as the
+        # loader is made, before any node: the position gives the line.
+        loader = _Composer(text)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise SourceError(
+            f"the file contains a control character (code {exc.character:#04x}) that YAML "
+            "does not allow",
+            Mark(line, exc.position - text.rfind("\n", 0, exc.position)),
+            "delete it, or retype the line",
+        ) from exc
     try:
         node = loader.get_single_node()
     except SourceError:
