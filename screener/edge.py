@@ -72,9 +72,9 @@ def _refuse_unstorable():
         candidates += [*_strings(request.form), *request.files.keys()]
         candidates += [upload.filename or "" for upload in request.files.values()]
     if has_nul(candidates):
-        from screener.web import error_page
+        from screener.web import refusal
 
-        return error_page(
+        return refusal(
             400,
             title="There is a problem with what was sent",
             text="It contains a character that cannot be stored (a NUL character). "

@@ -116,6 +116,15 @@ def _keep_off_database() -> None:
         db.session.rollback()
 
 
+def refusal(code: int, *, title: str, text: str):
+    """A 4xx that says why: JSON for callers of /api/, the error page for people."""
+    if _for_api():
+        from screener.api.errors import error_response
+
+        return error_response(code, text)
+    return error_page(code, title=title, text=text)
+
+
 def _for_api() -> bool:
     """Callers of /api/ are programs: they get JSON errors, never an HTML page."""
     return request.path.startswith("/api/")

@@ -36,6 +36,14 @@ def _events(app, action=None):
         return [(e.action, e.actor, e.reference, e.outcome) for e in db.session.scalars(query)]
 
 
+def _cursor(value) -> str:
+    """A cursor as the API writes one, holding ``value``."""
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
 def _error(response, status):
     assert response.status_code == status, response.data[:300]
     assert response.mimetype == "application/json"
@@ -212,6 +220,14 @@ def test_filters_and_cursor_pages(app, client, token):
         ({"cursor": "W10"}, "cursor"),  # base64 of []
         ({"cursor": "x" * 500}, "cursor"),
         ({"sort": "name"}, "sort"),
+        # Times with no UTC equivalent, or that cannot be stored: a 400, never a 500.
+        ({"submitted_since": "0001-01-01T00:00:00+14:00"}, "submitted_since"),
+        ({"submitted_until": "9999-12-31T23:59:59-14:00"}, "submitted_until"),
+        ({"submitted_since": "1999-12-31"}, "submitted_since"),
+        ({"cursor": _cursor(["0001-01-01T00:00:00+14:00", 1])}, "cursor"),
+        ({"cursor": _cursor(["2026-01-01T00:00:00+00:00", 10**30])}, "cursor"),
+        ({"cursor": _cursor(["2026-01-01T00:00:00+00:00", 2**63])}, "cursor"),
+        ({"cursor": _cursor(["2026-01-01T00:00:00+00:00", True])}, "cursor"),
     ],
 )
 def test_malformed_filters_get_a_400_naming_the_parameter(client, token, args, field):
@@ -219,8 +235,18 @@ def test_malformed_filters_get_a_400_naming_the_parameter(client, token, args, f
     assert any(field in (d["field"] or "") for d in body["details"]), body
 
 
+@pytest.mark.parametrize(
+    "args", [{"since": "0001-01-01T00:00:00+14:00"}, {"cursor": _cursor([2**63])}]
+)
+def test_the_audit_log_refuses_unusable_times_and_cursors(client, token, args):
+    _error(client.get("/api/v1/audit", query_string=args, headers=bearer(token)), 400)
+
+
 def test_unknown_addresses_and_methods_are_json_too(client, token):
     _error(client.get("/api/v1/nothing-here", headers=bearer(token)), 404)
+    # A character that cannot be stored is refused before anything else, in JSON too.
+    _error(client.get("/api/v1/screenings/%00", headers=bearer(token)), 400)
+    _error(client.get("/api/v1/screenings", query_string={"instrument": "\x00"}), 400)
     _error(client.post("/api/v1/screenings", headers=bearer(token)), 405)
     _error(client.get("/api/v1/definitions/asrs-v1.1/versions/x", headers=bearer(token)), 404)
 

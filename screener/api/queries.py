@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, exists, or_, select
 
 from screener.api import schemas
 from screener.codes import format_code
+from screener.edge import INT4_MAX
 from screener.extensions import db
 from screener.fhir import systems
 from screener.models import (
@@ -54,11 +55,17 @@ def _screening_cursor(cursor: str) -> tuple[dt.datetime, int]:
     try:
         at, screening_id = value
         when = dt.datetime.fromisoformat(at)
-        if when.tzinfo is None or not isinstance(screening_id, int):
+        if when.tzinfo is None or not _an_id(screening_id):
             raise ValueError
+        when = schemas.utc_in_range(when)
     except (TypeError, ValueError):
         raise QueryError("cursor", "This cursor is damaged; start again without one.") from None
     return when, screening_id
+
+
+def _an_id(value: object) -> bool:
+    """A row id as the database stores it (a 32-bit INTEGER on PostgreSQL)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= INT4_MAX
 
 
 def filtered_screenings(filters: schemas.ScreeningFilters) -> Select:
@@ -174,7 +181,7 @@ def audit_page(query: schemas.AuditQuery) -> schemas.AuditPage:
         statement = statement.where(AuditEvent.action == query.action)
     if query.cursor:
         value = _decode(query.cursor)
-        if len(value) != 1 or not isinstance(value[0], int):
+        if len(value) != 1 or not _an_id(value[0]):
             raise QueryError("cursor", "This cursor is damaged; start again without one.")
         statement = statement.where(AuditEvent.id < value[0])
     found = list(

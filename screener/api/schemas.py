@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from screener import date_ranges
 from screener.models.screening import OUTCOMES, SHOWN_OUTCOMES
 
 MAX_PAGE = 100
@@ -29,11 +30,24 @@ class Query(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def utc_in_range(value: dt.datetime) -> dt.datetime:
+    """``value`` in UTC (a time without a zone is UTC), within the days anything is stored
+    on (``date_ranges``); ValueError past them. 0001-01-01 at +14:00 has no UTC time at
+    all, and 9999-12-31 cannot be stored."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    try:
+        value = value.astimezone(dt.UTC)
+    except OverflowError:
+        value = None  # type: ignore[assignment]
+    if value is None or not date_ranges.in_range(value.date()):
+        raise ValueError(f"Give a time from {date_ranges.EARLIEST} to {date_ranges.LATEST}.")
+    return value
+
+
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     """A time without a zone is UTC; a date alone is its midnight, UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC) if value is not None else None
+    return utc_in_range(value) if value is not None else None
 
 
 class ScreeningFilters(Query):
