@@ -93,6 +93,22 @@ def test_filters_by_action_outcome_and_date(app):
     assert bad.status_code == 400 and "There is a problem" in bad.get_data(as_text=True)
 
 
+def test_reading_the_log_is_recorded_with_its_filters(app):
+    admin = signed_in(app, "boss@clinic.example", "admin")
+    admin.get("/admin/audit")
+    admin.get("/admin/audit", query_string={"actor": "a@x.example", "action": "auth.sign_in"})
+    with app.app_context():
+        rows = db.session.execute(
+            select(AuditEvent.actor, AuditEvent.detail)
+            .where(AuditEvent.action == "audit.list")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert rows == [
+        ("boss@clinic.example", "all"),
+        ("boss@clinic.example", "actor=a@x.example, action=auth.sign_in"),
+    ]
+
+
 def _links(page: str) -> list[tuple[str, str, str]]:
     """(address, rel, text) of each link of the page's pagination."""
     nav = re.search(r'<ul class="pagination">(.*?)</ul>', page, re.S)

@@ -30,6 +30,9 @@ def audit_log_page():
     # Only the filter form's own fields go into the page links: any other name would be
     # read by url_for as one of its options (_method, _anchor, _external).
     args = {k: v for k, v in request.args.items() if k in FILTER_FIELDS and v}
+    # Reading the trail is itself recorded, as the API's reading of it is.
+    described = [f"{k}={v}" for k, v in args.items()] + ([f"page={number}"] if number > 1 else [])
+    audit.record("audit.list", detail=", ".join(described)[:500] or "all")
     return (
         render_template(
             "admin/audit.html",
