@@ -119,6 +119,26 @@ def test_missing_wrong_revoked_and_expired_tokens_get_401(app, client, runner, t
     assert token not in details and good not in details
 
 
+def test_made_up_tokens_cannot_fill_the_audit_trail(app, client, token):
+    """Each refused call without a valid token is a 401; the trail (never deleted, each
+    row a write) gets one row per address and reason a minute, not one per call."""
+    for _ in range(40):
+        _error(client.get("/api/v1/screenings", headers=bearer(tokens.new_token())), 401)
+        _error(client.get("/api/v1/screenings", headers=bearer("not-a-token")), 401)
+    elsewhere = {"REMOTE_ADDR": "203.0.113.9"}
+    response = client.get(
+        "/api/v1/screenings", headers=bearer(tokens.new_token()), environ_base=elsewhere
+    )
+    _error(response, 401)
+    denied = _events(app, "api.denied")
+    assert sorted(e[3] for e in denied) == ["malformed", "unknown", "unknown"]
+    # A known token's refusals are still recorded one by one.
+    lacking = make_token(app, "lacking", "pdf:read")
+    for _ in range(3):
+        _error(client.get("/api/v1/screenings", headers=bearer(lacking)), 403)
+    assert [e[3] for e in _events(app, "api.denied")].count("forbidden") == 3
+
+
 def test_every_call_is_audited_and_the_last_use_recorded(app, client, token):
     _, code = submitted_screening(app)
     client.get("/api/v1/screenings", headers=bearer(token))

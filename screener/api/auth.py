@@ -1,7 +1,8 @@
 """Service-token access to the API: every call needs a token; each endpoint names the
 scope it needs. A missing, malformed, unknown, expired or revoked token is 401; a token
 without the scope is 403. Every call, allowed or refused, leaves an audit row naming the
-token (never the token itself)."""
+token (never the token itself); calls without a valid token leave one per address and
+reason a minute."""
 
 from __future__ import annotations
 
@@ -56,6 +57,12 @@ def guard() -> None:
 
 
 def _refused(reason: str, caller: tokens.Caller | None) -> None:
+    """One audit row per refused call of a known token; for calls without a valid token,
+    one per address and reason a minute: the trail is never deleted, and each row is a
+    write, so a stream of made-up tokens must not be able to fill it (or hold up the
+    writes of patients saving answers)."""
+    if caller is None and not _first_refusal_this_minute(reason):
+        return
     actor = f"token:{caller.name}" if caller else "token:none"
     audit.record(
         "api.denied",
@@ -63,6 +70,16 @@ def _refused(reason: str, caller: tokens.Caller | None) -> None:
         detail=f"{request.method} {request.path}",
         actor=actor,
         role="api",
+    )
+
+
+def _first_refusal_this_minute(reason: str) -> bool:
+    from limits import RateLimitItemPerMinute
+
+    from screener.extensions import limiter
+
+    return limiter.limiter.hit(
+        RateLimitItemPerMinute(1), "api-denied-audit", client_address(), reason
     )
 
 
