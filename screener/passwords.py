@@ -21,21 +21,29 @@ class PasswordRejected(ValueError):
     """The password does not meet the policy; the message says why."""
 
 
-@cache
-def _common() -> frozenset[str]:
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS
-
-    return frozenset(FREQUENCY_LISTS["passwords"])
+MIN_SCORE = 3  # zxcvbn's "safely unguessable" (about 10^8 guesses or more)
+SCORED_CHARACTERS = 72  # the most zxcvbn scores; a longer password starts with these
 
 
-def check_policy(password: str) -> None:
+def check_policy(password: str, user_inputs: tuple[str, ...] = ()) -> None:
+    """At least 12 characters, and not easy to guess: an exact match of a list of common
+    passwords let through "P@ssw0rd1234", "passwordpassword" and "123456123456". zxcvbn
+    estimates the guesses (words, common passwords, keyboard runs, repeats, years,
+    look-alike letters and ``user_inputs`` such as the account's e-mail address)."""
     if len(password) < MIN_LENGTH:
         raise PasswordRejected(f"Use at least {MIN_LENGTH} characters.")
     if len(password) > MAX_LENGTH:
         raise PasswordRejected(f"Use at most {MAX_LENGTH} characters.")
-    lowered = password.lower()
-    if lowered in _common() or len(set(password)) < 4:
-        raise PasswordRejected("This password is too common. Choose a less predictable one.")
+    from zxcvbn import zxcvbn
+
+    estimate = zxcvbn(password[:SCORED_CHARACTERS], user_inputs=list(user_inputs))
+    if estimate["score"] < MIN_SCORE or len(set(password)) < 4:
+        warning = estimate["feedback"]["warning"]
+        raise PasswordRejected(
+            "This password is too common or too easy to guess"
+            + (f": {warning.rstrip('.').lower()}" if warning else "")
+            + ". Try four or more words that do not go together, with a number or a symbol."
+        )
 
 
 def hash_password(password: str) -> str:

@@ -307,6 +307,12 @@ def test_users_create_reads_password_from_stdin(app):
     [
         ("a@example.org", "short", "at least 12"),
         ("a@example.org", "password1234", "too common"),
+        # Not on a list of common passwords as typed, but easy to guess all the same.
+        ("a@example.org", "P@ssw0rd1234", "too easy to guess"),
+        ("a@example.org", "passwordpassword", "too easy to guess"),
+        ("a@example.org", "123456123456", "too easy to guess"),
+        ("a@example.org", "abcdefghijkl", "too easy to guess"),
+        ("ana.lopez@example.org", "ana.lopez@example.org", "too easy to guess"),
         ("not-an-email", "a long and unusual passphrase", "not an e-mail"),
     ],
 )

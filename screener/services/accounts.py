@@ -41,7 +41,7 @@ def check_new_user(email: str, password: str, roles: Iterable[str]) -> str:
             f"An account for {email} already exists. Open it from the list to change it."
         )
     try:
-        passwords.check_policy(password)
+        passwords.check_policy(password, (email, *email.split("@")))
     except passwords.PasswordRejected as exc:
         raise AccountError(str(exc)) from None
     return email
@@ -74,7 +74,7 @@ def _check_roles(roles: Iterable[str]) -> None:
 
 def set_password(user: User, password: str) -> None:
     try:
-        passwords.check_policy(password)
+        passwords.check_policy(password, (user.email, *user.email.split("@")))
     except passwords.PasswordRejected as exc:
         raise AccountError(str(exc)) from None
     user.password_hash = passwords.hash_password(password)
