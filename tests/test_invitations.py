@@ -227,6 +227,47 @@ def test_a_revoked_started_invitation_cannot_be_continued(app, clock):
     assert app.test_client().get(link).status_code == 410
 
 
+def test_an_open_screening_cannot_be_saved_or_sent_once_its_invitation_is_revoked(
+    app, client, clock
+):
+    """The patient is mid-way in their browser (session and private link still valid)
+    when the clinic revokes the invitation, as its revoke page says they then cannot
+    continue: the next save and the submit say so (410), nothing more is stored, and the
+    browser no longer holds the screening. (An expiry lets them finish: see below.)"""
+    invitation_id, link, _ = invite(app, days=2)
+    assert press_start(client, link).status_code == 303
+    token = csrf_token(client.get("/screen/step/1"))
+    assert post_step(client, 1, PART_A, token).status_code == 302
+    with app.app_context(), unit_of_work.change("invitation.revoke", actor="test"):
+        invitations.revoke(db.session.get(Invitation, invitation_id))
+    refused = post_step(client, 2, PART_B, token)
+    assert refused.status_code == 410
+    text = refused.get_data(as_text=True)
+    assert "was cancelled" in text and "answers were not sent to the clinic" in text
+    assert refused.headers["Referrer-Policy"] == "no-referrer"
+    with app.app_context():
+        screening = db.session.scalar(select(Screening))
+        assert screening.status == "draft"
+        assert set(screenings.answers_of(screening)["asrs-v1.1"]) == set(PART_A)
+    assert client.get("/screen/step/2").location.endswith("/screen/ended")
+    assert state(app, invitation_id) == "revoked"
+
+
+def test_a_submit_after_the_invitation_is_revoked_is_refused(app, client, clock):
+    invitation_id, link, _ = invite(app, days=2)
+    assert press_start(client, link).status_code == 303
+    token = csrf_token(client.get("/screen/step/1"))
+    post_step(client, 1, PART_A, token)
+    post_step(client, 2, PART_B, token)
+    with app.app_context(), unit_of_work.change("invitation.revoke", actor="test"):
+        invitations.revoke(db.session.get(Invitation, invitation_id))
+    refused = client.post("/screen/submit", data={"csrf_token": token})
+    assert refused.status_code == 410 and "was cancelled" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Screening)).status == "draft"
+    assert state(app, invitation_id) == "revoked"
+
+
 def test_the_kiosk_code_from_the_landing_page(app, client, clock):
     invitation_id, _, code = invite(app)
     landing = client.get("/")

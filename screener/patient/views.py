@@ -16,6 +16,7 @@ from flask import (
     abort,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -24,7 +25,7 @@ from flask import (
 )
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from screener import codes, qr, unit_of_work, web
+from screener import audit, codes, qr, unit_of_work, web
 from screener.edge import handles_nul
 from screener.extensions import csrf, db, limiter
 from screener.models import Screening
@@ -32,6 +33,7 @@ from screener.patient import presenters
 from screener.patient import sessions as patient_sessions
 from screener.patient.questions import StepForm, build_form, submitted_values
 from screener.services import clinic, invitations, screenings
+from screener.services.invitations import InvitationEnded
 from screener.services.screenings import ScreeningError
 
 blueprint = Blueprint("patient", __name__, url_prefix="/screen")
@@ -194,7 +196,10 @@ def step(number: int):
         return _render_step(screening, answers, steps, current, values, errors=errors), 422
     try:
         with unit_of_work.write():  # the lock is held only for the write and its commit
+            invitations.check_not_revoked(screening.id)
             screenings.store_section(screening.id, current.key, clean)
+    except InvitationEnded as ended:
+        return _invitation_ended(ended)
     except ScreeningError:
         return redirect(url_for("patient.results"))
     except (OperationalError, InterfaceError) as exc:
@@ -275,11 +280,30 @@ def submit():
     try:
         with unit_of_work.change(None, anonymous_is_patient=True) as work:
             screening = db.session.get(Screening, screening.id)
+            if screening.status == "draft":
+                invitations.check_not_revoked(screening.id)
             if screenings.submit(screening):
                 _complete_invitation(screening, work)
+    except InvitationEnded as ended:
+        return _invitation_ended(ended)
     except ScreeningError:
         return redirect(_next_url(screening))
     return redirect(url_for("patient.results"))
+
+
+def _invitation_ended(ended: InvitationEnded):
+    """The screening's invitation has ended: say so, and close it in this browser."""
+    patient_sessions.forget()
+    audit.record(
+        "invitation.open",
+        reference=invitations.reference(ended.invitation),
+        outcome=ended.state,
+        anonymous_is_patient=True,
+    )
+    page = render_template("patient/invitation_ended.html", state=ended.state, started=True)
+    response = make_response(page, 410)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _complete_invitation(screening: Screening, work) -> None:

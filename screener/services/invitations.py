@@ -519,6 +519,26 @@ def of_screening(screening_id: int) -> Invitation | None:
     return db.session.scalar(select(Invitation).where(Invitation.screening_id == screening_id))
 
 
+class InvitationEnded(InvitationError):
+    """The screening came from an invitation that was revoked: it can no longer be
+    continued or submitted. ``state`` says so."""
+
+    def __init__(self, invitation: Invitation, state: str) -> None:
+        super().__init__(f"invitation {invitation.id} is {state}")
+        self.invitation, self.state = invitation, state
+
+
+def check_not_revoked(screening_id: int) -> None:
+    """Raise InvitationEnded when this screening's invitation was revoked (inside the
+    write that saves or submits it): the revoke page tells the clinic that the patient
+    can no longer continue, and revoking is how a clinic stops a screening sent to the
+    wrong person. An expiry does not stop a patient already answering (they may finish
+    in that browser); a screening started from the landing page passes."""
+    invitation = of_screening(screening_id)
+    if invitation is not None and invitation.revoked_at is not None:
+        raise InvitationEnded(invitation, "revoked")
+
+
 def complete_for(screening_id: int) -> Invitation | None:
     """Mark the invitation that started this screening completed (inside the write that
     submits it); None for a screening started from the landing page."""
