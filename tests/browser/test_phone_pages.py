@@ -104,3 +104,25 @@ def test_wide_pages_look_right(desktop, live_server):
         assert_accessible(desktop, f"p1-step-{number}")
         answer_this_page(desktop)
     assert_accessible(desktop, "p1-review")
+
+
+def test_every_step_reflows_at_320px(browser, live_server):
+    """WCAG 1.4.10: 320 CSS px (a desktop page zoomed to 400 %) needs no sideways
+    scrolling. The five ASRS answers share one row at 360 px; at 320 they wrap."""
+    from tests.browser.conftest import screenshot
+
+    context = browser.new_context(viewport={"width": 320, "height": 640}, device_scale_factor=1)
+    page = context.new_page()
+    try:
+        start(page, live_server)
+        steps = 0
+        while "/screen/step/" in page.url:
+            steps += 1
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 320, f"step {steps}: {width}px wide at 320px"
+            if steps == 1:
+                screenshot(page, "step-1-reflow")
+            answer_this_page(page)
+        assert steps == 7
+    finally:
+        context.close()
