@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -116,6 +118,11 @@ def test_incomplete_providers_and_bad_numbers_get_messages(app):
     assert "from 1 to 3650" in text
     assert "Enter the provider" in text
     assert "Tick at least one thing this provider assesses" in text
+    # The error summary names the provider row each message is about.
+    summary = text[text.index('class="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert re.search(r"Provider 1: Enter the provider", summary), summary
+    assert re.search(r"Provider 2: Tick at least one thing", summary), summary
 
 
 def test_the_second_of_two_saves_is_refused_and_keeps_their_values(app):
