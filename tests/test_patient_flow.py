@@ -519,3 +519,12 @@ def test_a_connection_idle_for_long_is_checked_before_use(app, backend, pings, m
     monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
     assert client.get("/").status_code == 200
     assert pings["pings"] >= 1
+
+
+def test_a_long_review_answer_goes_under_its_question_not_cut_in_a_word():
+    from screener.patient.presenters import _review_row
+
+    assert not _review_row("Q", "Sometimes")["wide"]
+    assert not _review_row("Q", "2 or more times a week")["wide"]
+    assert _review_row("Q", "I am pregnant or breastfeeding")["wide"]  # "breastfeeding"
+    assert _review_row("Q", "Less than once a month, most weeks")["wide"]  # many words

@@ -70,7 +70,7 @@ def _page(
         searched=found is not None,
         error=error,
         error_field=error_field,
-        names=invitations.instrument_names(),
+        names=invitations.short_names(),
         mail_enabled=mailer.enabled(),
         max_weeks=invitations.MAX_EVERY_WEEKS,
         max_times=invitations.MAX_TIMES,

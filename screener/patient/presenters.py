@@ -286,13 +286,25 @@ def _answer_text(item, value) -> str:
     return "Not answered" if value is None else item.answer_text(value)
 
 
+# The review's answers share a narrow column, so they line up down the page; an answer
+# with a word longer than that column, or longer than a few words, goes under its
+# question instead of being cut inside a word ("breastfeed-ing").
+NARROW_ANSWER_WORD, NARROW_ANSWER = 11, 24
+
+
+def _review_row(question: str, answer: str) -> dict[str, Any]:
+    longest = max((len(word) for word in answer.split()), default=0)
+    wide = longest > NARROW_ANSWER_WORD or len(answer) > NARROW_ANSWER
+    return {"question": question, "answer": answer, "wide": wide}
+
+
 def review_page(screening) -> dict[str, Any]:
     answers = screenings.answers_of(screening)
     groups = []
     for step in screenings.steps(screening, answers):
         mine = answers.get(step.key, {})
         rows = [
-            {"question": item.text, "answer": _answer_text(item, mine.get(item.id))}
+            _review_row(item.text, _answer_text(item, mine.get(item.id)))
             for item in step.section.items
             if item.show_if is None or item.show_if.holds(mine)
         ]

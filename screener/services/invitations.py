@@ -152,6 +152,13 @@ def instrument_names() -> dict[str, str]:
     }
 
 
+def short_names() -> dict[str, str]:
+    """Each questionnaire by its short title ("ADHD (ASRS v1.1)"): the invitations list
+    names several in one narrow column, where the landing-page choices crowded out the
+    labels."""
+    return {key: d.short_title for key, d in content.offered()}
+
+
 def choices() -> list[tuple[str, str, bool]]:
     """(key, label, ticked by default) of each questionnaire an invitation may offer."""
     return [(key, d.offer.label, bool(d.offer.default)) for key, d in content.offered()]

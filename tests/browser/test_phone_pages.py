@@ -62,6 +62,8 @@ def test_every_page_is_short_and_honest_at_360px(phone, live_server):
     # The restless-legs gate is on step 3: until it is answered the total is "up to".
     assert [up_to for _, up_to, _ in seen] == [True] * 3 + [False] * 4
     expect(phone.get_by_role("heading", name="Check your answers")).to_be_visible()
+    # A section named like its questionnaire is named once ("Iron and family history").
+    expect(phone.get_by_role("heading", name="Iron and family history", exact=True)).to_be_visible()
     assert_accessible(phone, "p1-review")
     review = page_height(phone)
     assert review <= REVIEW_PAGE_MAX, f"review: {review}px"
