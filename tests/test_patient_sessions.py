@@ -270,3 +270,44 @@ def test_finish_lets_go_of_a_typed_code_too(app, client):
     response = client.post("/screen/finish", data={"csrf_token": csrf_token(client.get("/"))})
     assert response.location.endswith("/?finished=1")
     assert client.get("/screen/invited").location.endswith("/")
+
+
+def _code_of(client) -> str:
+    page = client.get("/screen/step/1").get_data(as_text=True)
+    return re.search(r'class="code">([A-Z0-9-]{14})<', page).group(1)
+
+
+def test_the_start_page_offers_the_screening_open_on_this_device(app, client):
+    """A patient who taps the header, or opens the start page in another tab, sees the
+    screening they were answering and can go on with it, instead of a blank start."""
+    assert "You have a screening open" not in client.get("/").get_data(as_text=True)
+    start(client)
+    code = _code_of(client)
+    landing = client.get("/").get_data(as_text=True)
+    assert "You have a screening open on this device" in landing
+    assert code in landing and 'href="/screen/step/1"' in landing
+    assert "Continue that screening" in landing
+
+
+def test_a_page_of_an_earlier_screening_does_not_save_into_a_new_one(app, client):
+    """Tab 1 shows step 1 of screening A; in tab 2 the patient starts screening B. Saving
+    tab 1's page must not put A's answers into B."""
+    start(client)
+    page_a = client.get("/screen/step/1").get_data(as_text=True)
+    sealed_a = re.search(r'name="resume" value="([^"]+)"', page_a).group(1)
+    start(client)  # screening B, in the same browser
+    token = csrf_token(client.get("/screen/step/1"))
+    response = client.post(
+        "/screen/step/1", data={"csrf_token": token, "resume": sealed_a, **PART_A}
+    )
+    assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert "This page is from another screening" in text and "not saved" in text
+    assert _saved(app) == 0
+    # B's own page saves as usual.
+    sealed_b = re.search(
+        r'name="resume" value="([^"]+)"', client.get("/screen/step/1").get_data(as_text=True)
+    ).group(1)
+    saved = client.post("/screen/step/1", data={"csrf_token": token, "resume": sealed_b, **PART_A})
+    assert saved.status_code == 302
+    assert _saved(app) == len(PART_A)

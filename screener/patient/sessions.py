@@ -79,6 +79,10 @@ def forget() -> None:
         session.pop(key, None)
 
 
+def has_screening() -> bool:
+    return "screening_id" in session
+
+
 def has_open() -> bool:
     return "screening_id" in session or INVITATION in session or SERIES in session
 

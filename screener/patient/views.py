@@ -11,6 +11,8 @@ could later read through the resume link).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -154,6 +156,36 @@ def resume(token: str):
     return page, status
 
 
+def open_here() -> dict[str, Any] | None:
+    """The screening open in this browser, for the landing page: its code and where it
+    goes on. Without it, a patient who taps the header or opens the start page in a
+    second tab starts a new screening and loses sight of the one they were answering."""
+    if not patient_sessions.has_screening():
+        return None
+    screening = _open_screening(light=True)
+    if screening is None:
+        return None
+    return {
+        "code": codes.format_code(screening.reference_code),
+        "submitted": screening.status == "submitted",
+        "url": _next_url(screening),
+    }
+
+
+def _page_is_for(screening) -> bool:
+    """The posted page was made for ``screening``, by the sealed token every page carries.
+
+    A page left open in another tab after a new screening was started in this browser
+    would otherwise save its answers into the new one."""
+    token = patient_sessions.unseal(request.form.get("resume", ""), any_age=True)
+    return token is None or codes.same(screening.resume_token_hash, codes.token_hash(token))
+
+
+def _other_screening():
+    page = render_template("patient/other_screening.html", url=_next_url(_require_open()))
+    return page, 409
+
+
 def _next_url(screening: Screening, answers=None) -> str:
     if screening.status == "submitted":
         return url_for("patient.results")
@@ -171,6 +203,8 @@ def step(number: int):
         screening = _from_form()
     if screening is None:
         return redirect(url_for("patient.ended"))
+    if request.method == "POST" and not restoring and not _page_is_for(screening):
+        return _other_screening()
     if screening.status == "submitted":
         return redirect(url_for("patient.results"))
     answers = screenings.answers_of(screening)
@@ -269,6 +303,8 @@ def submit():
         screening = _from_form()
     if screening is None:
         return redirect(url_for("patient.ended"))
+    if not restoring and not _page_is_for(screening):
+        return _other_screening()
     form = StepForm()
     if not form.validate():
         if screening.status == "submitted":

@@ -13,8 +13,14 @@ blueprint = Blueprint("public", __name__)
 def index():
     """The landing page: what the screener is and is not, consent and the choice of screeners."""
     from screener.patient import presenters
+    from screener.patient.views import open_here
 
-    return render_template("public/index.html", form=presenters.StartForm(), **presenters.landing())
+    return render_template(
+        "public/index.html",
+        form=presenters.StartForm(),
+        open_here=open_here(),
+        **presenters.landing(),
+    )
 
 
 @blueprint.get("/healthz")

@@ -128,3 +128,15 @@ def test_every_step_reflows_at_320px(browser, live_server):
         assert steps == 7
     finally:
         context.close()
+
+
+def test_the_start_page_shows_the_screening_open_on_this_device(phone, live_server):
+    start(phone, live_server)
+    code = phone.locator(".code").first.inner_text()
+    phone.goto(live_server + "/")
+    notice = phone.get_by_role("heading", name="You have a screening open on this device")
+    expect(notice).to_be_visible()
+    assert code in phone.locator(".notice").inner_text()
+    assert_accessible(phone, "landing-open-here")
+    click_and_wait(phone, phone.get_by_role("link", name="Continue that screening"))
+    assert phone.url.endswith("/screen/step/1")
