@@ -520,6 +520,30 @@ def test_the_portal_makes_a_letter_with_link_qr_and_code(app, staff, clock):
     assert staff.get("/invitations/?state=bogus").status_code == 400
 
 
+def test_sending_the_same_form_again_makes_no_second_invitation(app, staff, clock):
+    """A reload of the page that answered the form (or Back then Forward) sends it
+    again: the second sending names the invitation already made, and makes none."""
+    page = staff.get("/invitations/").get_data(as_text=True)
+    once = re.search(r'name="once" type="hidden" value="([^"]+)"', page).group(1)
+    data = {
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+        "once": once,
+        "label": "MRN 8",
+        "days": "14",
+        "instruments": ["asrs-v1.1"],
+    }
+    assert staff.post("/invitations/", data=data).status_code == 201
+    again = staff.post("/invitations/", data=data)
+    assert again.status_code == 409
+    with app.app_context():
+        (made,) = db.session.scalars(select(Invitation)).all()
+    text = again.get_data(as_text=True)
+    assert f"Invitation {made.id} was already made" in text
+    assert f'href="/invitations/{made.id}"' in text
+    # A fresh form makes another, as asked.
+    assert create_in_portal(staff, "MRN 8").status_code == 201
+
+
 @pytest.mark.parametrize(
     ("label", "days", "status"),
     [("nul\x00byte", "14", 400), ("tab\there", "14", 400), ("ok", "0", 400), ("ok", "x", 400)],

@@ -3,8 +3,10 @@ revoke one."""
 
 from __future__ import annotations
 
+import secrets
+
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectChoice, SelectMultipleField, StringField
+from wtforms import HiddenField, IntegerField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -21,6 +23,9 @@ def _at_least_one(form, field) -> None:
 
 
 class CreateInvitationForm(FlaskForm):
+    # One per form shown: the same form sent again (a reload of the page that answered
+    # it, Back then Forward) is recognised instead of making a second invitation.
+    once = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[Length(max=64)])
     label = StringField(
         "Label (optional)",
         validators=[

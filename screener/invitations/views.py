@@ -9,7 +9,16 @@ is shown, and labels never go into the audit trail or a log.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from screener import audit, background, mailer, paging, qr, unit_of_work
@@ -101,6 +110,9 @@ def create():
     form = CreateInvitationForm()
     if not form.validate_on_submit():
         return _page(form, 400)
+    made = session.get(MADE_KEY) or {}
+    if form.once.data and form.once.data in made:
+        return _made_already(made[form.once.data])
     # The service checks these again inside the write; checked here first, each message
     # is shown at its own field.
     try:
@@ -130,9 +142,23 @@ def create():
                 invitation_mail.attach(issued, address, _link(issued), claim=at_once)
     if work.refused is not None:
         return _page(form, 400, error=work.refused)
+    if form.once.data:
+        kept = list(made.items())[-(MADE_KEPT - 1) :]
+        session[MADE_KEY] = {**dict(kept), form.once.data: issued.invitation.id}
     label = invitations.label_of(issued.invitation)
     emailed = invitation_mail.deliver_first(issued.invitation.id, at_once) if address else None
     return _letter(issued, label, emailed)
+
+
+MADE_KEY = "invitations_made"  # form nonce -> the invitation it made, in this browser
+MADE_KEPT = 20
+
+
+def _made_already(invitation_id: int):
+    """The form was sent again: say which invitation it made instead of making another
+    (its link and code are shown only once, when it is made)."""
+    page = render_template("invitations/made_already.html", number=invitation_id)
+    return make_response(page, 409)
 
 
 def _link(issued: invitations.Issued) -> str:
