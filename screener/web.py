@@ -6,7 +6,7 @@ import contextlib
 import logging
 import re
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -86,7 +86,12 @@ FALLBACK_PAGE = """<!doctype html>
 """
 
 
-def error_page(code: int, title: str | None = None, text: str | None = None):
+def error_page(
+    code: int,
+    title: str | None = None,
+    text: str | None = None,
+    back: tuple[str, str] | None = None,
+):
     """The calm error page; it cannot fail.
 
     A server error may leave the session in a failed transaction (PostgreSQL refuses every
@@ -99,12 +104,16 @@ def error_page(code: int, title: str | None = None, text: str | None = None):
     if code >= 500:
         _keep_off_database()
     try:
-        return render_template("error.html", code=code, title=title, text=text), code
+        back = back or _home(code)
+    except Exception:  # no request context to build a URL in: the site's root
+        back = ("/", "Go to the start page")
+    try:
+        return render_template("error.html", code=code, title=title, text=text, back=back), code
     except Exception as exc:  # the error page must not fail in turn
         current_app.logger.error("error page could not be rendered (%s)", type(exc).__name__)
         _keep_off_database()
     try:
-        return render_template("error.html", code=code, title=title, text=text), code
+        return render_template("error.html", code=code, title=title, text=text, back=back), code
     except Exception:
         page = FALLBACK_PAGE.format(title=escape(title), text=escape(text))
         return Response(page, code, mimetype="text/html")
@@ -114,6 +123,35 @@ def _keep_off_database() -> None:
     g.database_unavailable = True
     with contextlib.suppress(Exception):
         db.session.rollback()
+
+
+def _home(code: int) -> tuple[str, str]:
+    """Where an error page leads: a signed-in clinician, staff member or admin to their
+    own area (not the patients' start page); everyone else to the start page. A 5xx page
+    keeps off the database, which looking up the account would need."""
+    if code < 500 and not g.get("database_unavailable"):
+        from flask_login import current_user
+
+        from screener.auth.redirects import home_for
+
+        with contextlib.suppress(Exception):
+            if current_user.is_authenticated:
+                return home_for(current_user), "Go to your start page"
+    return url_for("public.index"), "Go to the start page"
+
+
+def _way_back() -> tuple[str, str] | None:
+    """The page the refused form was on, when it is one of ours (browsers send a
+    same-origin Referer here: Referrer-Policy same-origin)."""
+    from urllib.parse import urlsplit
+
+    from screener.auth.redirects import safe_next
+
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    path = safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+    return (path, "Open the page again") if path else None
 
 
 def refusal(code: int, *, title: str, text: str):
@@ -153,7 +191,15 @@ def _http_error(exc: HTTPException):
 
 
 def _csrf_error(exc: CSRFError):
-    return error_page(400)
+    """A form sent after its page was open too long (an hour), or without its token: say
+    so, and lead back to that page rather than to the patients' start page."""
+    return error_page(
+        400,
+        title="This page was open too long",
+        text="For safety, a form works for an hour after its page is opened. Nothing was "
+        "changed. Open the page again and repeat what you did.",
+        back=_way_back(),
+    )
 
 
 def _database_unavailable(exc: SQLAlchemyError):

@@ -152,3 +152,34 @@ def test_signing_in_again_after_logout_works(app):
     logout(client)
     assert login(client, "ana@clinic.example").status_code == 302
     assert client.get("/probe/").status_code == 200
+
+
+def test_a_form_open_too_long_leads_back_to_its_page_not_the_patients(app):
+    """A portal form sent with an expired (or missing) CSRF token: the page says what
+    happened and leads back to the page the form was on, or to the person's own area."""
+    from tests.auth_helpers import signed_in
+
+    staff = signed_in(app, "staff@clinic.example", "staff")
+    settings = "http://localhost/staff/settings"
+    refused = staff.post(
+        "/staff/settings",
+        data={"csrf_token": "expired", "name": "X"},
+        headers={"Referer": settings},
+    )
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "This page was open too long" in text and "Nothing was changed" in text
+    assert '<a href="/staff/settings">Open the page again</a>' in text
+    # From another site (or with no Referer): the person's own area, not the patients'.
+    elsewhere = staff.post(
+        "/staff/settings", data={"csrf_token": "x"}, headers={"Referer": "https://evil.example/"}
+    )
+    assert 'href="/staff/">Go to your start page</a>' in elsewhere.get_data(as_text=True)
+    # Signed out, on the sign-in page: back to the sign-in page.
+    login = app.test_client().post(
+        "/auth/login",
+        data={"csrf_token": "expired", "email": "a@b.example", "password": "x"},
+        headers={"Referer": "http://localhost/auth/login?next=/clinician/"},
+    )
+    assert login.status_code == 400
+    assert 'href="/auth/login?next=/clinician/">Open the page again' in login.get_data(as_text=True)
