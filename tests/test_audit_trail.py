@@ -163,3 +163,19 @@ def test_logs_carry_no_passwords_tokens_or_answers(app, caplog):
     logged = caplog.text
     for secret in (PASSWORD, "a wrong passphrase 77", resume, token, "very_often"):
         assert secret not in logged
+
+
+def test_filters_say_what_they_filter_and_what_is_wrong(app):
+    admin = signed_in(app, "boss@clinic.example", "admin")
+    # An action the log does not hold yet (a bookmarked filter) is shown as chosen.
+    page = admin.get("/admin/audit", query_string={"action": "report.retry"})
+    assert page.status_code == 200
+    assert '<option selected value="report.retry">' in page.get_data(as_text=True)
+    reversed_dates = admin.get(
+        "/admin/audit", query_string={"date_from": "2026-03-02", "date_to": "2026-03-01"}
+    )
+    assert reversed_dates.status_code == 400
+    assert "To: Enter a date on or after the From date." in reversed_dates.get_data(as_text=True)
+    long_actor = admin.get("/admin/audit", query_string={"actor": "a" * 3000})
+    assert long_actor.status_code == 400
+    assert "Account (email): Use at most 254 characters." in long_actor.get_data(as_text=True)

@@ -16,7 +16,7 @@ FILTER_FIELDS = ("actor", "action", "outcome", "date_from", "date_to")
 def audit_log_page():
     """Events newest first, filtered by account, action, outcome and date."""
     form = AuditFilterForm(request.args)
-    form.action.choices = action_choices(audit_log.actions())
+    form.action.choices = action_choices(audit_log.actions(), request.args.get("action"))
     valid = form.validate()
     filters = audit_log.AuditFilters(
         actor=form.actor.data or "",

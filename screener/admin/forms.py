@@ -64,9 +64,14 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    actor = StringField("Account (email)", validators=[Optional(), Length(max=254)])
+    actor = StringField(
+        "Account (email)",
+        validators=[Optional(), Length(max=254, message="Use at most 254 characters.")],
+    )
     action = SelectField("Action", validators=[Optional()], validate_choice=False)
-    outcome = StringField("Outcome", validators=[Optional(), Length(max=30)])
+    outcome = StringField(
+        "Outcome", validators=[Optional(), Length(max=30, message="Use at most 30 characters.")]
+    )
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
 
@@ -75,6 +80,8 @@ class AuditFilterForm(FlaskForm):
 
     def validate_date_to(self, field) -> None:
         _check_day(field)
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("Enter a date on or after the From date.")
 
 
 def _check_day(field) -> None:
@@ -90,8 +97,14 @@ class FindEventsForm(FlaskForm):
     )
 
 
-def action_choices(actions: list[str]) -> list[SelectChoice]:
-    return [SelectChoice("", "Any action")] + [SelectChoice(a, a) for a in actions]
+def action_choices(actions: list[str], asked: str | None = None) -> list[SelectChoice]:
+    """Any action, then those the log holds; an action asked for that the log does not
+    hold yet (a bookmarked filter) is listed too, so the page shows what it filters by
+    rather than "Any action" above no events."""
+    listed = list(actions)
+    if asked and asked not in listed and len(asked) <= 60:
+        listed.append(asked)
+    return [SelectChoice("", "Any action")] + [SelectChoice(a, a) for a in listed]
 
 
 class ScopesField(SelectMultipleField):
