@@ -131,7 +131,7 @@ def revoke_command(code_or_id: str, whole_series: bool) -> None:
     if refused is not None:
         _refuse(refused)
     if series is not None:
-        click.echo(f"Revoked invitations {', '.join(map(str, revoked))} of series {series.id}.")
+        click.echo(f"Revoked {invitations.numbered(revoked)} of series {series.id}.")
     else:
         click.echo(f"Revoked invitation {invitation.id}.")
 

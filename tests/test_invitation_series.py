@@ -265,7 +265,7 @@ def test_the_portal_makes_a_series_letter(app, staff, clock):
         ("27", "3", "7", "from 1 to 26"),
         ("2", "1", "7", "from 2 to 12"),
         ("2", "13", "7", "from 2 to 12"),
-        ("x", "3", "7", "Not a valid integer"),
+        ("x", "3", "7", "Enter a whole number of weeks from 1 to 26"),
         ("-1", "3", "7", "from 1 to 26"),
         ("99999999999999999999", "3", "7", "from 1 to 26"),
         ("2", "", "7", "give both"),
@@ -433,3 +433,8 @@ def test_cli_series_revoke_refuses_what_it_cannot_find(app, runner, clock):
     assert lonely.exit_code == 2 and "not part of a series" in lonely.output
     unknown = runner.invoke(args=["invitations", "revoke", "ZZZZ-ZZZZ"])
     assert unknown.exit_code == 2 and "No invitation or series" in unknown.output
+
+
+def test_what_was_revoked_is_named_in_the_singular_or_the_plural():
+    assert invitations.numbered([5]) == "invitation 5"
+    assert invitations.numbered([5, 6]) == "invitations 5, 6"

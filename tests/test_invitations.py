@@ -1008,3 +1008,15 @@ def test_the_sql_forms_of_the_state_agree_with_state(app, clock):
             chosen = set(db.session.scalars(select(Invitation.id).where(clause)))
             assert chosen == {row.id for row in everything if row.state(now) in wanted}
         assert db.session.get(Invitation, deleted_draft).state(now) == "expired"
+
+
+@pytest.mark.parametrize("days", ["1.5", "x", "", "0"])
+def test_a_bad_number_of_days_gets_one_plain_message(app, staff, clock, days):
+    response = create_in_portal(staff, "MRN 9", days)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Not a valid integer" not in text
+    # Said once in the summary and once at the field, never twice at the field.
+    field = text[text.index('id="days-error"') :][:400] if 'id="days-error"' in text else text
+    assert field.count("Enter a whole number of days from 1 to 90.") == 1, field
+    assert count_screenings(app) == 0

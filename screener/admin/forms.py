@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from screener.date_ranges import OUT_OF_RANGE, in_range
+from screener.form_rules import at_most
 from screener.models import ROLES
 from screener.passwords import MAX_LENGTH
 
@@ -41,11 +42,11 @@ class RolesField(SelectMultipleField):
 
 class CreateUserForm(FlaskForm):
     email = EmailField(
-        "Email address", validators=[InputRequired("Enter an email address."), Length(max=254)]
+        "Email address", validators=[InputRequired("Enter an email address."), at_most(254)]
     )
     password = PasswordField(
         "First password",
-        validators=[InputRequired("Enter a first password."), Length(max=MAX_LENGTH)],
+        validators=[InputRequired("Enter a first password."), at_most(MAX_LENGTH)],
     )
     roles = RolesField("Roles", choices=ROLE_CHOICES)
 
@@ -93,7 +94,7 @@ class FindEventsForm(FlaskForm):
     """Events about one reference code: a POST form, so the code stays out of URLs."""
 
     reference = StringField(
-        "Reference", validators=[InputRequired("Enter a reference code."), Length(max=120)]
+        "Reference", validators=[InputRequired("Enter a reference code."), at_most(120)]
     )
 
 
@@ -121,7 +122,7 @@ class CreateTokenForm(FlaskForm):
     """A service token for another system: its name, scopes and lifetime."""
 
     name = StringField(
-        "Name", validators=[InputRequired("Enter a name, such as records-sync."), Length(max=60)]
+        "Name", validators=[InputRequired("Enter a name, such as records-sync."), at_most(60)]
     )
     scopes = ScopesField("Scopes")
     days = IntegerField(

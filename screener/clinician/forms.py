@@ -7,6 +7,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from screener.clinician.review import MAX_NOTE
+from screener.form_rules import at_most
 
 
 class FindForm(FlaskForm):
@@ -14,7 +15,7 @@ class FindForm(FlaskForm):
 
     code = StringField(
         "Reference code",
-        validators=[InputRequired("Enter a reference code."), Length(max=40)],
+        validators=[InputRequired("Enter a reference code."), at_most(40)],
     )
 
 

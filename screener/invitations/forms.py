@@ -6,13 +6,17 @@ from __future__ import annotations
 import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectChoice, SelectMultipleField, StringField
+from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from screener.form_rules import WholeNumberField, at_most
 from screener.services import invitation_mail, invitations
 
 CHOOSE_ONE = "Choose at least one questionnaire."
+DAYS = f"Enter a whole number of days from 1 to {invitations.MAX_DAYS}."
+WEEKS = f"Enter a whole number of weeks from 1 to {invitations.MAX_EVERY_WEEKS}, or leave it blank."
+TIMES = f"Enter a number of screenings from 2 to {invitations.MAX_TIMES}, or leave it blank."
 
 
 def _at_least_one(form, field) -> None:
@@ -25,7 +29,7 @@ def _at_least_one(form, field) -> None:
 class CreateInvitationForm(FlaskForm):
     # One per form shown: the same form sent again (a reload of the page that answered
     # it, Back then Forward) is recognised instead of making a second invitation.
-    once = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[Length(max=64)])
+    once = HiddenField(default=lambda: secrets.token_urlsafe(16), validators=[at_most(64)])
     label = StringField(
         "Label (optional)",
         validators=[
@@ -38,7 +42,7 @@ class CreateInvitationForm(FlaskForm):
     # Shown only when the clinic has set up SMTP (screener.mailer); the service checks it.
     email = StringField(
         "Patient's e-mail address (optional)",
-        validators=[Length(max=invitation_mail.MAX_ADDRESS)],
+        validators=[at_most(invitation_mail.MAX_ADDRESS)],
     )
     instruments = SelectMultipleField(
         "Questionnaires",
@@ -48,43 +52,23 @@ class CreateInvitationForm(FlaskForm):
         option_widget=CheckboxInput(),
         validate_choice=False,  # the service checks them against the live catalog
     )
-    days = IntegerField(
+    days = WholeNumberField(
         "Days until it expires",
         default=invitations.DEFAULT_DAYS,
-        validators=[
-            InputRequired(f"Enter a number of days from 1 to {invitations.MAX_DAYS}."),
-            NumberRange(
-                1,
-                invitations.MAX_DAYS,
-                f"Enter a number of days from 1 to {invitations.MAX_DAYS}.",
-            ),
-        ],
+        not_a_number=DAYS,
+        validators=[InputRequired(DAYS), NumberRange(1, invitations.MAX_DAYS, DAYS)],
     )
 
     # Repeat screens: both blank for a single invitation; the service checks the pair.
-    every_weeks = IntegerField(
+    every_weeks = WholeNumberField(
         "Repeat every (weeks)",
-        validators=[
-            Optional(),
-            NumberRange(
-                1,
-                invitations.MAX_EVERY_WEEKS,
-                f"Enter a number of weeks from 1 to {invitations.MAX_EVERY_WEEKS}, "
-                "or leave it blank.",
-            ),
-        ],
+        not_a_number=WEEKS,
+        validators=[Optional(), NumberRange(1, invitations.MAX_EVERY_WEEKS, WEEKS)],
     )
-    times = IntegerField(
+    times = WholeNumberField(
         "Number of screenings",
-        validators=[
-            Optional(),
-            NumberRange(
-                2,
-                invitations.MAX_TIMES,
-                f"Enter a number of screenings from 2 to {invitations.MAX_TIMES}, "
-                "or leave it blank.",
-            ),
-        ],
+        not_a_number=TIMES,
+        validators=[Optional(), NumberRange(2, invitations.MAX_TIMES, TIMES)],
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -290,7 +290,7 @@ def revoke_series(series_id: int):
     screenings already sent stay."""
     revoked, refused = invitations.revoke_audited(_to_revoke(InvitationSeries, series_id))
     said = (
-        f"Series {series_id} is revoked (invitations {', '.join(map(str, revoked))}). "
+        f"Series {series_id} is revoked ({invitations.numbered(revoked)}). "
         "Its link and code no longer work."
     )
     return _back_to_list(said, refused)

@@ -618,6 +618,11 @@ def revoke_audited(
     return (revoked, None) if work.refused is None else ([], work.refused)
 
 
+def numbered(ids: list[int]) -> str:
+    """ "invitation 5", "invitations 5, 6": as messages name what was revoked."""
+    return ("invitation " if len(ids) == 1 else "invitations ") + ", ".join(map(str, ids))
+
+
 def series_of(invitation: Invitation) -> InvitationSeries | None:
     if invitation.series_id is None:
         return None

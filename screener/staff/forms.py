@@ -22,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from screener.clinic_time import DATE_ORDERS, MAX_ZONE_LENGTH
 from screener.edge import parse_id
+from screener.form_rules import at_most
 from screener.services.clinic import (
     ASSESSES,
     SettingsError,
@@ -42,7 +43,7 @@ class DefinitionForm(FlaskForm):
         "Or upload a YAML file instead",
         validators=[FileAllowed(["yaml", "yml"], "Choose a .yaml or .yml file.")],
     )
-    note = StringField("What did you change? (optional)", validators=[Length(max=300)])
+    note = StringField("What did you change? (optional)", validators=[at_most(300)])
     based_on = HiddenField()
     confirm_protected = BooleanField(
         "I confirm that this changes the wording, options or scoring of an instrument "
@@ -67,12 +68,12 @@ class DiscardForm(FlaskForm):
 class FindScreeningForm(FlaskForm):
     code = StringField(
         "Reference code",
-        validators=[InputRequired("Enter the reference code."), Length(max=40)],
+        validators=[InputRequired("Enter the reference code."), at_most(40)],
     )
 
 
 class EraseForm(FlaskForm):
-    code = HiddenField(validators=[InputRequired(), Length(max=40)])
+    code = HiddenField(validators=[InputRequired(), at_most(40)])
     confirm = BooleanField(
         "I understand that the answers, results and PDF will be deleted for good.",
         validators=[InputRequired("Tick the box to confirm.")],
@@ -82,15 +83,15 @@ class EraseForm(FlaskForm):
 class ProviderForm(Form):
     """One referral provider (a sub-form: the outer form carries the CSRF token)."""
 
-    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    name = StringField("Name", validators=[Optional(), at_most(200)])
     assesses = SelectMultipleField(
         "What they assess",
         choices=[SelectChoice(value, label) for value, label in ASSESSES.items()],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
-    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
-    url = StringField("Web address", validators=[Optional(), Length(max=300)])
+    phone = StringField("Phone", validators=[Optional(), at_most(40)])
+    url = StringField("Web address", validators=[Optional(), at_most(300)])
     remove = BooleanField("Remove this provider")
 
     def is_blank(self) -> bool:
@@ -112,10 +113,10 @@ class ProviderForm(Form):
 
 class SettingsForm(FlaskForm):
     name = StringField(
-        "Clinic name", validators=[InputRequired("Enter the clinic's name."), Length(max=200)]
+        "Clinic name", validators=[InputRequired("Enter the clinic's name."), at_most(200)]
     )
     contact = TextAreaField(
-        "How patients contact the clinic", validators=[Optional(), Length(max=500)]
+        "How patients contact the clinic", validators=[Optional(), at_most(500)]
     )
     urgent_help = TextAreaField(
         "Urgent help line (where to turn if someone feels unsafe or in crisis)",

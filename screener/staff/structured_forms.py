@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from screener.edge import parse_id
+from screener.form_rules import at_most
 from screener.services.structured_fields import Field
 
 LIMITS = {"line": 300, "prose": 4000, "words": 1000, "choice": 60}
@@ -29,7 +30,7 @@ LIMITS = {"line": 300, "prose": 4000, "words": 1000, "choice": 60}
 class StructuredBase(FlaskForm):
     working = HiddenField()
     based_on = HiddenField()
-    note = StringField("What did you change? (optional)", validators=[Length(max=300)])
+    note = StringField("What did you change? (optional)", validators=[at_most(300)])
     confirm_protected = BooleanField(
         "I confirm that this changes the wording, options or scoring of an instrument "
         "whose terms say it must stay unaltered."
