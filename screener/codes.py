@@ -25,12 +25,23 @@ def format_code(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-def normalise_code(text: str) -> str | None:
-    """The stored form of a typed code, or None when it cannot be one of ours."""
-    cleaned = re.sub(r"[\s\-]", "", text or "").upper()
-    if len(cleaned) != CODE_LENGTH or any(ch not in ALPHABET for ch in cleaned):
+# What people put between a code's groups: spaces, and hyphens or the dashes a word
+# processor or a phone's keyboard turns them into (en and em dash, minus sign, ...).
+SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\ufe63\uff0d]")
+
+
+def compact(text: str | None, length: int) -> str | None:
+    """A typed code without its separators, in capitals; None when it cannot be a code
+    of ``length`` characters of the alphabet."""
+    cleaned = SEPARATORS.sub("", text or "").upper()
+    if len(cleaned) != length or any(ch not in ALPHABET for ch in cleaned):
         return None
     return cleaned
+
+
+def normalise_code(text: str) -> str | None:
+    """The stored form of a typed reference code, or None when it cannot be one of ours."""
+    return compact(text, CODE_LENGTH)
 
 
 def new_resume_token() -> str:

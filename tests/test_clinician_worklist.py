@@ -155,11 +155,19 @@ def _find(client, code):
     )
 
 
-@pytest.mark.parametrize("typed", ["{code}", "{lower}", "{dashed}", "  {spaced}  "])
+@pytest.mark.parametrize(
+    "typed", ["{code}", "{lower}", "{dashed}", "  {spaced}  ", "{en_dashed}", "{em_dashed}"]
+)
 def test_find_by_code_redirects_to_the_detail_without_the_code_in_the_url(app, clinician, typed):
     screening_id, code = submitted_screening(app)
     text = typed.format(
-        code=code, lower=code.lower(), dashed=format_code(code), spaced=" ".join(code)
+        code=code,
+        lower=code.lower(),
+        dashed=format_code(code),
+        spaced=" ".join(code),
+        # Pasted from a word processor or typed on a phone, whose dashes are not hyphens.
+        en_dashed=format_code(code).replace("-", "\u2013"),
+        em_dashed=format_code(code).lower().replace("-", " \u2014 "),
     )
     response = _find(clinician, text)
     assert response.status_code == 303

@@ -272,7 +272,7 @@ def test_the_kiosk_code_from_the_landing_page(app, client, clock):
     invitation_id, _, code = invite(app)
     landing = client.get("/")
     assert 'action="/screen/code"' in landing.get_data(as_text=True)
-    typed = f" {code[:4].lower()} - {code[4:].lower()} "  # as people type it
+    typed = f" {code[:4].lower()} \u2013 {code[4:].lower()} "  # as people type it (an en dash)
     response = client.post("/screen/code", data={"csrf_token": csrf_token(landing), "code": typed})
     assert response.status_code == 303
     assert response.location.endswith("/screen/invited")

@@ -115,10 +115,7 @@ def format_code(code: str) -> str:
 
 def normalise_code(text: str | None) -> str | None:
     """The stored form of a typed kiosk code, or None when it cannot be one."""
-    cleaned = re.sub(r"[\s\-]", "", text or "").upper()
-    if len(cleaned) != CODE_LENGTH or any(ch not in codes.ALPHABET for ch in cleaned):
-        return None
-    return cleaned
+    return codes.compact(text, CODE_LENGTH)
 
 
 def code_hash(code: str) -> str:
