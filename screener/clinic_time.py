@@ -86,6 +86,12 @@ class Clock:
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.zone_name)
 
+    def later(self, when: dt.datetime, **delta: int) -> dt.datetime:
+        """``when`` moved on by whole ``days`` or ``weeks`` of the clinic's calendar: the
+        same time of day there, across a change to or from summer time; in UTC."""
+        here = self._here(when).replace(tzinfo=None) + dt.timedelta(**delta)
+        return here.replace(tzinfo=self.tzinfo).astimezone(dt.UTC)
+
     def _here(self, when: dt.datetime) -> dt.datetime:
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)

@@ -86,6 +86,25 @@ def test_a_series_dates_its_invitations_weeks_apart(app, clock):
     assert states(app, series_id) == ["issued", "scheduled", "scheduled"]
 
 
+def test_a_series_keeps_the_clinics_time_of_day_across_summer_time(app, clock):
+    """Berlin moves its clocks on 28 March 2027: made at 10:00 there on 20 March, the
+    second screening opens at 10:00 on 3 April (08:00 UTC, not 09:00), and each closes
+    after whole days of the clinic's calendar."""
+    from screener.models import ClinicSettings
+
+    with app.app_context():
+        db.session.get(ClinicSettings, 1).timezone = "Europe/Berlin"
+        db.session.commit()
+    clock.now = dt.datetime(2027, 3, 20, 9, 0, tzinfo=dt.UTC)  # 10:00 CET
+    series_id, _, _ = make_series(app, every_weeks=2, times=2, days=10)
+    with app.app_context():
+        first, second = invitations.members(db.session.get(InvitationSeries, series_id))
+    assert first.opens_at == dt.datetime(2027, 3, 20, 9, 0, tzinfo=dt.UTC)
+    assert first.expires_at == dt.datetime(2027, 3, 30, 8, 0, tzinfo=dt.UTC)  # 10:00 CEST
+    assert second.opens_at == dt.datetime(2027, 4, 3, 8, 0, tzinfo=dt.UTC)  # 10:00 CEST
+    assert second.expires_at == dt.datetime(2027, 4, 13, 8, 0, tzinfo=dt.UTC)
+
+
 def test_one_link_opens_the_due_screening_and_says_when_the_next_is_ready(app, clock):
     series_id, link, code = make_series(app)
     patient = app.test_client()

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from screener import codes, paging, unit_of_work
+from screener import clinic_time, codes, paging, unit_of_work
 from screener.database import utcnow
 from screener.extensions import db
 from screener.models import Invitation, InvitationSeries, Screening
@@ -328,8 +328,11 @@ def create_series(
     db.session.add(series)
     db.session.flush()
     members = []
+    # Each screening opens at the same time of day on the clinic's clock, whatever
+    # summer time does in between, and is open for whole days of that clock.
+    clock = clinic_time.current()
     for position in range(1, times + 1):
-        opens_at = now + dt.timedelta(weeks=every_weeks * (position - 1))
+        opens_at = now if position == 1 else clock.later(now, weeks=every_weeks * (position - 1))
         member = Invitation(
             token_hash=codes.token_hash(codes.new_resume_token()),
             code_hash=code_hash(secrets.token_hex(16)),
@@ -337,7 +340,7 @@ def create_series(
             instruments=chosen,
             created_by=created_by,
             created_at=now,
-            expires_at=opens_at + dt.timedelta(days=days),
+            expires_at=clock.later(opens_at, days=days),
             series_id=series.id,
             series_position=position,
             opens_at=opens_at,
