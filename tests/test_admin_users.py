@@ -70,6 +70,9 @@ def test_weak_passwords_duplicates_and_bad_input_are_refused_with_a_message(app)
             "Choose roles from the list: clinician, staff or admin.",
         ),
         ({"email": "", "password": ""}, "Enter an email address."),
+        # Every problem at once, not the address only after a password is given.
+        ({"email": "not-an-email", "password": ""}, "not an e-mail"),
+        ({"email": "not-an-email", "password": ""}, "Enter a first password."),
     ]
     for data, message in cases:
         response = _post(admin, "/admin/users", "/admin/users", **data)
@@ -81,7 +84,8 @@ def test_weak_passwords_duplicates_and_bad_input_are_refused_with_a_message(app)
         assert db.session.scalar(select(User).where(User.email == "a@clinic.example")) is None
     # Each refusal the service saw is recorded once, as refused, and never as "ok" first.
     events = _events(app, "user.create")
-    assert [e.outcome for e in events] == ["refused"] * 5
+    # (A malformed address is refused by the form with the rest of its problems.)
+    assert [e.outcome for e in events] == ["refused"] * 4
     assert "already exists" in events[2].detail
 
 

@@ -20,6 +20,7 @@ from screener.date_ranges import OUT_OF_RANGE, in_range
 from screener.form_rules import at_most
 from screener.models import ROLES
 from screener.passwords import MAX_LENGTH
+from screener.services import accounts
 
 ROLE_CHOICES = [
     SelectChoice("clinician", "Clinician: reads and reviews screenings"),
@@ -49,6 +50,12 @@ class CreateUserForm(FlaskForm):
         validators=[InputRequired("Enter a first password."), at_most(MAX_LENGTH)],
     )
     roles = RolesField("Roles", choices=ROLE_CHOICES)
+
+    def validate_email(self, field) -> None:
+        """Said with any other problem of the form, not only once the rest is right."""
+        problem = accounts.email_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
 
 class RolesForm(FlaskForm):

@@ -26,15 +26,22 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def email_problem(email: str) -> str | None:
+    """What is wrong with a typed e-mail address, or None."""
+    email = normalise_email(email)
+    if EMAIL.match(email):
+        return None
+    return f"{email or 'That'} is not an e-mail address. Enter one like name@clinic.example."
+
+
 def check_new_user(email: str, password: str, roles: Iterable[str]) -> str:
     """Why an account cannot be created as asked (``AccountError``), checked before any
     change or audit row; return the normalised e-mail address. Messages are for a person
     at the admin page or the command line, so they say what to do."""
+    problem = email_problem(email)
+    if problem:
+        raise AccountError(problem)
     email = normalise_email(email)
-    if not EMAIL.match(email):
-        raise AccountError(
-            f"{email or 'That'} is not an e-mail address. Enter one like name@clinic.example."
-        )
     _check_roles(roles)
     if find_user(email) is not None:
         raise AccountError(
