@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select, text
 
@@ -120,13 +122,34 @@ def test_review_needs_a_csrf_token_and_changes_nothing_without_one(app, clinicia
         assert db.session.get(Screening, screening_id).reviewed_at is None
 
 
-def test_an_over_long_note_is_refused_with_a_message(app, clinician):
+def test_an_over_long_note_is_refused_with_a_message_and_kept(app, clinician):
     screening_id, _ = submitted_screening(app)
-    response = _review(clinician, screening_id, "x" * 2001)
-    html = clinician.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Keep the note to 2000 characters" in html
+    response = _review(clinician, screening_id, "x" * 1990 + "the end <b>")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Keep the note to 2000 characters" in html and "<title>Error:" in html
+    assert "x" * 1990 + "the end &lt;b&gt;</textarea>" in html  # what was typed is still there
     with app.app_context():
         assert db.session.get(Screening, screening_id).reviewed_at is None
+
+
+def test_a_note_sent_after_the_page_was_open_too_long_is_kept(app, clinician):
+    """The review form's CSRF token expires after an hour: the page comes back with the
+    note still in the box and a fresh token, and pressing the button again saves it."""
+    screening_id, _ = submitted_screening(app)
+    path = f"/clinician/screenings/{screening_id}/review"
+    refused = clinician.post(path, data={"note": "Seen in clinic.", "csrf_token": "expired"})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "The page was open too long" in html
+    assert "Seen in clinic.</textarea>" in html
+    fresh = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    saved = clinician.post(path, data={"note": "Seen in clinic.", "csrf_token": fresh})
+    assert saved.status_code == 303
+    with app.app_context():
+        assert [n.note for n in db.session.get(Screening, screening_id).review_notes] == [
+            "Seen in clinic."
+        ]
 
 
 def test_pdf_download_is_the_stored_summary_and_is_audited(app, clinician):

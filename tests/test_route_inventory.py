@@ -188,13 +188,24 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+# Reads a refused form may answer with (the review form comes back on the screening's
+# page, with the note typed): audited as any view of health data, and changing nothing.
+READS = ("screening.view",)
+
+
 def _fingerprint(app) -> dict:
-    """Every row of every table, to show that a refused request changed nothing."""
+    """Every row of every table, to show that a refused request changed nothing (except
+    the audit rows of the pages it showed: ``READS``)."""
+    from screener.models import AuditEvent
+
     with app.app_context():
-        return {
-            table.name: sorted(repr(tuple(row)) for row in db.session.execute(select(table)))
-            for table in db.metadata.sorted_tables
-        }
+        found = {}
+        for table in db.metadata.sorted_tables:
+            query = select(table)
+            if table.name == AuditEvent.__tablename__:
+                query = query.where(table.c.action.not_in(READS))
+            found[table.name] = sorted(repr(tuple(row)) for row in db.session.execute(query))
+        return found
 
 
 def test_every_state_change_needs_a_valid_csrf_token(app, world):

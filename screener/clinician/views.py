@@ -26,7 +26,7 @@ from screener.clinician.review import ReviewError, mark_reviewed
 from screener.clinician.review import history as review_history
 from screener.codes import format_code
 from screener.database import utcnow
-from screener.extensions import db
+from screener.extensions import csrf, db
 from screener.models import Screening, User
 from screener.services import invitations, render_jobs, screenings
 
@@ -112,7 +112,10 @@ def detail(screening_id: int):
     """One screen answers what, how sure and what next: the review with its notes,
     the outcomes against their cut-offs and the next step; the patient's paragraphs and
     every answer follow, folded."""
-    screening = _submitted(screening_id)
+    return _detail_page(_submitted(screening_id), ReviewForm(formdata=None))
+
+
+def _detail_page(screening: Screening, form: ReviewForm, review_error: str | None = None):
     audit.record("screening.view", reference=format_code(screening.reference_code))
     # The invitation it came from, if any: its label, and a link to its page.
     invitation = invitations.of_screening(screening.id)
@@ -123,7 +126,8 @@ def detail(screening_id: int):
         reviews=review_history(screening),
         invitation=invitation,
         invitation_label=invitations.label_of(invitation) if invitation else None,
-        form=ReviewForm(formdata=None),
+        form=form,
+        review_error=review_error,
         pdf_state=None if background.works_in_request() else render_jobs.state(screening.id),
         trend=presenters.trend(screening),
         **presenters.detail(screenings.summary(screening)),
@@ -158,14 +162,21 @@ def retry_pdf(screening_id: int):
     return redirect(url_for("clinician.detail", screening_id=screening_id), 303)
 
 
+@csrf.exempt  # checked below by the form, so a refused review keeps its typed note
 @blueprint.post("/screenings/<int:screening_id>/review")
 def review(screening_id: int):
-    """Add a review, with an optional note; earlier reviews and notes are kept."""
+    """Add a review, with an optional note; earlier reviews and notes are kept.
+
+    A note too long, or sent after the page was open too long (its CSRF token expired),
+    comes back in the form with what to do: a clinician's typed note is never lost."""
     screening = _submitted(screening_id)
     form = ReviewForm()
     if not form.validate_on_submit():
-        flash(next(iter(form.note.errors), "The review could not be saved."), "error")
-        return redirect(url_for("clinician.detail", screening_id=screening_id), 303)
+        said = next(iter(form.note.errors), None) or (
+            "The page was open too long, so the review was not saved. Your note is still "
+            "here: press the button again."
+        )
+        return _detail_page(screening, form, said), 400
     code = format_code(screening.reference_code)
     with unit_of_work.change("screening.review", reference=code) as work:
         try:
