@@ -33,7 +33,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from screener import clinic_time, codes, paging, unit_of_work
 from screener.database import utcnow
@@ -535,15 +535,21 @@ class InvitationEnded(InvitationError):
         self.invitation, self.state = invitation, state
 
 
+# Asked on every save of a patient's answers: a prebuilt point lookup of one column.
+_REVOKED = select(Invitation.id, Invitation.revoked_at).where(
+    Invitation.screening_id == bindparam("screening_id")
+)
+
+
 def check_not_revoked(screening_id: int) -> None:
     """Raise InvitationEnded when this screening's invitation was revoked (inside the
     write that saves or submits it): the revoke page tells the clinic that the patient
     can no longer continue, and revoking is how a clinic stops a screening sent to the
     wrong person. An expiry does not stop a patient already answering (they may finish
     in that browser); a screening started from the landing page passes."""
-    invitation = of_screening(screening_id)
-    if invitation is not None and invitation.revoked_at is not None:
-        raise InvitationEnded(invitation, "revoked")
+    row = db.session.connection().execute(_REVOKED, {"screening_id": screening_id}).first()
+    if row is not None and row.revoked_at is not None:
+        raise InvitationEnded(db.session.get(Invitation, row.id), "revoked")
 
 
 def complete_for(screening_id: int) -> Invitation | None:
