@@ -311,3 +311,27 @@ def test_a_page_of_an_earlier_screening_does_not_save_into_a_new_one(app, client
     saved = client.post("/screen/step/1", data={"csrf_token": token, "resume": sealed_b, **PART_A})
     assert saved.status_code == 302
     assert _saved(app) == len(PART_A)
+
+
+def test_back_keeps_what_was_chosen_on_the_page_even_unfinished(app, client):
+    """Back used to be a link: answers chosen on the page, but not yet sent with
+    Continue, were lost. It now saves every valid answer of the page, asks for nothing
+    more, and goes back."""
+    token = start(client)
+    assert post_step(client, 1, PART_A, token).status_code == 302
+    part_b = {"q7": "often", "q8": "rarely"}  # 2 of 12: the page is not finished
+    back = post_step(client, 2, {**part_b, "go": "back"}, token)
+    assert back.status_code == 302 and back.location.endswith("/screen/step/1")
+    assert _saved(app) == len(PART_A) + 2
+    page = client.get("/screen/step/2").get_data(as_text=True)
+    assert re.search(r'name="q7" id="[^"]+" value="often" checked', page)
+    # Back from the first page goes to the page after consent, also keeping answers.
+    first = post_step(client, 1, {**PART_A, "q1": "never", "go": "back"}, token)
+    assert first.location.endswith("/screen/started")
+    with app.app_context():
+        stored = dict(
+            db.session.execute(
+                select(Answer.item_id, Answer.value).where(Answer.item_id == "q1")
+            ).all()
+        )
+    assert stored == {"q1": "never"}

@@ -226,6 +226,11 @@ def step(number: int):
     clean, errors = screenings.check_section(
         screening, current.key, current.section.id, values, answers
     )
+    going_back = request.form.get("go") == "back"
+    if going_back:
+        # Keep what was chosen on this page, unfinished or not; ask for nothing now.
+        clean = {k: v for k, v in clean.items() if v is not None and k not in errors}
+        errors = {}
     if errors:
         return _render_step(screening, answers, steps, current, values, errors=errors), 422
     try:
@@ -243,6 +248,10 @@ def step(number: int):
         page = _render_step(screening, answers, steps, current, values, unsaved=True)
         return page, 503, {"Retry-After": "30"}
     answers = screenings.with_page(answers, current.key, clean)
+    if going_back:
+        if number > 1:
+            return redirect(url_for("patient.step", number=number - 1))
+        return redirect(url_for("patient.started"))
     if request.args.get("return") == "review":
         return redirect(_next_url(screening, answers))
     if number < len(screenings.steps(screening, answers)):

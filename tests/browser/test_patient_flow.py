@@ -107,7 +107,7 @@ def test_resume_after_closing_the_browser(browser, live_server):
     for item in ASRS.sections[0].items:
         page.get_by_role("group", name=item.text).get_by_label("Often", exact=True).check()
     click_and_wait(page, page.get_by_role("button", name="Continue"))
-    click_and_wait(page, page.get_by_role("link", name="Back"))
+    click_and_wait(page, page.get_by_role("button", name="Back"))
     page.goto(live_server + "/screen/started")
     link = page.locator(".resume-link a").get_attribute("href")
     context.close()  # the browser is closed: cookies are gone
@@ -118,7 +118,7 @@ def test_resume_after_closing_the_browser(browser, live_server):
     assert_accessible(page, "resume")
     click_and_wait(page, page.get_by_role("button", name="Continue where I left off"))
     assert "Step 2 of" in page.locator("main").inner_text()
-    click_and_wait(page, page.get_by_role("link", name="Back"))
+    click_and_wait(page, page.get_by_role("button", name="Back"))
     for item in ASRS.sections[0].items:
         assert (
             page.get_by_role("group", name=item.text).get_by_label("Often", exact=True).is_checked()
