@@ -100,17 +100,26 @@ def held_invitation(kind: str) -> int | None:
     """The invitation or series held here, or None; after ``PATIENT_IDLE_SECONDS``
     without use it is let go, so the next person at a shared computer cannot start or
     continue it from the code the last one typed."""
-    ident, seen = session.get(kind), session.get("invitation_seen")
+    ident = session.get(kind)
     if not isinstance(ident, int):
         return None
-    now = int(time.time())
-    if not isinstance(seen, int) or now - seen > current_app.config["PATIENT_IDLE_SECONDS"]:
+    if not _still_active("invitation_seen"):
         for key in _INVITATION_KEYS:
             session.pop(key, None)
         return None
-    if now - seen >= min(RENEW_AFTER_SECONDS, current_app.config["PATIENT_IDLE_SECONDS"] // 4):
-        session["invitation_seen"] = now
     return ident
+
+
+def _still_active(seen_key: str) -> bool:
+    """False once the time under ``seen_key`` is missing or older than the idle limit;
+    otherwise True, and the idle clock is renewed (at most once a minute)."""
+    seen, idle = session.get(seen_key), current_app.config["PATIENT_IDLE_SECONDS"]
+    now = int(time.time())
+    if not isinstance(seen, int) or now - seen > idle:
+        return False
+    if now - seen >= min(RENEW_AFTER_SECONDS, idle // 4):
+        session[seen_key] = now
+    return True
 
 
 def current() -> tuple[int, str] | None:
@@ -118,20 +127,11 @@ def current() -> tuple[int, str] | None:
 
     Ends it here when it has been idle too long; otherwise renews the idle clock.
     """
-    screening_id, seen = session.get("screening_id"), session.get("patient_seen")
-    if not isinstance(screening_id, int) or not isinstance(seen, int):
-        forget()
-        return None
-    now = int(time.time())
-    if now - seen > current_app.config["PATIENT_IDLE_SECONDS"]:
-        forget()
-        return None
+    screening_id = session.get("screening_id")
     token = unseal(session.get("resume"), any_age=True)
-    if token is None:
+    if not isinstance(screening_id, int) or token is None or not _still_active("patient_seen"):
         forget()
         return None
-    if now - seen >= min(RENEW_AFTER_SECONDS, current_app.config["PATIENT_IDLE_SECONDS"] // 4):
-        session["patient_seen"] = now
     return screening_id, token
 
 
