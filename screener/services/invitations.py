@@ -535,7 +535,7 @@ class InvitationEnded(InvitationError):
         self.invitation, self.state = invitation, state
 
 
-# Asked on every save of a patient's answers: a prebuilt point lookup of one column.
+# Asked on every save of a patient's answers: a prebuilt point lookup by screening.
 _REVOKED = select(Invitation.id, Invitation.revoked_at).where(
     Invitation.screening_id == bindparam("screening_id")
 )
