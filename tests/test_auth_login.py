@@ -94,9 +94,9 @@ def test_unknown_account_wrong_password_and_deactivated_look_the_same(app, clien
     assert bodies["unknown"] == bodies["wrong"] == bodies["inactive"]
     with app.app_context():
         failed = db.session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.action == "auth.sign_in", AuditEvent.outcome == "failed"
-            )
+            select(AuditEvent)
+            .where(AuditEvent.action == "auth.sign_in", AuditEvent.outcome == "failed")
+            .order_by(AuditEvent.id)
         ).all()
         assert [e.detail for e in failed] == [
             "unknown account",

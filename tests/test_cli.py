@@ -338,7 +338,9 @@ def _audit_rows(app, action: str) -> list[tuple[str, str, str]]:
         from screener.extensions import db
         from screener.models import AuditEvent
 
-        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action))
+        rows = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
         return [(e.actor, e.reference, e.outcome) for e in rows]
 
 

@@ -74,9 +74,9 @@ def test_a_completed_invitation_tells_its_whole_story(app, staff, clinician, clo
     # Reading the label is audited, by number only; the view is not part of the history.
     with app.app_context():
         views = db.session.execute(
-            select(AuditEvent.actor, AuditEvent.reference, AuditEvent.detail).where(
-                AuditEvent.action == "invitation.view"
-            )
+            select(AuditEvent.actor, AuditEvent.reference, AuditEvent.detail)
+            .where(AuditEvent.action == "invitation.view")
+            .order_by(AuditEvent.id)
         ).all()
     assert views == [
         ("staff@clinic.example", f"invitation {invitation_id}", None),

@@ -100,7 +100,9 @@ def _audit(app, action):
     with app.app_context():
         return list(
             db.session.execute(
-                select(AuditEvent.outcome, AuditEvent.detail).where(AuditEvent.action == action)
+                select(AuditEvent.outcome, AuditEvent.detail)
+                .where(AuditEvent.action == action)
+                .order_by(AuditEvent.id)
             ).all()
         )
 

@@ -358,7 +358,9 @@ def audit_rows(app, action: str) -> list[tuple[str, str | None]]:
     with app.app_context():
         return list(
             db.session.execute(
-                select(AuditEvent.reference, AuditEvent.detail).where(AuditEvent.action == action)
+                select(AuditEvent.reference, AuditEvent.detail)
+                .where(AuditEvent.action == action)
+                .order_by(AuditEvent.id)
             ).all()
         )
 

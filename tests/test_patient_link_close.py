@@ -13,7 +13,11 @@ from tests.test_patient_sessions import _submitted
 def _closed_events(app) -> list[AuditEvent]:
     with app.app_context():
         return list(
-            db.session.scalars(select(AuditEvent).where(AuditEvent.action == "patient.link_closed"))
+            db.session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "patient.link_closed")
+                .order_by(AuditEvent.id)
+            )
         )
 
 

@@ -47,7 +47,11 @@ def upload(client, raw: bytes, name: str, csrf: str, based_on: str, url: str = E
 def stored_texts(app) -> list[str]:
     with app.app_context():
         return list(
-            db.session.scalars(select(ContentVersion.source_text).where(ContentVersion.key == ASRS))
+            db.session.scalars(
+                select(ContentVersion.source_text)
+                .where(ContentVersion.key == ASRS)
+                .order_by(ContentVersion.id)
+            )
         )
 
 

@@ -100,7 +100,7 @@ OFTEN = "f-option_sets-from_sometimes-3-label"
 
 def audit_actions(app) -> list[str]:
     with app.app_context():
-        return list(db.session.scalars(select(AuditEvent.action)))
+        return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 def test_altering_a_validated_instrument_needs_a_ticked_confirmation_and_is_audited(app):

@@ -14,7 +14,9 @@ from screener.models import AuditEvent, ClinicSettings
 def _rows(action: str) -> list[tuple[str, str | None]]:
     return list(
         db.session.execute(
-            select(AuditEvent.outcome, AuditEvent.detail).where(AuditEvent.action == action)
+            select(AuditEvent.outcome, AuditEvent.detail)
+            .where(AuditEvent.action == action)
+            .order_by(AuditEvent.id)
         ).all()
     )
 
