@@ -113,12 +113,16 @@ class Clock:
         """ "1 December 2026, 09:05 CET" (or "2026-12-01 09:05 CET"); "" for no time."""
         if when is None:
             return ""
+        day, clock = self.day_and_clock(when, seconds)
+        return f"{day} {clock}" if with_date else clock
+
+    def day_and_clock(self, when: dt.datetime, seconds: bool = False) -> tuple[str, str]:
+        """The two halves of :meth:`time`, for a page that keeps each on one line:
+        ("1 December 2026,", "09:05 CET") or ("2026-12-01", "09:05 CET")."""
         here = self._here(when)
         clock = here.strftime("%H:%M:%S %Z" if seconds else "%H:%M %Z")
-        if not with_date:
-            return clock
-        separator = " " if self.order == "iso" else ", "
-        return f"{self._day(here.date())}{separator}{clock}"
+        day = self._day(here.date())
+        return (day if self.order == "iso" else day + ","), clock
 
 
 def current() -> Clock:

@@ -18,6 +18,14 @@ PAGES = [
 ]
 
 
+# How many lines each element's words take on the page.
+LINES = """cells => cells.map(cell => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+})"""
+
+
 def _left(page, selector: str) -> float:
     box = page.locator(selector).first.bounding_box()
     assert box is not None, selector
@@ -42,6 +50,9 @@ def test_portal_pages_line_up_at_every_width(browser, live_app, live_server, wid
             footer = _left(page, ".site-footer p")
             assert abs(header - heading) <= 1, (path, width, header, heading)
             assert abs(footer - heading) <= 1, (path, width, footer, heading)
+            # A time in a table keeps its day and its clock each on one line.
+            for lines in page.locator("td", has_text="UTC").evaluate_all(LINES):
+                assert lines <= 2, (path, width, lines)
             screenshot(page, f"portal-{name}")
             if width == 1600:
                 # Centred as a whole: the same margin on both sides of the header's column.
