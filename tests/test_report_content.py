@@ -346,3 +346,19 @@ def test_each_answer_is_tagged_with_its_question_as_row_header(standard):
     assert all(len(keys) == 1 and keys[0] in headers for keys in named)
     # Its own row's header, not a column's header shared by every answer.
     assert len({keys[0] for keys in named}) == len(answered)
+
+
+def test_the_clinic_s_texts_keep_the_lines_staff_typed(app):
+    """An address or opening hours typed on several lines print on several lines."""
+    from screener.extensions import db
+    from screener.models import ClinicSettings
+
+    with app.app_context():
+        set_up_clinic()
+        settings = db.session.get(ClinicSettings, 1)
+        settings.contact = "Reception\r\nRoom 4"
+        settings.urgent_help = "Call 999.\r\nOr text SHOUT to 85258."
+        db.session.commit()
+        first = page_texts(reports.render_pdf(submit()))[0]
+    assert "Reception\nRoom 4" in first
+    assert "Call 999.\nOr text SHOUT to 85258." in first
